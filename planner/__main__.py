@@ -1,0 +1,72 @@
+"""Command line: `python -m planner rank|validate CASE.json` (`-` reads standard input).
+
+Exit status 0 on success, 2 when the case is invalid (one line per problem on
+standard error, naming the field), 1 when the file cannot be read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from typing import Any
+
+from planner import CaseError, rank_case, validate_case
+
+EXIT_INVALID = 2
+
+
+def _read(path: str) -> Any:
+    if path == "-":
+        text = sys.stdin.read()
+    else:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise CaseError([f"(case): not valid JSON: {error.msg} at line {error.lineno} column {error.colno}"]) from None
+
+
+def _postcodes(path: str | None) -> Any:
+    """A postcode lookup from a CSV with columns postcode, lat, lon (spaces ignored)."""
+    if path is None:
+        return None
+    table: dict[str, tuple[float, float]] = {}
+    with open(path, newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            table[row["postcode"].replace(" ", "").upper()] = (float(row["lat"]), float(row["lon"]))
+    return lambda postcode: table.get(postcode.replace(" ", "").upper())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m planner", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, text in (("rank", "rank one referral's options"), ("validate", "report every problem in a case")):
+        cmd = sub.add_parser(name, help=text)
+        cmd.add_argument("case", help="case JSON file, or - for standard input")
+        cmd.add_argument("--postcodes", help="CSV of postcode,lat,lon to resolve postcode locations")
+    args = parser.parse_args(argv)
+    try:
+        raw = _read(args.case)
+        postcodes = _postcodes(args.postcodes)
+        if args.command == "validate":
+            problems = validate_case(raw, require="any", postcodes=postcodes)
+            if problems:
+                raise CaseError(problems)
+            print("The case is valid.")
+            return 0
+        result = rank_case(raw, postcodes=postcodes)
+    except CaseError as error:
+        print("\n".join(error.problems), file=sys.stderr)
+        return EXIT_INVALID
+    except OSError as error:
+        print(f"cannot read {error.filename}: {error.strerror}", file=sys.stderr)
+        return 1
+    sys.stdout.write(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,558 @@
+"""Reading a `placement-case/1` JSON document into a `Case`, with every problem named.
+
+This is the only module of the engine that uses marshmallow. Problems come back
+as one line each, naming the field path the way a person would look for it:
+`placements[3].lat: must be between -90 and 90`. Unknown fields are rejected,
+because a typo in a safeguarding tool must not pass silently.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from datetime import date
+from typing import Any
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+
+from planner.case import (
+    AREA_KINDS,
+    CASE_FORMAT,
+    IMPORTANCE,
+    OFSTED_RATINGS,
+    PLACE_CODES,
+    PROVIDERS,
+    RISKS,
+    SETTINGS,
+    SEVERITY,
+    SEXES,
+    SPECIALISMS,
+    SUITABILITY,
+    SUPPORT_KINDS,
+    URGENCY,
+    Area,
+    Case,
+    Group,
+    Location,
+    Placement,
+    Referral,
+    RiskLocation,
+    SupportLink,
+    WorkerExclusion,
+    YoungPerson,
+)
+from planner.policy import WEIGHT_KEYS
+
+PostcodeLookup = Callable[[str], "tuple[float, float] | None"]
+
+
+class CaseError(ValueError):
+    """The case is invalid; `problems` holds one line per problem, naming the field."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+# --- strict fields: JSON types only, no silent coercion ------------------------
+
+
+class _Number(fields.Float):
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValidationError("must be a number")
+        return float(super()._deserialize(value, attr, data, **kwargs))
+
+
+class _Integer(fields.Integer):
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValidationError("must be a whole number")
+        return int(value)
+
+
+class _Boolean(fields.Boolean):
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise ValidationError("must be true or false")
+        return value
+
+
+def _text(required: bool = False) -> fields.String:
+    return fields.String(required=required, validate=validate.Length(min=1, error="must not be empty"))
+
+
+def _one_of(choices: Iterable[str], required: bool = False, **kwargs: Any) -> fields.String:
+    choices = tuple(choices)
+    return fields.String(
+        required=required, validate=validate.OneOf(choices, error="must be one of: " + ", ".join(choices)), **kwargs
+    )
+
+
+def _list_of(choices: Iterable[str]) -> fields.List:
+    return fields.List(_one_of(choices))
+
+
+def _number(minimum: float | None = None, maximum: float | None = None, required: bool = False, **kw: Any) -> _Number:
+    if minimum is not None and maximum is not None:
+        check = validate.Range(minimum, maximum, error=f"must be between {minimum:g} and {maximum:g}")
+    elif minimum is not None:
+        check = validate.Range(min=minimum, error=f"must be at least {minimum:g}")
+    else:
+        check = None
+    return _Number(required=required, validate=check, **kw)
+
+
+def _positive(required: bool = False) -> _Number:
+    return _Number(required=required, validate=validate.Range(min=0, min_inclusive=False, error="must be more than 0"))
+
+
+def _integer(minimum: int, maximum: int | None = None, required: bool = False) -> _Integer:
+    error = f"must be between {minimum} and {maximum}" if maximum is not None else f"must be at least {minimum}"
+    return _Integer(required=required, validate=validate.Range(minimum, maximum, error=error))
+
+
+_GSS = validate.Regexp(r"^[EWSN]\d{8}$", error="must be a GSS code such as E08000003")
+
+
+class _Strict(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class LocationSchema(_Strict):
+    lat = _number(-90, 90)
+    lon = _number(-180, 180)
+    postcode = _text()
+
+    @validates_schema
+    def _lat_lon_or_postcode(self, data: dict[str, Any], **kwargs: Any) -> None:
+        has_point = "lat" in data or "lon" in data
+        if has_point and not ("lat" in data and "lon" in data):
+            raise ValidationError("give both lat and lon")
+        if not has_point and "postcode" not in data:
+            raise ValidationError("give lat and lon, or a postcode")
+        if has_point and "postcode" in data:
+            raise ValidationError("give lat and lon, or a postcode, not both")
+
+
+class SupportLinkSchema(_Strict):
+    id = _text(required=True)
+    label = _text()
+    kind = _one_of(SUPPORT_KINDS, required=True)
+    lat = _number(-90, 90, required=True)
+    lon = _number(-180, 180, required=True)
+    importance = _one_of(IMPORTANCE)
+    visits_per_month = _number(minimum=0)
+    max_km = _positive()
+
+
+class RiskLocationSchema(_Strict):
+    id = _text(required=True)
+    label = _text()
+    lat = _number(-90, 90, required=True)
+    lon = _number(-180, 180, required=True)
+    radius_km = _number(minimum=0)
+
+
+class YoungPersonSchema(_Strict):
+    id = _text(required=True)
+    age = _integer(0, 17, required=True)
+    sex = _one_of(SEXES)
+    home = fields.Nested(LocationSchema, required=True)
+    risks = _list_of(RISKS)
+    groups = fields.List(_text())
+    avoid_people = fields.List(_text())
+    risk_locations = fields.List(fields.Nested(RiskLocationSchema))
+    support = fields.List(fields.Nested(SupportLinkSchema))
+
+
+class WorkerExclusionSchema(_Strict):
+    placement_id = _text(required=True)
+    reason = _text(required=True)
+
+
+class SettingsSchema(_Strict):
+    foster = _one_of(SUITABILITY)
+    residential = _one_of(SUITABILITY)
+    supported = _one_of(SUITABILITY)
+    secure = _one_of(SUITABILITY)
+
+
+class ReferralSchema(_Strict):
+    id = _text(required=True)
+    la_code = fields.String(validate=_GSS)
+    young_people = fields.List(
+        fields.Nested(YoungPersonSchema),
+        required=True,
+        validate=validate.Length(1, 6, error="must list 1 to 6 young people"),
+    )
+    needed_by = _one_of(URGENCY)
+    settings = fields.Nested(SettingsSchema)
+    required_specialisms = _list_of(SPECIALISMS)
+    preferred_specialisms = _list_of(SPECIALISMS)
+    solo = _Boolean()
+    max_km_from_home = _positive()
+    excluded_placements = fields.List(fields.Nested(WorkerExclusionSchema))
+
+
+class GroupSchema(_Strict):
+    id = _text(required=True)
+    label = _text()
+    rivals = fields.List(_text())
+
+
+class AreaSchema(_Strict):
+    id = _text(required=True)
+    label = _text()
+    kind = _one_of(AREA_KINDS, required=True)
+    lat = _number(-90, 90, required=True)
+    lon = _number(-180, 180, required=True)
+    radius_km = _number(minimum=0)
+    groups = fields.List(_text())
+    severity = _one_of(SEVERITY, required=True)
+    review_by = fields.Date(error_messages={"invalid": "must be a date such as 2026-12-31"})
+
+
+class PlacementSchema(_Strict):
+    id = _text(required=True)
+    label = _text()
+    setting = _one_of(SETTINGS, required=True)
+    place_code = _one_of(PLACE_CODES)
+    provider = _one_of(PROVIDERS)
+    urn = _text()
+    la_code = fields.String(validate=_GSS)
+    lat = _number(-90, 90, required=True)
+    lon = _number(-180, 180, required=True)
+    vacancies = _integer(0, required=True)
+    capacity = _integer(0, required=True)
+    age_min = _integer(0, 17)
+    age_max = _integer(0, 17)
+    sexes = _list_of(SEXES)
+    specialisms = _list_of(SPECIALISMS)
+    specialist = _Boolean()
+    residents = fields.List(_text())
+    ofsted_rating = _one_of(OFSTED_RATINGS)
+    weekly_cost = _number(minimum=0)
+
+    @validates_schema(skip_on_field_errors=False)
+    def _ranges(self, data: dict[str, Any], **kwargs: Any) -> None:
+        # Runs even when other fields failed, so every problem is reported at once.
+        capacity, vacancies = data.get("capacity"), data.get("vacancies")
+        if isinstance(capacity, int) and isinstance(vacancies, int) and capacity < vacancies:
+            raise ValidationError("must be at least vacancies", "capacity")
+        age_min, age_max = data.get("age_min", 0), data.get("age_max", 17)
+        if isinstance(age_min, int) and isinstance(age_max, int) and age_min > age_max:
+            raise ValidationError("must not be more than age_max", "age_min")
+
+
+class WeightsSchema(_Strict):
+    safety = _number(minimum=0)
+    support = _number(minimum=0)
+    specialist = _number(minimum=0)
+    continuity = _number(minimum=0)
+    cost = _number(minimum=0)
+
+
+class PolicySchema(_Strict):
+    min_km_from_linked_areas = _number(minimum=0)
+    min_km_from_high_severity_areas = _number(minimum=0)
+    safe_km = _positive()
+    high_area_scale_km = _positive()
+    medium_area_scale_km = _positive()
+    support_scale_km = _positive()
+    cost_half_weekly = _positive()
+    allow_inadequate = _Boolean()
+    use_expired_intelligence = _Boolean()
+    max_options = _integer(0)
+    weights = fields.Nested(WeightsSchema)
+    time_limit_seconds = _positive()
+    workers = _integer(0, 64)
+
+
+class CaseSchema(_Strict):
+    format = fields.String(required=True, validate=validate.Equal(CASE_FORMAT, error=f"must be {CASE_FORMAT}"))
+    policy = fields.Nested(PolicySchema)
+    as_of = fields.Date(error_messages={"invalid": "must be a date such as 2026-12-31"})
+    referral = fields.Nested(ReferralSchema)
+    referrals = fields.List(fields.Nested(ReferralSchema))
+    groups = fields.List(fields.Nested(GroupSchema))
+    areas = fields.List(fields.Nested(AreaSchema))
+    placements = fields.List(fields.Nested(PlacementSchema), required=True)
+
+
+_PLAIN = {
+    "Missing data for required field.": "is required",
+    "Unknown field.": "is not a field of the case format (check the spelling)",
+    "Not a valid string.": "must be text",
+    "Not a valid list.": "must be a list",
+    "Invalid input type.": "must be an object",
+    "Field may not be null.": "must not be null",
+    "Not a valid integer.": "must be a whole number",
+    "Not a valid number.": "must be a number",
+    "Special numeric values (nan or infinity) are not permitted.": "must be a finite number",
+}
+
+
+def _flatten(errors: Any, path: str = "") -> list[str]:
+    if isinstance(errors, dict):
+        lines: list[str] = []
+        for key, value in errors.items():
+            if key == "_schema":
+                lines += _flatten(value, path)
+            elif isinstance(key, int):
+                lines += _flatten(value, f"{path}[{key}]")
+            else:
+                lines += _flatten(value, f"{path}.{key}" if path else str(key))
+        return lines
+    if isinstance(errors, list):
+        return [line for item in errors for line in _flatten(item, path)]
+    message = _PLAIN.get(str(errors), str(errors))
+    return [f"{path or '(case)'}: {message}"]
+
+
+def _duplicates(items: Any, what: str, path: str) -> list[str]:
+    if not isinstance(items, list):
+        return []
+    ids = [item.get("id") for item in items if isinstance(item, dict) and isinstance(item.get("id"), str)]
+    return [f"{path}: {what} id '{i}' is used more than once" for i, n in sorted(Counter(ids).items()) if n > 1]
+
+
+def _cross_check(raw: dict[str, Any], require: str | None) -> list[str]:
+    """Problems that span records: unique ids and references that must resolve."""
+    problems: list[str] = []
+    problems += _duplicates(raw.get("placements"), "placement", "placements")
+    problems += _duplicates(raw.get("areas"), "area", "areas")
+    problems += _duplicates(raw.get("groups"), "group", "groups")
+    problems += _duplicates(raw.get("referrals"), "referral", "referrals")
+
+    groups: list[Any] = raw["groups"] if isinstance(raw.get("groups"), list) else []
+    group_ids = {g.get("id") for g in groups if isinstance(g, dict)}
+    placement_list: list[Any] = raw["placements"] if isinstance(raw.get("placements"), list) else []
+    placement_ids = {p.get("id") for p in placement_list if isinstance(p, dict)}
+
+    def unknown_groups(values: Any, path: str) -> list[str]:
+        if not isinstance(values, list):
+            return []
+        return [
+            f"{path}[{i}]: unknown group '{g}' (not in groups)"
+            for i, g in enumerate(values)
+            if isinstance(g, str) and g not in group_ids
+        ]
+
+    for i, group in enumerate(groups):
+        if isinstance(group, dict):
+            problems += unknown_groups(group.get("rivals"), f"groups[{i}].rivals")
+    areas: list[Any] = raw["areas"] if isinstance(raw.get("areas"), list) else []
+    for i, area in enumerate(areas):
+        if isinstance(area, dict):
+            problems += unknown_groups(area.get("groups"), f"areas[{i}].groups")
+
+    referrals: list[tuple[str, Any]] = []
+    if "referral" in raw:
+        referrals.append(("referral", raw["referral"]))
+    if isinstance(raw.get("referrals"), list):
+        referrals += [(f"referrals[{i}]", r) for i, r in enumerate(raw["referrals"])]
+    person_ids: Counter[str] = Counter()
+    for path, referral in referrals:
+        if not isinstance(referral, dict):
+            continue
+        people = referral.get("young_people")
+        for j, person in enumerate(people if isinstance(people, list) else []):
+            if isinstance(person, dict):
+                if isinstance(person.get("id"), str):
+                    person_ids[person["id"]] += 1
+                problems += unknown_groups(person.get("groups"), f"{path}.young_people[{j}].groups")
+        excluded = referral.get("excluded_placements")
+        for j, item in enumerate(excluded if isinstance(excluded, list) else []):
+            pid = item.get("placement_id") if isinstance(item, dict) else None
+            if isinstance(pid, str) and pid not in placement_ids:
+                problems.append(f"{path}.excluded_placements[{j}].placement_id: unknown placement '{pid}'")
+    problems += [
+        f"young_people: young person id '{pid}' is used more than once"
+        for pid, n in sorted(person_ids.items())
+        if n > 1
+    ]
+
+    policy = raw.get("policy")
+    if isinstance(policy, dict):
+        weights = policy.get("weights")
+        if isinstance(weights, dict):
+            numbers = [w for w in weights.values() if isinstance(w, int | float) and not isinstance(w, bool)]
+            if len(numbers) == len(WEIGHT_KEYS) and sum(numbers) <= 0:
+                problems.append("policy.weights: at least one weight must be more than 0")
+
+    if require == "rank" and "referral" not in raw:
+        problems.append("referral: is required to rank (one referral)")
+    if require == "any" and "referral" not in raw and not raw.get("referrals"):
+        problems.append("referral: give a referral to rank, or referrals to assign")
+    if require == "assign" and not raw.get("referrals"):
+        problems.append("referrals: is required to assign (a list of one or more referrals)")
+    return problems
+
+
+def validate_case(raw: Any, require: str | None = None, postcodes: PostcodeLookup | None = None) -> list[str]:
+    """Every problem with a case document, one line each; empty when it is valid."""
+    try:
+        parse_case(raw, require=require, postcodes=postcodes)
+    except CaseError as error:
+        return error.problems
+    return []
+
+
+def parse_case(raw: Any, require: str | None = None, postcodes: PostcodeLookup | None = None) -> Case:
+    """Validate a case document and build the frozen `Case`, or raise `CaseError`.
+
+    `require` is "rank" (a `referral` must be present), "assign" (`referrals`) or
+    "any" (one or the other).
+    `postcodes` resolves a postcode to (lat, lon); without it, a postcode location
+    is an error naming the field.
+    """
+    if not isinstance(raw, dict):
+        raise CaseError(["(case): must be a JSON object"])
+    problems: list[str] = []
+    try:
+        data = CaseSchema().load(raw)
+    except ValidationError as error:
+        problems += _flatten(error.messages)
+        data = None
+    problems += _cross_check(raw, require)
+    if data is not None:
+        builder = _Builder(postcodes)
+        case = builder.case(data)
+        problems += builder.problems
+    if problems:
+        raise CaseError(sorted(set(problems), key=_path_order))
+    return case
+
+
+def _path_order(line: str) -> tuple[Any, ...]:
+    # Sort by path with list indices compared as numbers, so [10] follows [9].
+    path = line.split(": ", 1)[0]
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"[\[\].]+", path)), line
+
+
+class _Builder:
+    """Turns validated dicts into dataclasses, resolving postcodes."""
+
+    def __init__(self, postcodes: PostcodeLookup | None):
+        self.postcodes = postcodes
+        self.problems: list[str] = []
+
+    def case(self, data: dict[str, Any]) -> Case:
+        referral = data.get("referral")
+        return Case(
+            placements=tuple(self.placement(p) for p in data["placements"]),
+            groups=tuple(
+                Group(g["id"], g.get("label", g["id"]), tuple(g.get("rivals", ()))) for g in data.get("groups", ())
+            ),
+            areas=tuple(self.area(a) for a in data.get("areas", ())),
+            referral=self.referral(referral, "referral") if referral is not None else None,
+            referrals=tuple(self.referral(r, f"referrals[{i}]") for i, r in enumerate(data.get("referrals", ()))),
+            policy=dict(data.get("policy", {})),
+            as_of=data.get("as_of"),
+        )
+
+    def location(self, data: Mapping[str, Any], path: str) -> Location:
+        if "postcode" not in data:
+            return Location(data["lat"], data["lon"])
+        postcode = data["postcode"]
+        found = self.postcodes(postcode) if self.postcodes else None
+        if found is None:
+            why = (
+                "is not in the postcode lookup"
+                if self.postcodes
+                else "cannot be resolved: no postcode lookup is configured"
+            )
+            self.problems.append(f"{path}.postcode: '{postcode}' {why}")
+            return Location(0.0, 0.0)
+        return Location(*found)
+
+    def referral(self, data: dict[str, Any], path: str) -> Referral:
+        return Referral(
+            id=data["id"],
+            la_code=data.get("la_code"),
+            young_people=tuple(
+                self.young_person(p, f"{path}.young_people[{i}]") for i, p in enumerate(data["young_people"])
+            ),
+            needed_by=data.get("needed_by", "later"),
+            settings=tuple((s, data.get("settings", {}).get(s, "suitable")) for s in SETTINGS),
+            required_specialisms=_unique(data.get("required_specialisms", ())),
+            preferred_specialisms=_unique(data.get("preferred_specialisms", ())),
+            solo=data.get("solo", False),
+            max_km_from_home=data.get("max_km_from_home"),
+            excluded_placements=tuple(
+                WorkerExclusion(e["placement_id"], e["reason"]) for e in data.get("excluded_placements", ())
+            ),
+        )
+
+    def young_person(self, data: dict[str, Any], path: str) -> YoungPerson:
+        return YoungPerson(
+            id=data["id"],
+            age=data["age"],
+            home=self.location(data["home"], f"{path}.home"),
+            sex=data.get("sex"),
+            risks=_unique(data.get("risks", ())),
+            groups=_unique(data.get("groups", ())),
+            avoid_people=_unique(data.get("avoid_people", ())),
+            risk_locations=tuple(
+                RiskLocation(r["id"], r.get("label", r["id"]), r["lat"], r["lon"], r.get("radius_km", 0.0))
+                for r in data.get("risk_locations", ())
+            ),
+            support=tuple(
+                SupportLink(
+                    s["id"],
+                    s.get("label", s["id"]),
+                    s["kind"],
+                    s["lat"],
+                    s["lon"],
+                    s.get("importance", "important"),
+                    s.get("visits_per_month", 1.0),
+                    s.get("max_km"),
+                )
+                for s in data.get("support", ())
+            ),
+        )
+
+    def area(self, data: dict[str, Any]) -> Area:
+        review_by: date | None = data.get("review_by")
+        return Area(
+            id=data["id"],
+            label=data.get("label", data["id"]),
+            kind=data["kind"],
+            lat=data["lat"],
+            lon=data["lon"],
+            radius_km=data.get("radius_km", 0.0),
+            groups=_unique(data.get("groups", ())),
+            severity=data["severity"],
+            review_by=review_by,
+        )
+
+    def placement(self, data: dict[str, Any]) -> Placement:
+        sexes = data.get("sexes")
+        return Placement(
+            id=data["id"],
+            label=data.get("label", data["id"]),
+            setting=data["setting"],
+            lat=data["lat"],
+            lon=data["lon"],
+            vacancies=data["vacancies"],
+            capacity=data["capacity"],
+            place_code=data.get("place_code"),
+            provider=data.get("provider"),
+            urn=data.get("urn"),
+            la_code=data.get("la_code"),
+            age_min=data.get("age_min", 0),
+            age_max=data.get("age_max", 17),
+            sexes=_unique(sexes) if sexes is not None else None,
+            specialisms=_unique(data.get("specialisms", ())),
+            specialist=data.get("specialist", False),
+            residents=_unique(data.get("residents", ())),
+            ofsted_rating=data.get("ofsted_rating"),
+            weekly_cost=data.get("weekly_cost"),
+        )
+
+
+def _unique(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(values))

@@ -1,0 +1,179 @@
+"""Ranking one referral against a prepared world: filter, score, order, explain."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from planner.authorities import approval_level
+from planner.case import Referral
+from planner.constraints import REASON_CODES, Context, evaluate, explain
+from planner.measures import measure
+from planner.policy import Policy
+from planner.reasons import finite_or_none, option_reasons
+from planner.scoring import score
+from planner.world import World
+
+RANKING_FORMAT = "placement-ranking/1"
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    code: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class Option:
+    rank: int
+    placement_id: str
+    score: float
+    components: dict[str, float]
+    facts: dict[str, Any]
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Excluded:
+    placement_id: str
+    reasons: tuple[Exclusion, ...]
+
+
+@dataclass(frozen=True)
+class Warning:
+    code: str
+    area_id: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class Ranking:
+    referral_id: str
+    policy: Policy
+    options: tuple[Option, ...]
+    excluded: tuple[Excluded, ...]
+    placements: int
+    feasible: int
+    excluded_by_reason: dict[str, int]
+    warnings: tuple[Warning, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The `placement-ranking/1` document, key order fixed."""
+        return {
+            "format": RANKING_FORMAT,
+            "referral_id": self.referral_id,
+            "policy": {**self.policy.as_dict(), "version": self.policy.version()},
+            "options": [
+                {
+                    "rank": o.rank,
+                    "placement_id": o.placement_id,
+                    "score": o.score,
+                    "components": o.components,
+                    "facts": o.facts,
+                    "reasons": list(o.reasons),
+                }
+                for o in self.options
+            ],
+            "excluded": [
+                {"placement_id": e.placement_id, "reasons": [{"code": r.code, "detail": r.detail} for r in e.reasons]}
+                for e in self.excluded
+            ],
+            "summary": {
+                "placements": self.placements,
+                "feasible": self.feasible,
+                "returned": len(self.options),
+                "excluded_by_reason": self.excluded_by_reason,
+            },
+            "warnings": [{"code": w.code, "area_id": w.area_id, "detail": w.detail} for w in self.warnings],
+        }
+
+
+def rank(world: World, referral: Referral, policy: Policy) -> Ranking:
+    """Rank every placement in `world` for `referral` under `policy`.
+
+    The world must have been prepared with the same `use_expired_intelligence`.
+    Unknown placement ids in `excluded_placements` are a caller error (the case
+    reader rejects them).
+    """
+    if world.use_expired_intelligence != policy.use_expired_intelligence:
+        raise ValueError("the world was prepared under a different use_expired_intelligence")
+    m = measure(world, referral)
+    context = Context(world, referral, m, policy)
+    fails = evaluate(context)
+    any_fail = np.zeros(len(world), dtype=bool)
+    for mask in fails.values():
+        any_fail |= mask
+
+    feasible = np.nonzero(~any_fail)[0].astype(np.int64)
+    scores = score(world, referral, m, policy, feasible)
+    reported = np.round(scores.score, 2)
+    ids = [world.placements[i].id for i in feasible]
+    # Ordered by the reported (rounded) score, ties by placement id.
+    order = sorted(range(len(feasible)), key=lambda k: (-reported[k], ids[k]))
+    options = tuple(
+        _option(world, referral, m, policy, rank_no, int(feasible[k]), float(reported[k]), scores.components, k)
+        for rank_no, k in enumerate(order[: policy.max_options], start=1)
+    )
+
+    excluded_idx = np.nonzero(any_fail)[0]
+    excluded = tuple(
+        sorted(
+            (
+                Excluded(
+                    world.placements[i].id,
+                    tuple(Exclusion(code, explain(context, code, int(i))) for code in REASON_CODES if fails[code][i]),
+                )
+                for i in excluded_idx
+            ),
+            key=lambda e: e.placement_id,
+        )
+    )
+    by_reason = {code: int(fails[code].sum()) for code in REASON_CODES if fails[code].any()}
+    warnings = tuple(
+        Warning(
+            "expired_intelligence",
+            a.id,
+            f"{a.label} passed its review date ({a.review_by}) and was not used; review it.",
+        )
+        for a in sorted(world.expired_relevant(m.linked_groups), key=lambda a: a.id)
+    )
+    return Ranking(referral.id, policy, options, excluded, len(world), len(feasible), by_reason, warnings)
+
+
+def _option(
+    world: World,
+    referral: Referral,
+    m: Any,
+    policy: Policy,
+    rank_no: int,
+    i: int,
+    reported: float,
+    components: dict[str, np.ndarray],
+    k: int,
+) -> Option:
+    p = world.placements[i]
+    approval = approval_level(referral.la_code, p.la_code)
+    linked = m.nearest_linked_area(i)
+    risk = m.nearest_risk_location(i)
+    facts: dict[str, Any] = {
+        "distance_from_home_km": round(float(m.home_km[i].max()), 3),
+        "nearest_linked_km": finite_or_none(float(m.linked_km[i])),
+        "nearest_linked_id": linked.id if linked else None,
+        "nearest_risk_location_km": finite_or_none(float(m.risk_km[i])),
+        "nearest_risk_location_id": risk.id if risk else None,
+        "nearest_high_severity_km": finite_or_none(float(world.high.nearest_km[i])),
+        "support_km": {s.id: round(float(m.support_km[i, j]), 3) for j, s in enumerate(m.support)},
+        "la_code": p.la_code,
+        "in_area": None if referral.la_code is None or p.la_code is None else p.la_code == referral.la_code,
+        "approval": approval,
+    }
+    return Option(
+        rank=rank_no,
+        placement_id=p.id,
+        score=reported,
+        components={name: round(float(values[k]), 4) for name, values in components.items()},
+        facts=facts,
+        reasons=tuple(option_reasons(world, referral, m, policy, i, approval)),
+    )

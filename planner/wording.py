@@ -1,0 +1,38 @@
+"""Small pieces of plain English shared by reasons and exclusions."""
+
+from __future__ import annotations
+
+from planner.geometry import km_to_miles
+
+
+def distance(km: float) -> str:
+    """'23.6 miles (38.0 km)': pages and reasons show miles, with km beside them."""
+    return f"{km_to_miles(km):.1f} miles ({km:.1f} km)"
+
+
+def buffer(km: float) -> str:
+    """'the 12.4-mile (20 km) buffer' reads badly; this gives 'a buffer of 12.4 miles (20 km)'."""
+    return f"a buffer of {km_to_miles(km):.1f} miles ({km:g} km)"
+
+
+def words(code: str) -> str:
+    """A vocabulary code as words: 'criminal_exploitation' -> 'criminal exploitation'."""
+    return code.replace("_", " ")
+
+
+def listing(items: list[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def plural(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+SETTING_WORDS = {
+    "foster": "Foster care",
+    "residential": "Residential care",
+    "supported": "Supported accommodation",
+    "secure": "A secure children's home",
+}
