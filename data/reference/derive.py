@@ -55,10 +55,7 @@ UTLA_CODES = "ons-geography/utla_all_codes.csv"
 LSOA_POINTS = "ons-geography/lsoa_latlong.csv"
 UTLA_POINTS = "la-adjacency/utla_points.csv"
 ADJACENCY = "la-adjacency/utla_adjacency_with_river_crossings.csv"
-BOUNDARIES = (
-    "ons-boundaries/"
-    "Counties_and_Unitary_Authorities_December_2023_Boundaries_UK_BSC.geojson"
-)
+BOUNDARIES = "ons-boundaries/Counties_and_Unitary_Authorities_December_2023_Boundaries_UK_BSC.geojson"
 BOUNDARY_CODE = "CTYUA23CD"
 
 ENGLAND = "E92000001"
@@ -85,9 +82,7 @@ Polygon = list[Ring]  # exterior ring, then holes
 # ----------------------------------------------------------------------- output helpers
 
 
-def write_csv(
-    path: Path, header: Sequence[str], rows: Iterable[Sequence[object]]
-) -> int:
+def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[object]]) -> int:
     """Write a CSV with LF line endings; return the number of data rows."""
     count = 0
     with path.open("w", encoding="utf-8", newline="") as handle:
@@ -128,17 +123,11 @@ def read_authorities(shared: Path) -> pd.DataFrame:
         validate="one_to_one",
     )
     table = table.sort_values("gss_code", ignore_index=True)
-    assert len(table) == N_AUTHORITIES, (
-        f"expected {N_AUTHORITIES} rows, got {len(table)}"
-    )
+    assert len(table) == N_AUTHORITIES, f"expected {N_AUTHORITIES} rows, got {len(table)}"
     assert table["gss_code"].is_unique
     assert tuple(sorted(table["region_code"].unique())) == REGIONS, "expected 9 regions"
-    assert table["lat"].notna().all() and table["lon"].notna().all(), (
-        "authority without point"
-    )
-    assert (table["region_code"] == table["point_region"]).all(), (
-        "region mismatch in points"
-    )
+    assert table["lat"].notna().all() and table["lon"].notna().all(), "authority without point"
+    assert (table["region_code"] == table["point_region"]).all(), "region mismatch in points"
     return table.drop(columns="point_region")
 
 
@@ -165,9 +154,7 @@ def read_adjacency(shared: Path, codes: set[str]) -> list[tuple[str, str]]:
     }
     dropped = len(source) - len(pairs)
     if dropped:
-        print(
-            f"adjacency: {dropped} source rows dropped (outside the 153 or duplicate)"
-        )
+        print(f"adjacency: {dropped} source rows dropped (outside the 153 or duplicate)")
     print("adjacency basis:", source["basis"].value_counts().sort_index().to_dict())
     return sorted(pairs)
 
@@ -195,9 +182,7 @@ def read_boundaries(shared: Path, codes: set[str]) -> dict[str, list[Polygon]]:
         if geometry["type"] == "Polygon":
             parts = [parts]
         assert code not in shapes, f"duplicate boundary {code}"
-        shapes[code] = [
-            [np.asarray(ring, dtype=float) for ring in part] for part in parts
-        ]
+        shapes[code] = [[np.asarray(ring, dtype=float) for ring in part] for part in parts]
     assert set(shapes) == codes, f"boundary codes differ: {sorted(set(shapes) ^ codes)}"
     return shapes
 
@@ -292,9 +277,7 @@ def split_ring(ring: Ring, topology: Topology) -> list[Arc]:
     return arcs
 
 
-def segment_distance(
-    points: np.ndarray, start: np.ndarray, end: np.ndarray
-) -> np.ndarray:
+def segment_distance(points: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
     """Distance from each point to the segment ``start``-``end`` (planar, degrees)."""
     direction = end - start
     length2 = float(np.dot(direction, direction))
@@ -314,9 +297,7 @@ def douglas_peucker(points: np.ndarray, tolerance: float) -> np.ndarray:
         first, last = stack.pop()
         if last - first < 2:
             continue
-        distances = segment_distance(
-            points[first + 1 : last], points[first], points[last]
-        )
+        distances = segment_distance(points[first + 1 : last], points[first], points[last])
         worst = int(np.argmax(distances))
         if distances[worst] > tolerance:
             split = first + 1 + worst
@@ -360,9 +341,7 @@ def assemble_ring(arcs: list[Arc], topology: Topology) -> SimpleRing | None:
     return SimpleRing(ring, owners)
 
 
-def assemble_shape(
-    parts: list[list[list[Arc]]], topology: Topology
-) -> list[list[SimpleRing]]:
+def assemble_shape(parts: list[list[list[Arc]]], topology: Topology) -> list[list[SimpleRing]]:
     """Simplify one authority; a polygon is dropped if its exterior collapses."""
     result = []
     for part in parts:
@@ -412,9 +391,7 @@ def fallback_ring(polygons: list[Polygon]) -> list[list[np.ndarray]]:
     return [[round_line(largest)]]
 
 
-def simplify_all(
-    shapes: dict[str, list[Polygon]], topology: Topology
-) -> tuple[dict[str, list[list[SimpleRing]]], int]:
+def simplify_all(shapes: dict[str, list[Polygon]], topology: Topology) -> tuple[dict[str, list[list[SimpleRing]]], int]:
     """Simplify every authority; return the outlines and the refinement rounds used.
 
     Arcs that make an outline cross itself are simplified again at half the tolerance
@@ -424,27 +401,19 @@ def simplify_all(
         code: [[split_ring(ring, topology) for ring in polygon] for polygon in polygons]
         for code, polygons in shapes.items()
     }
-    for arcs in (
-        arc for p in parts.values() for poly in p for ring in poly for arc in ring
-    ):
+    for arcs in (arc for p in parts.values() for poly in p for ring in poly for arc in ring):
         topology.tolerance.setdefault(arcs.key, TOLERANCE_DEG)
     for rounds in range(1, MAX_REFINE + 1):
         result = {code: assemble_shape(parts[code], topology) for code in sorted(parts)}
-        offenders = set().union(
-            *(crossing_arcs(polygons) for polygons in result.values())
-        )
+        offenders = set().union(*(crossing_arcs(polygons) for polygons in result.values()))
         if not offenders:
             return result, rounds - 1
         for key in offenders:
             topology.tolerance[key] /= 2.0
-    raise AssertionError(
-        f"outlines still cross themselves after {MAX_REFINE} refinements"
-    )
+    raise AssertionError(f"outlines still cross themselves after {MAX_REFINE} refinements")
 
 
-def write_outlines(
-    shapes: dict[str, list[Polygon]], names: dict[str, str], path: Path
-) -> dict[str, int]:
+def write_outlines(shapes: dict[str, list[Polygon]], names: dict[str, str], path: Path) -> dict[str, int]:
     """Write ``outlines.geojson`` (compact) and return simplification statistics."""
     topology = build_topology(shapes)
     simplified, rounds = simplify_all(shapes, topology)
@@ -461,8 +430,7 @@ def write_outlines(
     features = []
     for code in sorted(simplified):
         polygons = [
-            [orient(ring.points, index == 0) for index, ring in enumerate(polygon)]
-            for polygon in simplified[code]
+            [orient(ring.points, index == 0) for index, ring in enumerate(polygon)] for polygon in simplified[code]
         ]
         if not polygons:
             polygons = fallback_ring(shapes[code])
@@ -527,9 +495,7 @@ def bbox_mask(points: np.ndarray, edges: np.ndarray, margin: float) -> np.ndarra
     return np.asarray(in_x & in_y)
 
 
-def locate(
-    points: np.ndarray, shapes: dict[str, list[Polygon]]
-) -> tuple[np.ndarray, float]:
+def locate(points: np.ndarray, shapes: dict[str, list[Polygon]]) -> tuple[np.ndarray, float]:
     """Authority code of each point, and the largest snapping distance used (km)."""
     codes = sorted(shapes)
     all_edges = {code: feature_edges(shapes[code]) for code in codes}
@@ -551,10 +517,7 @@ def locate(
             found[lost[near[closer]]] = index
     worst = float(best.max()) if len(best) else 0.0
     assert worst <= SNAP_KM, f"a centroid is {worst:.2f} km from every authority"
-    print(
-        f"lsoa: {len(points)} English centroids, {len(lost)} snapped"
-        f" (max {worst:.3f} km)"
-    )
+    print(f"lsoa: {len(points)} English centroids, {len(lost)} snapped (max {worst:.3f} km)")
     return np.asarray(codes)[found], worst
 
 
@@ -569,16 +532,11 @@ def read_lsoa_points(shared: Path) -> pd.DataFrame:
     return table.sort_values("LSOACD", ignore_index=True)
 
 
-def write_lsoa_points(
-    lsoa: pd.DataFrame, located: np.ndarray, region: dict[str, str], path: Path
-) -> pd.Series:
+def write_lsoa_points(lsoa: pd.DataFrame, located: np.ndarray, region: dict[str, str], path: Path) -> pd.Series:
     """Write the North West LSOA points; return the row count per authority."""
     lsoa = lsoa.assign(gss_code=located)
     north_west = lsoa[lsoa["gss_code"].map(region) == NORTH_WEST]
-    rows = (
-        (r.LSOACD, r.gss_code, fmt(r.latitude), fmt(r.longitude))
-        for r in north_west.itertuples(index=False)
-    )
+    rows = ((r.LSOACD, r.gss_code, fmt(r.latitude), fmt(r.longitude)) for r in north_west.itertuples(index=False))
     write_csv(path, ("lsoa_code", "gss_code", "lat", "lon"), rows)
     counts = north_west["gss_code"].value_counts().sort_index()
     expected = sorted(code for code, rgn in region.items() if rgn == NORTH_WEST)
@@ -594,9 +552,7 @@ def check_points_inside(table: pd.DataFrame, shapes: dict[str, list[Polygon]]) -
     """Assert each representative point lies inside its own (unsimplified) outline."""
     points = table[["lon", "lat"]].to_numpy(dtype=float)
     for point, code in zip(points, table["gss_code"], strict=True):
-        assert inside(point[None, :], feature_edges(shapes[code]))[0], (
-            f"{code} point outside"
-        )
+        assert inside(point[None, :], feature_edges(shapes[code]))[0], f"{code} point outside"
 
 
 def size_text(path: Path) -> str:
@@ -643,12 +599,8 @@ def main() -> None:
 
     lsoa = read_lsoa_points(shared)
     located, _ = locate(lsoa[["longitude", "latitude"]].to_numpy(), shapes)
-    counts = write_lsoa_points(
-        lsoa, located, region, out / "lsoa_points_north_west.csv"
-    )
-    print(
-        f"lsoa_points_north_west: {int(counts.sum())} rows in {len(counts)} authorities"
-    )
+    counts = write_lsoa_points(lsoa, located, region, out / "lsoa_points_north_west.csv")
+    print(f"lsoa_points_north_west: {int(counts.sum())} rows in {len(counts)} authorities")
     for code, count in counts.items():
         print(f"  {code} {names[str(code)]}: {count}")
 

@@ -1,0 +1,1 @@
+"""Benchmarks: scripts that print figures (see docs/performance.md). Never timed assertions in tests."""

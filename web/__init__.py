@@ -1,0 +1,128 @@
+"""The web app: pages (GOV.UK Frontend), persistence and commands around the engine."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, Response, render_template, request
+from flask_login import LoginManager, current_user
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+
+from config.settings import from_environment
+from web import db
+
+csrf = CSRFProtect()
+login_manager = LoginManager()
+
+# No inline script or style anywhere; map tiles, when configured, add their host.
+_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:{tiles}; "
+    "font-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; "
+    "object-src 'none'"
+)
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app. `test_config` overrides settings read from the environment."""
+    app = Flask(__name__, instance_path=os.path.join(os.path.dirname(os.path.dirname(__file__)), "instance"))
+    app.config.from_mapping(from_environment(app.instance_path))
+    if test_config:
+        app.config.update(test_config)
+    if not app.config.get("SECRET_KEY"):
+        raise RuntimeError("SECRET_KEY is not set: export it (make run generates one in instance/secret_key)")
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    app.jinja_loader = ChoiceLoader(
+        [
+            FileSystemLoader(os.path.join(app.root_path, "templates")),
+            PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
+        ]
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    from web.pages import template_helpers
+
+    template_helpers.register(app)
+
+    db.init_app(app)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.sign_in"
+    login_manager.login_message = "Sign in to continue."
+
+    from web.services.accounts import load_user
+
+    login_manager.user_loader(load_user)
+
+    from web.pages import auth, home, referrals, supply
+
+    for module in (auth, home, referrals, supply):
+        app.register_blueprint(module.blueprint)
+
+    from web import commands
+
+    commands.register(app)
+    _register_errors(app)
+    _register_headers(app)
+    return app
+
+
+def _register_headers(app: Flask) -> None:
+    tile_host = app.config.get("MAP_TILE_URL", "")
+    tiles = " " + tile_host.split("/{")[0].rsplit("/", 0)[0] if tile_host else ""
+
+    @app.after_request
+    def security_headers(response: Response) -> Response:
+        response.headers["Content-Security-Policy"] = _CSP.format(tiles=tiles)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "same-origin"
+        response.headers["X-Frame-Options"] = "DENY"
+        if request.endpoint != "static":
+            # Pages may hold personal data: never kept by the browser or a proxy.
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+
+def _register_errors(app: Flask) -> None:
+    def page(template: str, status: int) -> tuple[str, int]:
+        return render_template(template), status
+
+    @app.errorhandler(404)
+    def not_found(_error: Exception) -> tuple[str, int]:
+        return page("errors/404.html", 404)
+
+    @app.errorhandler(403)
+    def forbidden(_error: Exception) -> tuple[str, int]:
+        return page("errors/403.html", 403)
+
+    @app.errorhandler(CSRFError)
+    def csrf_failed(_error: Exception) -> tuple[str, int]:
+        return page("errors/csrf.html", 400)
+
+    @app.errorhandler(500)
+    def server_error(_error: Exception) -> tuple[str, int]:
+        return page("errors/500.html", 500)
+
+    @app.context_processor
+    def navigation() -> dict[str, Any]:
+        if not current_user.is_authenticated:
+            return {"nav_items": []}
+        items = []
+        if current_user.role != "commissioner":
+            items.append(("referrals.list_referrals", "Referrals"))
+        items.append(("supply.supply", "Placement supply"))
+        return {
+            "nav_items": [
+                {"href": _url(endpoint), "text": text, "active": request.endpoint == endpoint}
+                for endpoint, text in items
+            ]
+        }
+
+
+def _url(endpoint: str) -> str:
+    from flask import url_for
+
+    return url_for(endpoint)

@@ -1,0 +1,67 @@
+"""The database connection: one engine per app, one session per app context.
+
+SQLite (the default) runs in WAL mode with foreign keys on and a busy timeout,
+so readers never block the writer and concurrent writers queue rather than fail.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, current_app, g
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+_EXTENSION = "planner_db"
+
+
+def init_app(app: Flask) -> None:
+    url = app.config["DATABASE_URL"]
+    engine = create_engine(url, **_engine_options(url))
+    if url.startswith("sqlite"):
+        event.listen(engine, "connect", _sqlite_pragmas)
+    app.extensions[_EXTENSION] = sessionmaker(engine, expire_on_commit=False)
+    app.teardown_appcontext(_close_session)
+
+
+def _engine_options(url: str) -> dict[str, Any]:
+    if url.startswith("sqlite"):
+        return {"connect_args": {"check_same_thread": False, "timeout": 30}}
+    return {"pool_pre_ping": True}
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def engine(app: Flask | None = None) -> Engine:
+    factory: sessionmaker[Session] = (app or current_app).extensions[_EXTENSION]
+    bound = factory.kw["bind"]
+    assert isinstance(bound, Engine)
+    return bound
+
+
+def session() -> Session:
+    """The session of the current app context (a request or a CLI command)."""
+    if "db_session" not in g:
+        g.db_session = current_app.extensions[_EXTENSION]()
+    found: Session = g.db_session
+    return found
+
+
+def commit() -> None:
+    session().commit()
+
+
+def rollback() -> None:
+    session().rollback()
+
+
+def _close_session(_exc: BaseException | None) -> None:
+    found = g.pop("db_session", None)
+    if found is not None:
+        found.close()

@@ -1,0 +1,334 @@
+"""The stored world: authorities, users, young people, intelligence, placements, referrals, runs.
+
+SQLAlchemy 2 typed models. Only `web.repositories` runs queries against them;
+services build them and hand them to repositories. Intelligence (groups,
+rivalries, young person–group links, areas) always carries its source, a
+confidence and a review date, because gang "intelligence" about children is
+contested and stale intelligence must not be used silently.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[str]: JSON}
+
+
+ROLES = ("placement_officer", "social_worker", "nominated_officer", "director", "commissioner", "admin")
+CONFIDENCE = ("high", "medium", "low")
+
+
+class LocalAuthority(Base):
+    __tablename__ = "local_authorities"
+
+    gss_code: Mapped[str] = mapped_column(String(9), primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    region_code: Mapped[str] = mapped_column(String(9))
+    region_name: Mapped[str] = mapped_column(String(60))
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(300))
+    role: Mapped[str] = mapped_column(String(30))
+    authority_code: Mapped[str] = mapped_column(ForeignKey("local_authorities.gss_code"))
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+    authority: Mapped[LocalAuthority] = relationship()
+
+
+class YoungPerson(Base):
+    __tablename__ = "young_people"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Pseudonymous reference: never a name. Residents and avoid-lists use it.
+    reference: Mapped[str] = mapped_column(String(40), unique=True)
+    date_of_birth: Mapped[date] = mapped_column(Date)
+    sex: Mapped[str] = mapped_column(String(1))  # SSDA903 SEX: 1 male, 2 female
+    ethnicity: Mapped[str] = mapped_column(String(4))  # SSDA903 ETHNIC code, e.g. WBRI
+    home_postcode: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    home_lat: Mapped[float] = mapped_column(Float)
+    home_lon: Mapped[float] = mapped_column(Float)
+    responsible_authority_code: Mapped[str] = mapped_column(ForeignKey("local_authorities.gss_code"))
+    risks: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+    support_links: Mapped[list[SupportLink]] = relationship(back_populates="young_person", order_by="SupportLink.id")
+    risk_locations: Mapped[list[RiskLocation]] = relationship(
+        back_populates="young_person", order_by="RiskLocation.id"
+    )
+    group_links: Mapped[list[YoungPersonGroup]] = relationship(
+        back_populates="young_person", order_by="YoungPersonGroup.id"
+    )
+    people_to_avoid: Mapped[list[PersonToAvoid]] = relationship(order_by="PersonToAvoid.id")
+    missing_episodes: Mapped[list[MissingEpisode]] = relationship(order_by="MissingEpisode.start")
+
+
+class SupportLink(Base):
+    __tablename__ = "support_links"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    young_person_id: Mapped[int] = mapped_column(ForeignKey("young_people.id"))
+    label: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(30))
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    importance: Mapped[str] = mapped_column(String(20))
+    visits_per_month: Mapped[float] = mapped_column(Float, default=1.0)
+    max_km: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+    young_person: Mapped[YoungPerson] = relationship(back_populates="support_links")
+
+
+class RiskLocation(Base):
+    __tablename__ = "risk_locations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    young_person_id: Mapped[int] = mapped_column(ForeignKey("young_people.id"))
+    label: Mapped[str] = mapped_column(String(120))
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    radius_km: Mapped[float] = mapped_column(Float, default=0.0)
+    source: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+    young_person: Mapped[YoungPerson] = relationship(back_populates="risk_locations")
+
+
+class PersonToAvoid(Base):
+    __tablename__ = "people_to_avoid"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    young_person_id: Mapped[int] = mapped_column(ForeignKey("young_people.id"))
+    person_reference: Mapped[str] = mapped_column(String(40))
+    reason: Mapped[str] = mapped_column(String(200))
+
+
+class Group(Base):
+    __tablename__ = "groups"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    label: Mapped[str] = mapped_column(String(120))  # fictional names only in demo data
+    source: Mapped[str] = mapped_column(String(120))
+    confidence: Mapped[str] = mapped_column(String(10))
+    review_by: Mapped[date] = mapped_column(Date)
+
+
+class Rivalry(Base):
+    __tablename__ = "rivalries"
+    __table_args__ = (UniqueConstraint("group_id", "rival_group_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id"))
+    rival_group_id: Mapped[int] = mapped_column(ForeignKey("groups.id"))
+    source: Mapped[str] = mapped_column(String(120))
+    confidence: Mapped[str] = mapped_column(String(10))
+    review_by: Mapped[date] = mapped_column(Date)
+
+    group: Mapped[Group] = relationship(foreign_keys=[group_id])
+    rival: Mapped[Group] = relationship(foreign_keys=[rival_group_id])
+
+
+class YoungPersonGroup(Base):
+    __tablename__ = "young_person_groups"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    young_person_id: Mapped[int] = mapped_column(ForeignKey("young_people.id"))
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id"))
+    relationship_kind: Mapped[str] = mapped_column(String(30))  # affiliated | exploited_by
+    source: Mapped[str] = mapped_column(String(120))
+    confidence: Mapped[str] = mapped_column(String(10))
+    review_by: Mapped[date] = mapped_column(Date)
+
+    young_person: Mapped[YoungPerson] = relationship(back_populates="group_links")
+    group: Mapped[Group] = relationship()
+
+
+class Area(Base):
+    __tablename__ = "areas"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    label: Mapped[str] = mapped_column(String(120))  # generic labels only, never a neighbourhood's name
+    kind: Mapped[str] = mapped_column(String(30))
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    radius_km: Mapped[float] = mapped_column(Float, default=0.0)
+    severity: Mapped[str] = mapped_column(String(10))
+    source: Mapped[str] = mapped_column(String(120))
+    confidence: Mapped[str] = mapped_column(String(10))
+    review_by: Mapped[date] = mapped_column(Date)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+    groups: Mapped[list[Group]] = relationship(secondary="area_groups", order_by="Group.code")
+
+
+class AreaGroup(Base):
+    __tablename__ = "area_groups"
+
+    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id"), primary_key=True)
+
+
+class Placement(Base):
+    __tablename__ = "placements"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    label: Mapped[str] = mapped_column(String(160))
+    provider_name: Mapped[str] = mapped_column(String(160))
+    postcode: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    status: Mapped[str] = mapped_column(String(20), default="active")  # active | suspended | closed
+    setting: Mapped[str] = mapped_column(String(20))
+    place_code: Mapped[str | None] = mapped_column(String(4), nullable=True)
+    provider: Mapped[str | None] = mapped_column(String(3), nullable=True)
+    urn: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    authority_code: Mapped[str | None] = mapped_column(ForeignKey("local_authorities.gss_code"), nullable=True)
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    vacancies: Mapped[int] = mapped_column(Integer)
+    capacity: Mapped[int] = mapped_column(Integer)
+    age_min: Mapped[int] = mapped_column(Integer, default=0)
+    age_max: Mapped[int] = mapped_column(Integer, default=17)
+    sexes: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
+    specialisms: Mapped[list[str]] = mapped_column(JSON, default=list)
+    specialist: Mapped[bool] = mapped_column(Boolean, default=False)
+    ofsted_rating: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    weekly_cost: Mapped[float | None] = mapped_column(Float, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+    residents: Mapped[list[CurrentResident]] = relationship(order_by="CurrentResident.id")
+    authority: Mapped[LocalAuthority | None] = relationship()
+
+
+class CurrentResident(Base):
+    __tablename__ = "current_residents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    placement_id: Mapped[int] = mapped_column(ForeignKey("placements.id"))
+    person_reference: Mapped[str] = mapped_column(String(40))
+    since: Mapped[date] = mapped_column(Date)
+
+
+class Referral(Base):
+    __tablename__ = "referrals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reference: Mapped[str] = mapped_column(String(40), unique=True)
+    authority_code: Mapped[str] = mapped_column(ForeignKey("local_authorities.gss_code"))
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open | placed | closed
+    needed_by: Mapped[str] = mapped_column(String(20))
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    required_specialisms: Mapped[list[str]] = mapped_column(JSON, default=list)
+    preferred_specialisms: Mapped[list[str]] = mapped_column(JSON, default=list)
+    solo: Mapped[bool] = mapped_column(Boolean, default=False)
+    max_km_from_home: Mapped[float | None] = mapped_column(Float, nullable=True)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+
+    young_people: Mapped[list[YoungPerson]] = relationship(
+        secondary="referral_young_people", order_by="YoungPerson.reference"
+    )
+    authority: Mapped[LocalAuthority] = relationship()
+    exclusions: Mapped[list[ReferralExclusion]] = relationship(order_by="ReferralExclusion.id")
+
+
+class ReferralYoungPerson(Base):
+    __tablename__ = "referral_young_people"
+
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id"), primary_key=True)
+    young_person_id: Mapped[int] = mapped_column(ForeignKey("young_people.id"), primary_key=True)
+
+
+class ReferralExclusion(Base):
+    """A placement a worker ruled out for this referral, with the reason kept."""
+
+    __tablename__ = "referral_exclusions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id"))
+    placement_id: Mapped[int] = mapped_column(ForeignKey("placements.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    excluded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    excluded_at: Mapped[datetime] = mapped_column(DateTime)
+
+    placement: Mapped[Placement] = relationship()
+
+
+class MissingEpisode(Base):
+    __tablename__ = "missing_episodes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    young_person_id: Mapped[int] = mapped_column(ForeignKey("young_people.id"))
+    kind: Mapped[str] = mapped_column(String(1))  # SSDA903 MISSING: M missing, A away without authorisation
+    start: Mapped[datetime] = mapped_column(DateTime)
+    end: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    where_found: Mapped[str | None] = mapped_column(String(160), nullable=True)
+    found_lat: Mapped[float | None] = mapped_column(Float, nullable=True)
+    found_lon: Mapped[float | None] = mapped_column(Float, nullable=True)
+    reported_by: Mapped[str] = mapped_column(String(30))  # carer, school, police, ...
+    rhi_offered: Mapped[bool] = mapped_column(Boolean, default=False)
+    rhi_offered_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    rhi_accepted: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    rhi_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+
+
+class RankingRun(Base):
+    """What the system recommended, exactly as it was: never edited."""
+
+    __tablename__ = "ranking_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id"))
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    requested_at: Mapped[datetime] = mapped_column(DateTime)
+    engine_version: Mapped[str] = mapped_column(String(20))
+    policy_version: Mapped[str] = mapped_column(String(64))
+    case_sha256: Mapped[str] = mapped_column(String(64))
+    case_json: Mapped[str] = mapped_column(Text)
+    result_json: Mapped[str] = mapped_column(Text)
+    warnings: Mapped[list[str]] = mapped_column(JSON, default=list)
+    feasible: Mapped[int] = mapped_column(Integer)
+
+    requested_by: Mapped[User] = relationship()
+
+
+class AuditEvent(Base):
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    action: Mapped[str] = mapped_column(String(40))
+    object_type: Mapped[str] = mapped_column(String(40))
+    object_ref: Mapped[str] = mapped_column(String(60))
+    remote_addr: Mapped[str | None] = mapped_column(String(60), nullable=True)

@@ -1,0 +1,1 @@
+"""Pages: one blueprint per job. They call services only, never repositories or models."""

@@ -1,0 +1,59 @@
+"""Filters and globals for templates: distances in miles with km, dates, words for codes."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from flask import Flask
+
+from planner.geometry import km_to_miles
+
+REASON_WORDS = {
+    "no_vacancy": "No vacancy",
+    "setting_unsuitable": "Setting unsuitable",
+    "unlawful_setting": "Unlawful setting for age",
+    "age_out_of_range": "Age out of range",
+    "sex_not_accepted": "Sex not accepted",
+    "missing_specialism": "Missing a required specialism",
+    "near_linked_area": "Near an area linked to the child's groups",
+    "near_risk_location": "Near a personal risk location",
+    "in_high_severity_area": "In or near a high-severity area",
+    "resident_conflict": "Lives with someone to keep apart",
+    "not_solo": "Not a solo placement",
+    "support_out_of_reach": "Support link out of reach",
+    "too_far_from_home": "Too far from home",
+    "inadequate_provider": "Rated inadequate",
+    "excluded_by_worker": "Excluded by a worker",
+}
+APPROVAL_WORDS = {
+    "none": "None (in area)",
+    "nominated_officer": "Nominated officer",
+    "director": "Director",
+    None: "Unknown",
+}
+
+
+def miles(km: float | None) -> str:
+    if km is None:
+        return "–"
+    return f"{km_to_miles(km):.1f}"
+
+
+def words(code: Any) -> str:
+    return str(code).replace("_", " ") if code is not None else ""
+
+
+def day(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    return f"{value.day} {value:%B %Y}"
+
+
+def moment(value: datetime) -> str:
+    return f"{value.day} {value:%B %Y} at {value:%H:%M}"
+
+
+def register(app: Flask) -> None:
+    app.jinja_env.filters.update(miles=miles, words=words, day=day, moment=moment)
+    app.jinja_env.globals.update(REASON_WORDS=REASON_WORDS, APPROVAL_WORDS=APPROVAL_WORDS)

@@ -1,0 +1,113 @@
+"""Signing in, and the signed-in user as pages see it."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask_login import UserMixin
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from web import db
+from web.models import User
+from web.repositories import authorities, users
+
+MAX_FAILED_SIGN_INS = 5
+LOCK_MINUTES = 15
+ROLE_NAMES = {
+    "placement_officer": "Placement officer",
+    "social_worker": "Social worker",
+    "nominated_officer": "Nominated officer",
+    "director": "Director of children's services",
+    "commissioner": "Commissioner",
+    "admin": "Administrator",
+}
+# Roles that may see children's records (commissioners see aggregates only).
+CASEWORK_ROLES = ("placement_officer", "social_worker", "nominated_officer", "director", "admin")
+
+
+@dataclass(frozen=True)
+class SignedInUser(UserMixin):  # type: ignore[misc]
+    id: int
+    name: str
+    email: str
+    role: str
+    authority_code: str
+    authority_name: str
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    @property
+    def role_name(self) -> str:
+        return ROLE_NAMES.get(self.role, self.role)
+
+    def may(self, *roles: str) -> bool:
+        return self.role in roles
+
+
+def _signed_in(user: User) -> SignedInUser:
+    return SignedInUser(user.id, user.name, user.email, user.role, user.authority_code, user.authority.name)
+
+
+def load_user(user_id: str) -> SignedInUser | None:
+    if not user_id.isdigit():
+        return None
+    user = users.get_user(int(user_id))
+    return _signed_in(user) if user is not None and user.active else None
+
+
+def authenticate(email: str, password: str, now: datetime | None = None) -> SignedInUser | None:
+    """The user if the password is right and the account is not locked; counts failures."""
+    now = now or datetime.now()
+    user = users.find_user_by_email(email)
+    if user is None or not user.active:
+        # Same work either way, so timing does not reveal which emails exist.
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if user.locked_until is not None and user.locked_until > now:
+        return None
+    if not check_password_hash(user.password_hash, password):
+        user.failed_sign_ins += 1
+        if user.failed_sign_ins >= MAX_FAILED_SIGN_INS:
+            user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
+            user.failed_sign_ins = 0
+        db.commit()
+        return None
+    user.failed_sign_ins = 0
+    user.locked_until = None
+    db.commit()
+    return _signed_in(user)
+
+
+def create_user(email: str, name: str, role: str, authority_code: str, password: str, is_demo: bool = False) -> User:
+    if authorities.get_authority(authority_code) is None:
+        raise ValueError(f"unknown authority {authority_code}")
+    user = User(
+        email=email,
+        name=name,
+        role=role,
+        authority_code=authority_code,
+        password_hash=generate_password_hash(password),
+        is_demo=is_demo,
+        created_at=datetime.now(),
+    )
+    users.add_user(user)
+    return user
+
+
+def reset_demo_passwords() -> list[tuple[str, str, str, str]]:
+    """New random passwords for the demo accounts: (role, email, password, authority)."""
+    shown = []
+    for user in users.list_demo_users():
+        password = secrets.token_urlsafe(9)
+        user.password_hash = generate_password_hash(password)
+        user.failed_sign_ins = 0
+        user.locked_until = None
+        shown.append((user.role, user.email, password, user.authority.name))
+    db.commit()
+    return shown
+
+
+_DUMMY_HASH = generate_password_hash("not a password")

@@ -1,0 +1,24 @@
+"""Recording who did what to which record, and from where. Never personal data in logs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import has_request_context, request
+
+from web.models import AuditEvent
+from web.repositories import audit as audit_repository
+
+
+def record(user_id: int | None, action: str, object_type: str, object_ref: str) -> None:
+    """Add an audit event to the current transaction (the caller commits)."""
+    audit_repository.add_event(
+        AuditEvent(
+            at=datetime.now(),
+            user_id=user_id,
+            action=action,
+            object_type=object_type,
+            object_ref=object_ref,
+            remote_addr=request.remote_addr if has_request_context() else None,
+        )
+    )

@@ -1,0 +1,29 @@
+"""Loading the shipped reference tables (data/reference/) into the database."""
+
+from __future__ import annotations
+
+import csv
+
+from planner.authorities import REFERENCE_DIR
+from web import db
+from web.models import LocalAuthority
+from web.repositories import authorities
+
+
+def load_authorities() -> int:
+    """Insert or update the 153 English children's-services authorities; returns the count."""
+    with open(REFERENCE_DIR / "authorities.csv", newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    for row in rows:
+        authorities.add_authority(
+            LocalAuthority(
+                gss_code=row["gss_code"],
+                name=row["name"],
+                region_code=row["region_code"],
+                region_name=row["region_name"],
+                lat=float(row["lat"]),
+                lon=float(row["lon"]),
+            )
+        )
+    db.commit()
+    return len(rows)
