@@ -28,7 +28,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {dict[str, Any]: JSON, list[str]: JSON}
+    pass
 
 
 ROLES = ("placement_officer", "social_worker", "nominated_officer", "director", "commissioner", "admin")
@@ -81,9 +81,7 @@ class YoungPerson(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
 
     support_links: Mapped[list[SupportLink]] = relationship(back_populates="young_person", order_by="SupportLink.id")
-    risk_locations: Mapped[list[RiskLocation]] = relationship(
-        back_populates="young_person", order_by="RiskLocation.id"
-    )
+    risk_locations: Mapped[list[RiskLocation]] = relationship(back_populates="young_person", order_by="RiskLocation.id")
     group_links: Mapped[list[YoungPersonGroup]] = relationship(
         back_populates="young_person", order_by="YoungPersonGroup.id"
     )

@@ -28,7 +28,7 @@ CASEWORK_ROLES = ("placement_officer", "social_worker", "nominated_officer", "di
 
 
 @dataclass(frozen=True)
-class SignedInUser(UserMixin):  # type: ignore[misc]
+class SignedInUser(UserMixin):
     id: int
     name: str
     email: str
