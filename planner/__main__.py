@@ -18,13 +18,15 @@ EXIT_INVALID = 2
 
 
 def _read(path: str) -> Any:
-    if path == "-":
-        text = sys.stdin.read()
-    else:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
     try:
+        if path == "-":
+            text = sys.stdin.read()
+        else:
+            with open(path, encoding="utf-8") as fh:
+                text = fh.read()
         return json.loads(text)
+    except UnicodeDecodeError:
+        raise CaseError(["(case): not UTF-8 text"]) from None
     except json.JSONDecodeError as error:
         raise CaseError([f"(case): not valid JSON: {error.msg} at line {error.lineno} column {error.colno}"]) from None
 
@@ -35,8 +37,11 @@ def _postcodes(path: str | None) -> Any:
         return None
     table: dict[str, tuple[float, float]] = {}
     with open(path, newline="", encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
-            table[row["postcode"].replace(" ", "").upper()] = (float(row["lat"]), float(row["lon"]))
+        for line, row in enumerate(csv.DictReader(fh), start=2):
+            try:
+                table[row["postcode"].replace(" ", "").upper()] = (float(row["lat"]), float(row["lon"]))
+            except (KeyError, TypeError, ValueError, AttributeError):
+                raise CaseError([f"--postcodes {path} line {line}: needs columns postcode, lat, lon"]) from None
     return lambda postcode: table.get(postcode.replace(" ", "").upper())
 
 

@@ -47,9 +47,13 @@ def approval_level(responsible_la: str | None, placement_la: str | None) -> str 
 
     Inside the responsible authority: none. Outside it: a nominated officer. Outside
     and "at a distance" (not in an adjoining authority): the director of children's
-    services. Unknown authority codes give None: the rule cannot be applied.
+    services. A missing code, or one that is not an English children's-services
+    authority in the reference table, gives None: the rule cannot be applied.
     """
     if responsible_la is None or placement_la is None:
+        return None
+    known = authority_names()
+    if responsible_la not in known or placement_la not in known:
         return None
     if responsible_la == placement_la:
         return APPROVAL_NONE

@@ -69,6 +69,9 @@ class _Integer(fields.Integer):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
             raise ValidationError("must be a whole number")
+        if abs(value) >= 2**63:
+            # The engine keeps counts in int64 arrays; beyond that it would crash, not report.
+            raise ValidationError("is too large")
         return int(value)
 
 
@@ -239,12 +242,15 @@ class PlacementSchema(_Strict):
     @validates_schema(skip_on_field_errors=False)
     def _ranges(self, data: dict[str, Any], **kwargs: Any) -> None:
         # Runs even when other fields failed, so every problem is reported at once.
+        errors: dict[str, list[str]] = {}
         capacity, vacancies = data.get("capacity"), data.get("vacancies")
         if isinstance(capacity, int) and isinstance(vacancies, int) and capacity < vacancies:
-            raise ValidationError("must be at least vacancies", "capacity")
+            errors["capacity"] = ["must be at least vacancies"]
         age_min, age_max = data.get("age_min", 0), data.get("age_max", 17)
         if isinstance(age_min, int) and isinstance(age_max, int) and age_min > age_max:
-            raise ValidationError("must not be more than age_max", "age_min")
+            errors["age_min"] = ["must not be more than age_max"]
+        if errors:
+            raise ValidationError(errors)
 
 
 class WeightsSchema(_Strict):
@@ -359,11 +365,13 @@ def _cross_check(raw: dict[str, Any], require: str | None) -> list[str]:
         if not isinstance(referral, dict):
             continue
         people = referral.get("young_people")
+        records: dict[tuple[str, str], Any] = {}
         for j, person in enumerate(people if isinstance(people, list) else []):
             if isinstance(person, dict):
                 if isinstance(person.get("id"), str):
                     person_ids[person["id"]] += 1
                 problems += unknown_groups(person.get("groups"), f"{path}.young_people[{j}].groups")
+                problems += _conflicting_ids(person, f"{path}.young_people[{j}]", records)
         excluded = referral.get("excluded_placements")
         for j, item in enumerate(excluded if isinstance(excluded, list) else []):
             pid = item.get("placement_id") if isinstance(item, dict) else None
@@ -389,6 +397,23 @@ def _cross_check(raw: dict[str, Any], require: str | None) -> list[str]:
         problems.append("referral: give a referral to rank, or referrals to assign")
     if require == "assign" and not raw.get("referrals"):
         problems.append("referrals: is required to assign (a list of one or more referrals)")
+    return problems
+
+
+def _conflicting_ids(person: dict[str, Any], path: str, seen: dict[tuple[str, str], Any]) -> list[str]:
+    """Support links and risk locations are named by id in the output, so within a referral
+    one id means one record. Siblings may share a record, written the same for each."""
+    problems = []
+    for key in ("support", "risk_locations"):
+        items = person.get(key)
+        for k, item in enumerate(items if isinstance(items, list) else []):
+            if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+                continue
+            earlier = seen.setdefault((key, item["id"]), item)
+            if earlier != item:
+                problems.append(
+                    f"{path}.{key}[{k}].id: '{item['id']}' already names a different record in this referral"
+                )
     return problems
 
 
@@ -422,9 +447,26 @@ def parse_case(raw: Any, require: str | None = None, postcodes: PostcodeLookup |
         builder = _Builder(postcodes)
         case = builder.case(data)
         problems += builder.problems
+    else:
+        problems += _unresolved_postcodes(raw, postcodes)
     if problems:
         raise CaseError(sorted(set(problems), key=_path_order))
     return case
+
+
+def _unresolved_postcodes(raw: dict[str, Any], postcodes: PostcodeLookup | None) -> list[str]:
+    """Postcodes that cannot be resolved in a case with other problems, so every problem is listed at once."""
+    builder = _Builder(postcodes)
+    referrals = [("referral", raw.get("referral"))]
+    if isinstance(raw.get("referrals"), list):
+        referrals += [(f"referrals[{i}]", r) for i, r in enumerate(raw["referrals"])]
+    for path, referral in referrals:
+        people = referral.get("young_people") if isinstance(referral, dict) else None
+        for j, person in enumerate(people if isinstance(people, list) else []):
+            home = person.get("home") if isinstance(person, dict) else None
+            if isinstance(home, dict) and set(home) == {"postcode"} and isinstance(home["postcode"], str):
+                builder.location(home, f"{path}.young_people[{j}].home")
+    return builder.problems
 
 
 def _path_order(line: str) -> tuple[Any, ...]:

@@ -99,7 +99,7 @@ def sex_not_accepted(c: Context) -> BoolArray:
 
 def _explain_sex_not_accepted(c: Context, i: int) -> str:
     p = c.world.placements[i]
-    accepted = p.sexes or SEXES
+    accepted = SEXES if p.sexes is None else p.sexes
     out = [f"{y.id} is {y.sex}" for y in c.referral.young_people if y.sex is not None and y.sex not in accepted]
     return f"Takes {listing(list(accepted)) or 'no'} young people only; {listing(out)}."
 
@@ -197,7 +197,7 @@ def support_out_of_reach(c: Context) -> BoolArray:
 def _explain_support_out_of_reach(c: Context, i: int) -> str:
     parts = [
         f"{distance(float(c.measures.support_km[i, j]))} from {s.label} ({words(s.kind)}), "
-        f"beyond its limit of {s.max_km:g} km"
+        f"beyond its limit of {distance(s.max_km)}"
         for j, s in enumerate(c.measures.support)
         if s.max_km is not None and c.measures.support_km[i, j] > s.max_km
     ]

@@ -50,7 +50,7 @@ def measure(world: World, referral: Referral) -> Measures:
     )
     linked_km, linked_idx = linked.nearest_edge(world.lat, world.lon)
 
-    risk_locations = _first_by_id(r for p in people for r in p.risk_locations)
+    risk_locations = _distinct(r for p in people for r in p.risk_locations)
     risks = Circles.build(
         [r.lat for r in risk_locations], [r.lon for r in risk_locations], [r.radius_km for r in risk_locations]
     )
@@ -59,8 +59,8 @@ def measure(world: World, referral: Referral) -> Measures:
     home_km = distance_km(
         world.lat[:, None], world.lon[:, None], [[p.home.lat for p in people]], [[p.home.lon for p in people]]
     )
-    # A link shared by siblings is one link: keep the first by id.
-    support = _first_by_id(s for p in people for s in p.support)
+    # A link shared by siblings (recorded the same for each) is one link.
+    support = _distinct(s for p in people for s in p.support)
     support_km = distance_km(
         world.lat[:, None], world.lon[:, None], [[s.lat for s in support]], [[s.lon for s in support]]
     ).reshape(len(world), len(support))
@@ -81,8 +81,7 @@ def measure(world: World, referral: Referral) -> Measures:
 _T = TypeVar("_T", RiskLocation, SupportLink)
 
 
-def _first_by_id(items: Iterable[_T]) -> tuple[_T, ...]:
-    seen: dict[str, _T] = {}
-    for item in items:
-        seen.setdefault(item.id, item)
-    return tuple(seen.values())
+def _distinct(items: Iterable[_T]) -> tuple[_T, ...]:
+    # Identical records merge; records that only share an id (two siblings' "RL-1") are
+    # different places, and each keeps its own buffer or max_km.
+    return tuple(dict.fromkeys(items))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -58,12 +59,14 @@ class Ranking:
     feasible: int
     excluded_by_reason: dict[str, int]
     warnings: tuple[Warning, ...]
+    as_of: date
 
     def to_dict(self) -> dict[str, Any]:
         """The `placement-ranking/1` document, key order fixed."""
         return {
             "format": RANKING_FORMAT,
             "referral_id": self.referral_id,
+            "as_of": self.as_of.isoformat(),
             "policy": {**self.policy.as_dict(), "version": self.policy.version()},
             "options": [
                 {
@@ -139,7 +142,7 @@ def rank(world: World, referral: Referral, policy: Policy) -> Ranking:
         )
         for a in sorted(world.expired_relevant(m.linked_groups), key=lambda a: a.id)
     )
-    return Ranking(referral.id, policy, options, excluded, len(world), len(feasible), by_reason, warnings)
+    return Ranking(referral.id, policy, options, excluded, len(world), len(feasible), by_reason, warnings, world.as_of)
 
 
 def _option(

@@ -29,6 +29,12 @@ def option_reasons(
             f"{distance(float(world.high.nearest_km[i]))} from a high-severity area ({high.label}), "
             "which lowers the safety score."
         )
+    medium = world.medium.nearest_area(i)
+    if medium is not None and world.medium.nearest_km[i] < policy.medium_area_scale_km:
+        reasons.append(
+            f"{distance(float(world.medium.nearest_km[i]))} from a medium-severity area ({medium.label}), "
+            "which lowers the safety score a little."
+        )
     reasons += _support(m, i)
     reasons.append(f"{distance(float(m.home_km[i].max()))} from home.")
     reasons += _specialist(referral, p.specialisms, p.specialist, p.ofsted_rating)
@@ -80,7 +86,8 @@ def _support(m: Measures, i: int) -> list[str]:
         visits = f", {plural_visits(s.visits_per_month)}" if s.visits_per_month else ""
         lines.append(f"{distance(float(m.support_km[i, j]))} from {s.label} ({words(s.kind)}, {s.importance}{visits}).")
     if len(order) > _SUPPORT_SHOWN:
-        lines.append(f"{len(order) - _SUPPORT_SHOWN} more support links are counted in the support score.")
+        more = len(order) - _SUPPORT_SHOWN
+        lines.append(f"{more} more support {'link is' if more == 1 else 'links are'} counted in the support score.")
     return lines
 
 
@@ -115,7 +122,8 @@ def _specialist(referral: Referral, offered: tuple[str, ...], is_specialist: boo
 def _where(referral: Referral, placement_la: str | None, approval: str | None) -> str:
     name = authority_name(placement_la) or placement_la or "an unknown authority"
     if approval is None:
-        return f"In {name}; the responsible authority is not known, so reg 11 approval cannot be worked out."
+        missing = "the placement's authority" if referral.la_code else "the responsible authority"
+        return f"In {name}; {missing} is not known, so reg 11 approval cannot be worked out."
     if approval == APPROVAL_NOMINATED_OFFICER:
         return (
             f"Outside the responsible authority, in {name} which adjoins it: a nominated officer must approve (reg 11)."

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 
 from web import migrate
 from web.services import accounts, reference_data
@@ -16,6 +17,7 @@ def register(app: Flask) -> None:
 
 
 @click.command("setup-db")
+@with_appcontext
 def setup_db() -> None:
     """Create or migrate the database and load the reference authorities."""
     migrate.upgrade(current_app._get_current_object())  # type: ignore[attr-defined]
@@ -24,6 +26,7 @@ def setup_db() -> None:
 
 
 @click.command("demo-data")
+@with_appcontext
 @click.option("--seed", default=1, show_default=True, help="seed for the synthetic world")
 @click.option("--if-empty", is_flag=True, help="only seed a database with no young people yet")
 def demo_data(seed: int, if_empty: bool) -> None:
@@ -38,6 +41,7 @@ def demo_data(seed: int, if_empty: bool) -> None:
 
 
 @click.command("demo-passwords")
+@with_appcontext
 def demo_passwords() -> None:
     """Give each demo account a new random password and print how to sign in."""
     shown = accounts.reset_demo_passwords()

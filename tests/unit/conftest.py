@@ -10,6 +10,7 @@ exact distance measure it with the engine's own `distance_km`.
 from __future__ import annotations
 
 import math
+import os
 from typing import Any
 
 import numpy as np
@@ -24,7 +25,9 @@ settings.register_profile(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
-settings.load_profile("unit")
+# A longer search for local bug hunting: HYPOTHESIS_PROFILE=thorough pytest tests/unit
+settings.register_profile("thorough", parent=settings.get_profile("unit"), max_examples=2000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "unit"))
 
 AS_OF = "2026-06-01"
 HOME = (53.0, -2.0)
