@@ -92,14 +92,19 @@ def _support(link: models.SupportLink) -> dict[str, Any]:
 
 
 def groups_part(
-    groups: list[models.Group], rivalries: list[models.Rivalry], as_of: date, use_expired: bool
+    groups: list[models.Group],
+    rivalries: list[models.Rivalry],
+    as_of: date,
+    use_expired: bool,
+    referral_groups: set[str],
 ) -> tuple[list[dict[str, Any]], list[str]]:
+    """Groups with their current rivals, and warnings for lapsed rivalries of the referral's groups."""
     warnings = []
     rivals: dict[str, list[str]] = {g.code: [] for g in groups}
     for r in rivalries:
         if _current(r.review_by, as_of, use_expired):
             rivals[r.group.code].append(r.rival.code)
-        else:
+        elif referral_groups & {r.group.code, r.rival.code}:
             warnings.append(
                 f"The rivalry between the {r.group.label} and {r.rival.label} groups passed its review date "
                 f"({r.review_by.isoformat()}) and was not used; review it."

@@ -50,7 +50,10 @@ def run_ranking(user: SignedInUser, reference: str, as_of: date | None = None) -
     policy = load_policy()
     use_expired = policy.use_expired_intelligence
     pool = placements.list_live_placements()
-    groups, group_warnings = groups_part(intelligence.list_groups(), intelligence.list_rivalries(), as_of, use_expired)
+    referral_groups = {link.group.code for person in referral.young_people for link in person.group_links}
+    groups, group_warnings = groups_part(
+        intelligence.list_groups(), intelligence.list_rivalries(), as_of, use_expired, referral_groups
+    )
     world_parts = {
         "groups": groups,
         "areas": areas_part(intelligence.list_areas()),
