@@ -102,46 +102,35 @@ class RunView:
     warnings: list[str]
 
 
+def _view(run: RankingRun, reference: str, full: bool) -> RunView:
+    result = json.loads(run.result_json)
+    placements = {p["id"]: p for p in json.loads(run.case_json)["placements"]} if full else {}
+    warnings = list(run.warnings) + ([w["detail"] for w in result.get("warnings", [])] if full else [])
+    return RunView(
+        run.id,
+        reference,
+        run.requested_by.name,
+        run.requested_at,
+        run.engine_version,
+        run.policy_version,
+        result if full else {"summary": result["summary"]},
+        placements,
+        warnings,
+    )
+
+
 def get_run(user: SignedInUser, reference: str, run_id: int) -> RunView:
     """A stored run of the user's own authority's referral, with the view audited."""
     referral = get_for(user, reference)
     run = run_repository.get_run(run_id)
     if run is None or run.referral_id != referral.id:
         raise NotFound(str(run_id))
-    case = json.loads(run.case_json)
     audit.record(user.id, "view", "ranking_run", f"{referral.reference}/{run.id}")
     db.commit()
-    result = json.loads(run.result_json)
-    warnings = list(run.warnings) + [w["detail"] for w in result.get("warnings", [])]
-    return RunView(
-        run.id,
-        referral.reference,
-        run.requested_by.name,
-        run.requested_at,
-        run.engine_version,
-        run.policy_version,
-        result,
-        {p["id"]: p for p in case["placements"]},
-        warnings,
-    )
+    return _view(run, referral.reference, full=True)
 
 
 def list_runs(user: SignedInUser, reference: str) -> list[RunView]:
+    """The referral's runs, newest first, with their summaries."""
     referral = get_for(user, reference)
-    out = []
-    for run in run_repository.list_runs(referral.id):
-        result = json.loads(run.result_json)
-        out.append(
-            RunView(
-                run.id,
-                referral.reference,
-                run.requested_by.name,
-                run.requested_at,
-                run.engine_version,
-                run.policy_version,
-                {"summary": result["summary"]},
-                {},
-                list(run.warnings),
-            )
-        )
-    return out
+    return [_view(run, referral.reference, full=False) for run in run_repository.list_runs(referral.id)]
