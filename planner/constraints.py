@@ -9,8 +9,11 @@ applies, not only the first.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from functools import cached_property
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -19,7 +22,7 @@ from planner.case import SETTINGS, SEXES, Referral
 from planner.measures import Measures
 from planner.policy import Policy
 from planner.reasons import linked_group_words
-from planner.wording import SETTING_WORDS, buffer, distance, listing, plural, words
+from planner.wording import SETTING_WORDS, buffer, distance, distances, listing, plural, words
 from planner.world import SEX_BIT, World, specialism_mask
 
 BoolArray = NDArray[np.bool_]
@@ -32,16 +35,65 @@ class Context:
     measures: Measures
     policy: Policy
 
+    # Phrases every sentence of a rule shares, worded once per ranking.
+    @cached_property
+    def linked_buffer(self) -> str:
+        return buffer(self.policy.min_km_from_linked_areas)
+
+    @cached_property
+    def high_buffer(self) -> str:
+        return buffer(self.policy.min_km_from_high_severity_areas)
+
 
 Rule = Callable[[Context], BoolArray]
 Explain = Callable[[Context, int], str]
+BatchExplain = Callable[[Context, list[int]], list[str]]
+SentenceKeys = Callable[[Context, list[int]], list[Hashable]]
 
 
 @dataclass(frozen=True)
 class Constraint:
+    """A hard rule. `depends_on`, when given, gives for each placement what its sentence
+    depends on, so the sentence is worded once per distinct value in a ranking."""
+
     code: str
     rule: Rule
     explain: Explain
+    depends_on: SentenceKeys | None = None
+    # Rules whose sentences carry a distance word a whole batch at once instead.
+    explain_batch: BatchExplain | None = None
+
+    def explain_many(self, c: Context, indices: list[int]) -> list[Exclusion]:
+        if not indices:
+            return []
+        if self.explain_batch is not None:
+            return [Exclusion(self.code, text) for text in self.explain_batch(c, indices)]
+        if self.depends_on is None:
+            return [Exclusion(self.code, self.explain(c, i)) for i in indices]
+        worded: dict[Hashable, Exclusion] = {}
+        out = []
+        for i, key in zip(indices, self.depends_on(c, indices), strict=True):
+            found = worded.get(key)
+            if found is None:
+                found = worded[key] = Exclusion(self.code, self.explain(c, i))
+            out.append(found)
+        return out
+
+
+class Exclusion(NamedTuple):
+    """One rule a placement breaks, with its sentence. NamedTuples, not dataclasses:
+    a big pool has tens of thousands of these per ranking."""
+
+    code: str
+    detail: str
+
+
+def _column(values: Callable[[Context], NDArray[Any]]) -> SentenceKeys:
+    return lambda c, indices: list(values(c)[indices].tolist())
+
+
+def _same_for_all(c: Context, indices: list[int]) -> list[Hashable]:
+    return [None] * len(indices)
 
 
 def no_vacancy(c: Context) -> BoolArray:
@@ -51,7 +103,7 @@ def no_vacancy(c: Context) -> BoolArray:
 
 def _explain_no_vacancy(c: Context, i: int) -> str:
     need = len(c.referral.young_people)
-    free = int(c.world.vacancies[i])
+    free = c.world.placements[i].vacancies
     return f"{plural(free, 'place')} free; {plural(need, 'young person', 'young people')} to place."
 
 
@@ -121,14 +173,17 @@ def near_linked_area(c: Context) -> BoolArray:
     return c.measures.linked_km < c.policy.min_km_from_linked_areas
 
 
-def _explain_near_linked_area(c: Context, i: int) -> str:
-    area = c.measures.nearest_linked_area(i)
-    assert area is not None
-    return (
-        f"{distance(float(c.measures.linked_km[i]))} from {area.label}, an area linked to "
-        f"{linked_group_words(c.world, c.referral, c.measures.linked_groups, area)}, "
-        f"inside {buffer(c.policy.min_km_from_linked_areas)}."
-    )
+def _explain_near_linked_area(c: Context, indices: list[int]) -> list[str]:
+    areas = c.measures.linked_areas
+    described: dict[int, str] = {}
+    out = []
+    for text, j in zip(distances(c.measures.linked_km[indices]), c.measures.linked_idx[indices].tolist(), strict=True):
+        if j not in described:
+            area = areas[j]
+            groups = linked_group_words(c.world, c.referral, c.measures.linked_groups, area)
+            described[j] = f" from {area.label}, an area linked to {groups}, inside {c.linked_buffer}."
+        out.append(text + described[j])
+    return out
 
 
 def near_risk_location(c: Context) -> BoolArray:
@@ -136,16 +191,21 @@ def near_risk_location(c: Context) -> BoolArray:
     return c.measures.risk_km < c.policy.min_km_from_linked_areas
 
 
-def _explain_near_risk_location(c: Context, i: int) -> str:
-    place = c.measures.nearest_risk_location(i)
-    assert place is not None
-    km = float(c.measures.risk_km[i])
-    where = (
-        f"At a personal risk location ({place.label})"
-        if km == 0
-        else f"{distance(km)} from a personal risk location ({place.label})"
-    )
-    return f"{where}, inside {buffer(c.policy.min_km_from_linked_areas)}."
+def _explain_near_risk_location(c: Context, indices: list[int]) -> list[str]:
+    places = c.measures.risk_locations
+    out = []
+    for km, text, j in zip(
+        c.measures.risk_km[indices].tolist(),
+        distances(c.measures.risk_km[indices]),
+        c.measures.risk_idx[indices].tolist(),
+        strict=True,
+    ):
+        label = places[j].label
+        where = (
+            f"At a personal risk location ({label})" if km == 0 else f"{text} from a personal risk location ({label})"
+        )
+        out.append(f"{where}, inside {c.linked_buffer}.")
+    return out
 
 
 def in_high_severity_area(c: Context) -> BoolArray:
@@ -153,14 +213,18 @@ def in_high_severity_area(c: Context) -> BoolArray:
     return c.world.high.nearest_km < c.policy.min_km_from_high_severity_areas
 
 
-def _explain_in_high_severity_area(c: Context, i: int) -> str:
-    area = c.world.high.nearest_area(i)
-    assert area is not None
-    where = "inside" if c.world.high.nearest_km[i] == 0 else f"{distance(float(c.world.high.nearest_km[i]))} from"
-    return (
-        f"{where[0].upper()}{where[1:]} a high-severity area ({area.label}), "
-        f"within {buffer(c.policy.min_km_from_high_severity_areas)}."
-    )
+def _explain_in_high_severity_area(c: Context, indices: list[int]) -> list[str]:
+    areas = c.world.high.areas
+    out = []
+    for km, text, j in zip(
+        c.world.high.nearest_km[indices].tolist(),
+        distances(c.world.high.nearest_km[indices]),
+        c.world.high.nearest_idx[indices].tolist(),
+        strict=True,
+    ):
+        where = "Inside" if km == 0 else f"{text} from"
+        out.append(f"{where} a high-severity area ({areas[j].label}), within {c.high_buffer}.")
+    return out
 
 
 def resident_conflict(c: Context) -> BoolArray:
@@ -194,14 +258,15 @@ def support_out_of_reach(c: Context) -> BoolArray:
     return np.any(c.measures.support_km > limits[None, :], axis=1)
 
 
-def _explain_support_out_of_reach(c: Context, i: int) -> str:
-    parts = [
-        f"{distance(float(c.measures.support_km[i, j]))} from {s.label} ({words(s.kind)}), "
-        f"beyond its limit of {distance(s.max_km)}"
-        for j, s in enumerate(c.measures.support)
-        if s.max_km is not None and c.measures.support_km[i, j] > s.max_km
-    ]
-    return "; ".join(parts) + "."
+def _explain_support_out_of_reach(c: Context, indices: list[int]) -> list[str]:
+    limited = [(j, s) for j, s in enumerate(c.measures.support) if s.max_km is not None]
+    words_of = {
+        j: f" from {s.label} ({words(s.kind)}), beyond its limit of {distance(s.max_km or 0)}" for j, s in limited
+    }
+    rows = c.measures.support_km[indices]
+    texts = {j: distances(rows[:, j]) for j, _ in limited}
+    beyond = {j: (rows[:, j] > (s.max_km or 0)).tolist() for j, s in limited}
+    return ["; ".join(texts[j][k] + words_of[j] for j, _ in limited if beyond[j][k]) + "." for k in range(len(indices))]
 
 
 def too_far_from_home(c: Context) -> BoolArray:
@@ -211,11 +276,11 @@ def too_far_from_home(c: Context) -> BoolArray:
     return np.any(c.measures.home_km > c.referral.max_km_from_home, axis=1)
 
 
-def _explain_too_far_from_home(c: Context, i: int) -> str:
+def _explain_too_far_from_home(c: Context, indices: list[int]) -> list[str]:
     limit = c.referral.max_km_from_home
     assert limit is not None
-    worst = float(c.measures.home_km[i].max())
-    return f"{distance(worst)} from home, beyond the referral's limit of {distance(limit)}."
+    tail = f" from home, beyond the referral's limit of {distance(limit)}."
+    return [text + tail for text in distances(c.measures.home_km[indices].max(axis=1))]
 
 
 def inadequate_provider(c: Context) -> BoolArray:
@@ -241,21 +306,40 @@ def _explain_excluded_by_worker(c: Context, i: int) -> str:
     return "Excluded by a worker: " + "; ".join(reasons)
 
 
+def _batched(code: str, rule: Rule, batch: BatchExplain) -> Constraint:
+    return Constraint(code, rule, lambda c, i: batch(c, [i])[0], explain_batch=batch)
+
+
 CONSTRAINTS: tuple[Constraint, ...] = (
-    Constraint("no_vacancy", no_vacancy, _explain_no_vacancy),
-    Constraint("setting_unsuitable", setting_unsuitable, _explain_setting_unsuitable),
-    Constraint("unlawful_setting", unlawful_setting, _explain_unlawful_setting),
-    Constraint("age_out_of_range", age_out_of_range, _explain_age_out_of_range),
-    Constraint("sex_not_accepted", sex_not_accepted, _explain_sex_not_accepted),
-    Constraint("missing_specialism", missing_specialism, _explain_missing_specialism),
-    Constraint("near_linked_area", near_linked_area, _explain_near_linked_area),
-    Constraint("near_risk_location", near_risk_location, _explain_near_risk_location),
-    Constraint("in_high_severity_area", in_high_severity_area, _explain_in_high_severity_area),
+    Constraint("no_vacancy", no_vacancy, _explain_no_vacancy, _column(lambda c: c.world.vacancies)),
+    Constraint(
+        "setting_unsuitable",
+        setting_unsuitable,
+        _explain_setting_unsuitable,
+        _column(lambda c: c.world.setting),
+    ),
+    Constraint("unlawful_setting", unlawful_setting, _explain_unlawful_setting, _same_for_all),
+    Constraint(
+        "age_out_of_range",
+        age_out_of_range,
+        _explain_age_out_of_range,
+        lambda c, indices: list(zip(c.world.age_min[indices].tolist(), c.world.age_max[indices].tolist(), strict=True)),
+    ),
+    Constraint("sex_not_accepted", sex_not_accepted, _explain_sex_not_accepted, _column(lambda c: c.world.sex_mask)),
+    Constraint(
+        "missing_specialism",
+        missing_specialism,
+        _explain_missing_specialism,
+        _column(lambda c: c.world.specialisms),
+    ),
+    _batched("near_linked_area", near_linked_area, _explain_near_linked_area),
+    _batched("near_risk_location", near_risk_location, _explain_near_risk_location),
+    _batched("in_high_severity_area", in_high_severity_area, _explain_in_high_severity_area),
     Constraint("resident_conflict", resident_conflict, _explain_resident_conflict),
-    Constraint("not_solo", not_solo, _explain_not_solo),
-    Constraint("support_out_of_reach", support_out_of_reach, _explain_support_out_of_reach),
-    Constraint("too_far_from_home", too_far_from_home, _explain_too_far_from_home),
-    Constraint("inadequate_provider", inadequate_provider, _explain_inadequate_provider),
+    Constraint("not_solo", not_solo, _explain_not_solo, _column(lambda c: c.world.resident_count)),
+    _batched("support_out_of_reach", support_out_of_reach, _explain_support_out_of_reach),
+    _batched("too_far_from_home", too_far_from_home, _explain_too_far_from_home),
+    Constraint("inadequate_provider", inadequate_provider, _explain_inadequate_provider, _same_for_all),
     Constraint("excluded_by_worker", excluded_by_worker, _explain_excluded_by_worker),
 )
 REASON_CODES: tuple[str, ...] = tuple(c.code for c in CONSTRAINTS)
@@ -268,3 +352,13 @@ def evaluate(c: Context) -> dict[str, BoolArray]:
 
 def explain(c: Context, code: str, placement_index: int) -> str:
     return next(con for con in CONSTRAINTS if con.code == code).explain(c, placement_index)
+
+
+def explain_exclusions(c: Context, fails: dict[str, BoolArray]) -> dict[int, list[Exclusion]]:
+    """Every rule each excluded placement breaks, with its sentence, in table order."""
+    found: defaultdict[int, list[Exclusion]] = defaultdict(list)
+    for con in CONSTRAINTS:
+        indices = np.flatnonzero(fails[con.code]).tolist()
+        for i, exclusion in zip(indices, con.explain_many(c, indices), strict=True):
+            found[i].append(exclusion)
+    return found

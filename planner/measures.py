@@ -15,7 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from planner.case import Area, Referral, RiskLocation, SupportLink
-from planner.geometry import Circles, FloatArray, distance_km
+from planner.geometry import Circles, FloatArray, distance_between, reduced_unit_vectors
 from planner.world import World
 
 
@@ -48,22 +48,18 @@ def measure(world: World, referral: Referral) -> Measures:
     linked = Circles.build(
         [a.lat for a in linked_areas], [a.lon for a in linked_areas], [a.radius_km for a in linked_areas]
     )
-    linked_km, linked_idx = linked.nearest_edge(world.lat, world.lon)
+    linked_km, linked_idx = linked.nearest_edge(world.lat, world.lon, world.vectors)
 
     risk_locations = _distinct(r for p in people for r in p.risk_locations)
     risks = Circles.build(
         [r.lat for r in risk_locations], [r.lon for r in risk_locations], [r.radius_km for r in risk_locations]
     )
-    risk_km, risk_idx = risks.nearest_edge(world.lat, world.lon)
+    risk_km, risk_idx = risks.nearest_edge(world.lat, world.lon, world.vectors)
 
-    home_km = distance_km(
-        world.lat[:, None], world.lon[:, None], [[p.home.lat for p in people]], [[p.home.lon for p in people]]
-    )
+    home_km = _from_placements(world, [p.home.lat for p in people], [p.home.lon for p in people])
     # A link shared by siblings (recorded the same for each) is one link.
     support = _distinct(s for p in people for s in p.support)
-    support_km = distance_km(
-        world.lat[:, None], world.lon[:, None], [[s.lat for s in support]], [[s.lon for s in support]]
-    ).reshape(len(world), len(support))
+    support_km = _from_placements(world, [s.lat for s in support], [s.lon for s in support])
     return Measures(
         linked_groups=linked_groups,
         linked_areas=linked_areas,
@@ -76,6 +72,22 @@ def measure(world: World, referral: Referral) -> Measures:
         support=support,
         support_km=support_km,
     )
+
+
+def _from_placements(world: World, lat: list[float], lon: list[float]) -> FloatArray:
+    """(placements, points) distances, using the world's kept placement vectors."""
+    lat_a = np.asarray(lat, dtype=np.float64)[None, :]
+    lon_a = np.asarray(lon, dtype=np.float64)[None, :]
+    rows = tuple(v[:, None] for v in world.vectors)
+    km = distance_between(
+        (rows[0], rows[1], rows[2]),
+        reduced_unit_vectors(lat_a, lon_a),
+        world.lat[:, None],
+        world.lon[:, None],
+        lat_a,
+        lon_a,
+    )
+    return np.asarray(km, dtype=np.float64).reshape(len(world), len(lat))
 
 
 _T = TypeVar("_T", RiskLocation, SupportLink)

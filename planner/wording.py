@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from planner.geometry import km_to_miles
+import numpy as np
+from numpy.typing import NDArray
+
+from planner.geometry import KM_PER_MILE, km_to_miles
 
 
 def distance(km: float) -> str:
     """'23.6 miles (38.0 km)': pages and reasons show miles, with km beside them."""
-    return f"{km_to_miles(km):.1f} miles ({km:.1f} km)"
+    return f"{km / KM_PER_MILE:.1f} miles ({km:.1f} km)"
+
+
+def distances(km: NDArray[np.float64]) -> list[str]:
+    """`distance` for many values at once (for thousands of exclusions in one ranking)."""
+    miles = (km / KM_PER_MILE).tolist()
+    return [f"{m:.1f} miles ({k:.1f} km)" for m, k in zip(miles, km.tolist(), strict=True)]
 
 
 def buffer(km: float) -> str:

@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from planner.case import SETTINGS, SEXES, SPECIALISMS, Area, Group, Placement
-from planner.geometry import Circles, FloatArray
+from planner.geometry import Circles, FloatArray, reduced_unit_vectors
 
 SPECIALISM_BIT = {name: 1 << i for i, name in enumerate(SPECIALISMS)}
 SEX_BIT = {name: 1 << i for i, name in enumerate(SEXES)}
@@ -68,9 +68,12 @@ class World:
         self.as_of = as_of
         self.use_expired_intelligence = use_expired_intelligence
         self.index_of = {p.id: i for i, p in enumerate(placements)}
+        # Placement indices in id order: outputs list placements by id.
+        self.id_order: list[int] = sorted(range(len(placements)), key=lambda i: placements[i].id)
 
         self.lat = np.array([p.lat for p in placements], dtype=np.float64)
         self.lon = np.array([p.lon for p in placements], dtype=np.float64)
+        self.vectors = reduced_unit_vectors(self.lat, self.lon)
         self.setting = np.array([SETTINGS.index(p.setting) for p in placements], dtype=np.int8)
         self.vacancies = np.array([p.vacancies for p in placements], dtype=np.int64)
         self.age_min = np.array([p.age_min for p in placements], dtype=np.int64)
@@ -120,7 +123,7 @@ class World:
     def _area_set(self, severity: str) -> AreaSet:
         chosen = tuple(a for a in self.areas if a.severity == severity)
         circles = Circles.build([a.lat for a in chosen], [a.lon for a in chosen], [a.radius_km for a in chosen])
-        km, idx = circles.nearest_edge(self.lat, self.lon)
+        km, idx = circles.nearest_edge(self.lat, self.lon, self.vectors)
         return AreaSet(chosen, circles, km, idx)
 
     def __len__(self) -> int:
