@@ -76,3 +76,11 @@ def test_authority_names_are_known():
     assert authority_name(MANCHESTER) == "Manchester"
     assert authority_name(SOUTH_TYNESIDE) == "South Tyneside"
     assert authority_name(None) is None
+
+
+def test_approval_is_null_for_a_code_outside_the_english_authorities():
+    """A Welsh council's code is not guessed at: reg 11's level cannot be worked out."""
+    from planner.authorities import approval_level
+
+    assert approval_level("E08000003", "W06000015") is None
+    assert approval_level("W06000015", "E08000003") is None

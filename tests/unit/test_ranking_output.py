@@ -89,3 +89,14 @@ def test_a_specialist_placement_scores_higher_for_a_child_at_risk_of_exploitatio
 def _at(pid: str) -> dict[str, float]:
     p = placement(pid)
     return {"lat": p["lat"], "lon": p["lon"]}
+
+
+def test_ranking_echoes_the_day_it_judged_intelligence_by():
+    """`as_of` in the output is the case's, so a stored run says which day it used."""
+    import json
+    from pathlib import Path
+
+    import planner
+
+    sample = json.loads((Path(__file__).resolve().parents[2] / "data" / "samples" / "rank-case.json").read_text())
+    assert planner.rank_case(sample)["as_of"] == sample["as_of"]
