@@ -5,7 +5,6 @@
 | SECRET_KEY | signs sessions and CSRF tokens | required outside testing |
 | DATABASE_URL | SQLAlchemy URL | sqlite:///<instance>/planner.db |
 | SESSION_COOKIE_SECURE | send the session cookie over HTTPS only | 1 |
-| MAP_TILE_URL | a tile server for maps (none: outlines and markers only) | empty |
 """
 
 from __future__ import annotations
@@ -28,6 +27,5 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "REMEMBER_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "1") == "1",
         "REMEMBER_COOKIE_HTTPONLY": True,
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=8),
-        "MAP_TILE_URL": os.environ.get("MAP_TILE_URL", ""),
         "WTF_CSRF_TIME_LIMIT": None,
     }

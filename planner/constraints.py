@@ -350,10 +350,6 @@ def evaluate(c: Context) -> dict[str, BoolArray]:
     return {con.code: np.asarray(con.rule(c), dtype=bool).reshape(len(c.world)) for con in CONSTRAINTS}
 
 
-def explain(c: Context, code: str, placement_index: int) -> str:
-    return next(con for con in CONSTRAINTS if con.code == code).explain(c, placement_index)
-
-
 def explain_exclusions(c: Context, fails: dict[str, BoolArray]) -> dict[int, list[Exclusion]]:
     """Every rule each excluded placement breaks, with its sentence, in table order."""
     found: defaultdict[int, list[Exclusion]] = defaultdict(list)

@@ -17,9 +17,9 @@ from web import db
 csrf = CSRFProtect()
 login_manager = LoginManager()
 
-# No inline script or style anywhere; map tiles, when configured, add their host.
+# No inline script or style anywhere.
 _CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:{tiles}; "
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "font-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; "
     "object-src 'none'"
 )
@@ -71,12 +71,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _register_headers(app: Flask) -> None:
-    tile_host = app.config.get("MAP_TILE_URL", "")
-    tiles = " " + tile_host.split("/{")[0].rsplit("/", 0)[0] if tile_host else ""
-
     @app.after_request
     def security_headers(response: Response) -> Response:
-        response.headers["Content-Security-Policy"] = _CSP.format(tiles=tiles)
+        response.headers["Content-Security-Policy"] = _CSP
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "same-origin"
         response.headers["X-Frame-Options"] = "DENY"

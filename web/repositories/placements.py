@@ -20,10 +20,6 @@ def list_live_placements() -> list[Placement]:
     return list(session().scalars(query))
 
 
-def get_placements_by_code(codes: list[str]) -> list[Placement]:
-    return list(session().scalars(select(Placement).where(Placement.code.in_(codes)).order_by(Placement.code)))
-
-
 def supply_rows() -> list[tuple[str | None, str, bool, int, int, int]]:
     """(authority, setting, specialist, placements, capacity, vacancies) for active placements."""
     query = (
@@ -40,12 +36,6 @@ def supply_rows() -> list[tuple[str | None, str, bool, int, int, int]]:
         .order_by(Placement.authority_code, Placement.setting, Placement.specialist)
     )
     return [(a, s, bool(sp), int(n), int(c or 0), int(v or 0)) for a, s, sp, n, c, v in session().execute(query)]
-
-
-def world_stamp() -> tuple[int, str]:
-    """(count, latest update) of placements: changes whenever the pool does."""
-    n, latest = session().execute(select(func.count(), func.max(Placement.updated_at)).select_from(Placement)).one()
-    return int(n), str(latest)
 
 
 def add_placement(placement: Placement) -> None:

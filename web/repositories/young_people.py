@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from web.db import session
-from web.models import MissingEpisode, YoungPerson
+from web.models import YoungPerson
 
 
 def count_young_people() -> int:
@@ -14,7 +14,3 @@ def count_young_people() -> int:
 
 def add_young_person(person: YoungPerson) -> None:
     session().add(person)
-
-
-def add_missing_episode(episode: MissingEpisode) -> None:
-    session().add(episode)

@@ -13,8 +13,6 @@ from web.services.accounts import CASEWORK_ROLES, SignedInUser
 from web.services.case_builder import SEX_WORDS, age_on
 from web.services.errors import Forbidden, NotFound
 
-URGENCY_WORDS = {"today": "Today", "within_5_days": "Within 5 days", "later": "Later"}
-
 
 @dataclass(frozen=True)
 class ReferralRow:
