@@ -6,7 +6,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, Response, render_template, request
+from flask import Flask, Response, render_template, request, url_for
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
@@ -113,13 +113,7 @@ def _register_errors(app: Flask) -> None:
         items.append(("supply.supply", "Placement supply"))
         return {
             "nav_items": [
-                {"href": _url(endpoint), "text": text, "active": request.endpoint == endpoint}
+                {"href": url_for(endpoint), "text": text, "active": request.endpoint == endpoint}
                 for endpoint, text in items
             ]
         }
-
-
-def _url(endpoint: str) -> str:
-    from flask import url_for
-
-    return url_for(endpoint)
