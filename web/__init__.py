@@ -57,9 +57,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     login_manager.user_loader(load_user)
 
-    from web.pages import auth, home, referrals, supply
+    from web.pages import admin, auth, decisions, home, options, referrals, supply, tasks, tokens, young_people
 
-    for module in (auth, home, referrals, supply):
+    for module in (auth, home, referrals, options, decisions, young_people, tasks, supply, admin, tokens):
         app.register_blueprint(module.blueprint)
 
     from web import commands
@@ -109,11 +109,18 @@ def _register_errors(app: Flask) -> None:
             return {"nav_items": []}
         items = []
         if current_user.role != "commissioner":
-            items.append(("referrals.list_referrals", "Referrals"))
+            items += [
+                ("tasks.tasks", "Tasks"),
+                ("referrals.list_referrals", "Referrals"),
+                ("young_people.list_young_people", "Young people"),
+            ]
         items.append(("supply.supply", "Placement supply"))
+        if current_user.role == "admin":
+            items.append(("admin.audit", "Audit log"))
         return {
             "nav_items": [
                 {"href": url_for(endpoint), "text": text, "active": request.endpoint == endpoint}
                 for endpoint, text in items
+                if endpoint in app.view_functions
             ]
         }

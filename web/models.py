@@ -79,6 +79,7 @@ class YoungPerson(Base):
     responsible_authority_code: Mapped[str] = mapped_column(ForeignKey("local_authorities.gss_code"))
     risks: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
     support_links: Mapped[list[SupportLink]] = relationship(back_populates="young_person", order_by="SupportLink.id")
     risk_locations: Mapped[list[RiskLocation]] = relationship(back_populates="young_person", order_by="RiskLocation.id")
@@ -252,6 +253,7 @@ class Referral(Base):
     notes: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
     young_people: Mapped[list[YoungPerson]] = relationship(
         secondary="referral_young_people", order_by="YoungPerson.reference"
@@ -298,6 +300,10 @@ class MissingEpisode(Base):
     rhi_offered_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     rhi_accepted: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     rhi_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # Who does the independent return home interview (often a provider in the host area).
+    rhi_provider: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    # Set when a worker turned the found location into a risk location (never automatic).
+    risk_location_id: Mapped[int | None] = mapped_column(ForeignKey("risk_locations.id"), nullable=True)
 
 
 class RankingRun(Base):
@@ -324,9 +330,135 @@ class AuditEvent(Base):
     __tablename__ = "audit_events"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    at: Mapped[datetime] = mapped_column(DateTime)
+    at: Mapped[datetime] = mapped_column(DateTime, index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     action: Mapped[str] = mapped_column(String(40))
     object_type: Mapped[str] = mapped_column(String(40))
-    object_ref: Mapped[str] = mapped_column(String(60))
+    object_ref: Mapped[str] = mapped_column(String(60), index=True)
     remote_addr: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    # What changed, in words without personal details (a field name, a version number).
+    detail: Mapped[str | None] = mapped_column(String(200), nullable=True)
+
+    user: Mapped[User | None] = relationship()
+
+
+class UserSession(Base):
+    """A signed-in browser session, kept server-side so signing out really ends it.
+
+    The cookie carries a random token; only its sha256 is stored, so a copy of
+    the database cannot be used to take over a session.
+    """
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the cookie token
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    ended_reason: Mapped[str | None] = mapped_column(String(20), nullable=True)  # signed_out | idle | expired
+    remote_addr: Mapped[str | None] = mapped_column(String(60), nullable=True)
+
+
+class ApiToken(Base):
+    """A personal API token: the same role and authority as its user; only a hash is kept."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    label: Mapped[str] = mapped_column(String(80))
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(12))  # shown on the tokens page to tell tokens apart
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+    user: Mapped[User] = relationship()
+
+
+class Postcode(Base):
+    """Postcode lookup (ONS Postcode Directory), so postcodes resolve offline."""
+
+    __tablename__ = "postcodes"
+
+    postcode: Mapped[str] = mapped_column(String(8), primary_key=True)  # upper case, no spaces
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    easting: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    northing: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    authority_code: Mapped[str | None] = mapped_column(String(9), nullable=True)
+    lsoa_code: Mapped[str | None] = mapped_column(String(9), nullable=True)
+
+
+DECISION_STATUSES = ("awaiting_approval", "approved", "refused")
+
+
+class Decision(Base):
+    """A person's choice of an option from a stored ranking run, and the places it holds.
+
+    Submitting a decision takes the vacancies (one per young person) in the same
+    transaction; a refusal gives them back. The care plan behind it lives in
+    `CarePlanVersion` rows, never edited.
+    """
+
+    __tablename__ = "decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id"), index=True)
+    ranking_run_id: Mapped[int] = mapped_column(ForeignKey("ranking_runs.id"))
+    placement_id: Mapped[int] = mapped_column(ForeignKey("placements.id"))
+    option_rank: Mapped[int] = mapped_column(Integer)
+    places: Mapped[int] = mapped_column(Integer)
+    approval_level: Mapped[str] = mapped_column(String(20))  # none | nominated_officer | director
+    needs_education_approval: Mapped[bool] = mapped_column(Boolean, default=False)  # reg 10
+    emergency: Mapped[bool] = mapped_column(Boolean, default=False)
+    out_of_area: Mapped[bool] = mapped_column(Boolean, default=False)
+    at_a_distance: Mapped[bool] = mapped_column(Boolean, default=False)
+    start_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20))
+    decided_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime] = mapped_column(DateTime)
+
+    referral: Mapped[Referral] = relationship()
+    placement: Mapped[Placement] = relationship()
+    ranking_run: Mapped[RankingRun] = relationship()
+    decided_by: Mapped[User] = relationship()
+    versions: Mapped[list[CarePlanVersion]] = relationship(order_by="CarePlanVersion.number")
+    approvals: Mapped[list[Approval]] = relationship(order_by="Approval.id")
+
+
+class CarePlanVersion(Base):
+    """One version of the care plan behind a decision; amending adds a version."""
+
+    __tablename__ = "care_plan_versions"
+    __table_args__ = (UniqueConstraint("decision_id", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    decision_id: Mapped[int] = mapped_column(ForeignKey("decisions.id"))
+    number: Mapped[int] = mapped_column(Integer)
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)
+    change_note: Mapped[str] = mapped_column(Text, default="")
+    written_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    written_at: Mapped[datetime] = mapped_column(DateTime)
+
+    written_by: Mapped[User] = relationship()
+
+
+class Approval(Base):
+    """An approver's answer for one requirement (reg 11 placement, reg 10 education)."""
+
+    __tablename__ = "approvals"
+    __table_args__ = (UniqueConstraint("decision_id", "requirement"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    decision_id: Mapped[int] = mapped_column(ForeignKey("decisions.id"))
+    requirement: Mapped[str] = mapped_column(String(20))  # reg11 | reg10
+    role_required: Mapped[str] = mapped_column(String(30))
+    outcome: Mapped[str] = mapped_column(String(10))  # approved | refused
+    comment: Mapped[str] = mapped_column(Text)
+    care_plan_number: Mapped[int] = mapped_column(Integer)
+    by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(DateTime)
+
+    by: Mapped[User] = relationship()

@@ -10,7 +10,7 @@ from web.models import AuditEvent
 from web.repositories import audit as audit_repository
 
 
-def record(user_id: int | None, action: str, object_type: str, object_ref: str) -> None:
+def record(user_id: int | None, action: str, object_type: str, object_ref: str, detail: str | None = None) -> None:
     """Add an audit event to the current transaction (the caller commits)."""
     audit_repository.add_event(
         AuditEvent(
@@ -20,5 +20,6 @@ def record(user_id: int | None, action: str, object_type: str, object_ref: str) 
             object_type=object_type,
             object_ref=object_ref,
             remote_addr=request.remote_addr if has_request_context() else None,
+            detail=detail,
         )
     )
