@@ -1,7 +1,12 @@
 """The database connection: one engine per app, one session per app context.
 
-SQLite (the default) runs in WAL mode with foreign keys on and a busy timeout,
-so readers never block the writer and concurrent writers queue rather than fail.
+SQLite (the default) runs in WAL mode with foreign keys on and a busy timeout.
+Its transactions begin IMMEDIATE: a request that reads and then writes (every
+page view writes an audit event) takes the write lock at its first statement,
+so concurrent requests queue instead of failing with "database is locked" when
+a read snapshot goes stale, and two people taking the last place are served
+one after the other. PostgreSQL uses row locks (SELECT ... FOR UPDATE) instead.
+See docs/decisions/0005-taking-the-last-place.md.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ def init_app(app: Flask) -> None:
     engine = create_engine(url, **_engine_options(url))
     if url.startswith("sqlite"):
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin_immediate)
     app.extensions[_EXTENSION] = sessionmaker(engine, expire_on_commit=False)
     app.teardown_appcontext(_close_session)
 
@@ -36,6 +42,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+    # Let SQLAlchemy's "begin" event emit BEGIN (pysqlite's own BEGIN would be DEFERRED).
+    dbapi_connection.isolation_level = None
+
+
+def _sqlite_begin_immediate(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def engine(app: Flask | None = None) -> Engine:

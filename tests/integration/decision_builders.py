@@ -1,0 +1,59 @@
+"""Referrals ready for a decision: a world from builders.py plus approvers and more referrals."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Flask
+
+from tests.integration.builders import MANCHESTER, NOW, PASSWORD, _person, build_world
+from web import db
+from web.models import Referral, SupportLink
+from web.repositories import referrals, young_people
+from web.services import accounts
+
+APPROVERS = [
+    ("no@manchester.test", "nominated_officer"),
+    ("director@manchester.test", "director"),
+    ("sw2@manchester.test", "social_worker"),
+]
+
+
+def build_decision_world(app: Flask, referral_refs: list[str]) -> None:
+    """build_world, Manchester approvers, and one open referral (one child with a support link) per ref."""
+    build_world(app)
+    with app.app_context():
+        for email, role in APPROVERS:
+            accounts.create_user(email, email.split("@")[0].upper(), role, MANCHESTER, PASSWORD)
+        for i, ref in enumerate(referral_refs):
+            child = _person(f"YP-{ref}", MANCHESTER, 53.4794 + i * 0.001, -2.2453, 15)
+            child.support_links = [
+                SupportLink(label="Grandmother", kind="relative", lat=53.47, lon=-2.24, importance="important")
+            ]
+            young_people.add_young_person(child)
+            referrals.add_referral(
+                Referral(
+                    reference=ref, authority_code=MANCHESTER, needed_by="later", created_at=NOW, young_people=[child]
+                )
+            )
+        db.commit()
+
+
+def plan_form(support_ids: list[str], **overrides: str) -> dict[str, str]:
+    """A complete, valid decision form for a child with the given support link ids."""
+    form = {
+        "start_date": date.today().isoformat(),
+        "emergency": "no",
+        "rationale": "Far from the areas linked to the group; carers experienced with exploitation.",
+        "why_not_top": "The top option is too close to the young person's friends in the group.",
+        "wishes_and_feelings": "Wants to stay near grandmother and keep playing football.",
+        "risks_and_safety_plan": "Carers know the warning signs; missing protocol agreed with police.",
+        "education_school": "same_school",
+        "rhi_provider": "Host area independent return home interview service",
+    }
+    for sid in support_ids:
+        form[f"contact-{sid}-frequency"] = "weekly"
+        form[f"contact-{sid}-supervision"] = "unsupervised"
+        form[f"contact-{sid}-travel"] = "Carer drives"
+    form.update(overrides)
+    return form
