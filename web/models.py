@@ -87,7 +87,9 @@ class YoungPerson(Base):
         back_populates="young_person", order_by="YoungPersonGroup.id"
     )
     people_to_avoid: Mapped[list[PersonToAvoid]] = relationship(order_by="PersonToAvoid.id")
-    missing_episodes: Mapped[list[MissingEpisode]] = relationship(order_by="MissingEpisode.start")
+    missing_episodes: Mapped[list[MissingEpisode]] = relationship(
+        back_populates="young_person", order_by="MissingEpisode.start"
+    )
 
 
 class SupportLink(Base):
@@ -304,6 +306,8 @@ class MissingEpisode(Base):
     rhi_provider: Mapped[str | None] = mapped_column(String(120), nullable=True)
     # Set when a worker turned the found location into a risk location (never automatic).
     risk_location_id: Mapped[int | None] = mapped_column(ForeignKey("risk_locations.id"), nullable=True)
+
+    young_person: Mapped[YoungPerson] = relationship(back_populates="missing_episodes")
 
 
 class RankingRun(Base):

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, render_template
+from flask_login import current_user
 
 from web.pages.access import require_roles
+from web.services import tasks as task_service
 from web.services.accounts import CASEWORK_ROLES
 
 blueprint = Blueprint("tasks", __name__, url_prefix="/tasks")
 require_roles(blueprint, *CASEWORK_ROLES)
+
+
+@blueprint.route("/")
+def tasks() -> str:
+    return render_template("tasks.html", tasks=task_service.for_user(current_user))

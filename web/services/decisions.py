@@ -191,7 +191,7 @@ def decide(
                 written_at=decision.decided_at,
             )
         )
-        if not _requirements(decision):
+        if not requirements_of(decision):
             _agree(decision, referral)
         audit.record(
             user.id, "decide", "referral", referral.reference, f"decision {decision.id}, option {placement.code}"
@@ -203,7 +203,7 @@ def decide(
     return decision.id
 
 
-def _requirements(decision: Decision) -> list[tuple[str, str]]:
+def requirements_of(decision: Decision) -> list[tuple[str, str]]:
     """(requirement, role) pairs this decision needs approved."""
     needed = []
     if decision.approval_level != "none":
@@ -290,7 +290,7 @@ def _view(decision: Decision, referral: Referral) -> DecisionView:
     current = decision.versions[-1]
     given = {a.requirement: a for a in decision.approvals}
     requirements = [
-        Requirement(key, REQUIREMENT_TITLES[key], role, given.get(key)) for key, role in _requirements(decision)
+        Requirement(key, REQUIREMENT_TITLES[key], role, given.get(key)) for key, role in requirements_of(decision)
     ]
     case = json.loads(decision.ranking_run.case_json)
     run_placement = next((p for p in case["placements"] if p["id"] == decision.placement.code), {})
@@ -380,7 +380,7 @@ def approve(
 ) -> None:
     """Record an approver's answer; a refusal gives the places back."""
     decision, referral = _decision_for(user, reference, decision_id)
-    needed = dict(_requirements(decision))
+    needed = dict(requirements_of(decision))
     if requirement not in needed:
         raise NotFound(requirement)
     if user.role != needed[requirement]:

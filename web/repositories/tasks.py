@@ -1,0 +1,25 @@
+"""What the tasks page looks for beyond decisions: returns from missing without an interview offered."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
+
+from web.db import session
+from web.models import MissingEpisode, YoungPerson
+
+
+def returns_without_interview(authority_code: str) -> list[MissingEpisode]:
+    """Ended missing episodes of the authority's children where no return home interview was offered."""
+    query = (
+        select(MissingEpisode)
+        .join(YoungPerson, MissingEpisode.young_person_id == YoungPerson.id)
+        .where(
+            YoungPerson.responsible_authority_code == authority_code,
+            MissingEpisode.end.is_not(None),
+            MissingEpisode.rhi_offered.is_(False),
+        )
+        .options(contains_eager(MissingEpisode.young_person))
+        .order_by(MissingEpisode.end)
+    )
+    return list(session().scalars(query))

@@ -1,0 +1,113 @@
+"""The signed-in user's tasks: approvals waiting, notifications and placement plans due, interviews overdue.
+
+Everything here is worked out from the records when the page is shown, so a
+task disappears as soon as the care plan or the missing episode records that
+it was done; there is no separate task list to fall out of step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from web import db
+from web.repositories import decisions as decision_repository
+from web.repositories import tasks as task_repository
+from web.services import audit
+from web.services.accounts import SignedInUser
+from web.services.decisions import REQUIREMENT_TITLES, deadlines, requirements_of
+from web.services.referrals import require_casework
+
+RHI_HOURS = 72  # return home interview offered within 72 hours (DfE statutory guidance, 2014)
+
+
+@dataclass(frozen=True)
+class ApprovalTask:
+    referral: str
+    decision_id: int
+    title: str
+    role: str
+    placement: str
+    waiting_since: datetime
+    yours: bool
+
+
+@dataclass(frozen=True)
+class DeadlineTask:
+    referral: str
+    decision_id: int
+    what: str
+    law: str
+    due: date
+    state: str  # due | overdue
+    placement: str
+
+
+@dataclass(frozen=True)
+class InterviewTask:
+    young_person: str
+    returned: datetime
+    due: datetime
+    state: str  # due | overdue
+
+
+@dataclass(frozen=True)
+class Tasks:
+    approvals: list[ApprovalTask]
+    notifications: list[DeadlineTask]
+    placement_plans: list[DeadlineTask]
+    interviews: list[InterviewTask]
+
+    @property
+    def count(self) -> int:
+        return len(self.approvals) + len(self.notifications) + len(self.placement_plans) + len(self.interviews)
+
+
+def for_user(user: SignedInUser, now: datetime | None = None) -> Tasks:
+    """Open tasks in the user's authority; approvals first those the user's role can give."""
+    require_casework(user)
+    now = now or datetime.now()
+    today = now.date()
+    approvals: list[ApprovalTask] = []
+    notifications: list[DeadlineTask] = []
+    plans: list[DeadlineTask] = []
+    for decision in decision_repository.list_live_for_authority(user.authority_code):
+        answered = {a.requirement for a in decision.approvals}
+        reference = decision.referral.reference
+        if decision.status == "awaiting_approval":
+            for key, role in requirements_of(decision):
+                if key not in answered:
+                    approvals.append(
+                        ApprovalTask(
+                            reference,
+                            decision.id,
+                            REQUIREMENT_TITLES[key],
+                            role,
+                            decision.placement.label,
+                            decision.decided_at,
+                            role == user.role and decision.decided_by_id != user.id,
+                        )
+                    )
+        for deadline in deadlines(decision, decision.versions[-1].content):
+            state = deadline.state(today)
+            if state not in ("due", "overdue"):
+                continue
+            task = DeadlineTask(
+                reference, decision.id, deadline.what, deadline.law, deadline.due, state, decision.placement.label
+            )
+            (plans if deadline.law == "reg 9" else notifications).append(task)
+    interviews = []
+    for episode in task_repository.returns_without_interview(user.authority_code):
+        assert episode.end is not None
+        due = episode.end + timedelta(hours=RHI_HOURS)
+        interviews.append(
+            InterviewTask(episode.young_person.reference, episode.end, due, "overdue" if now > due else "due")
+        )
+    approvals.sort(key=lambda t: (not t.yours, t.waiting_since))
+    by_due = {"overdue": 0, "due": 1}
+    notifications.sort(key=lambda t: (by_due[t.state], t.due))
+    plans.sort(key=lambda t: (by_due[t.state], t.due))
+    interviews.sort(key=lambda t: (by_due[t.state], t.due))
+    audit.record(user.id, "view", "tasks", user.authority_code)
+    db.commit()
+    return Tasks(approvals, notifications, plans, interviews)
