@@ -114,15 +114,15 @@ def check(
     content["contact"] = contact
 
     for key, label in DATE_FIELDS:
-        value = raw.get(key)
-        if value in (None, ""):
+        given = raw.get(key)
+        if given in (None, ""):
             content[key] = None
             continue
         try:
-            day = date.fromisoformat(str(value))
+            day = date.fromisoformat(str(given))
         except ValueError:
             problems[key] = f"{label} must be a real date, like 2026-11-25"
-            content[key] = str(value)
+            content[key] = str(given)
             continue
         if day > today:
             problems[key] = f"{label} must be today or in the past"

@@ -293,7 +293,7 @@ def _view(decision: Decision, referral: Referral) -> DecisionView:
         Requirement(key, REQUIREMENT_TITLES[key], role, given.get(key)) for key, role in requirements_of(decision)
     ]
     case = json.loads(decision.ranking_run.case_json)
-    run_placement = next((p for p in case["placements"] if p["id"] == decision.placement.code), {})
+    run_placement: dict[str, Any] = next((p for p in case["placements"] if p["id"] == decision.placement.code), {})
     return DecisionView(decision, referral, current, requirements, deadlines(decision, current.content), run_placement)
 
 
