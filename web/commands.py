@@ -36,7 +36,10 @@ def demo_data(seed: int, if_empty: bool) -> None:
     if if_empty and not demo_world.is_empty():
         click.echo("Demo data already present; leaving it as it is.")
         return
+    from web.services import demo_decisions
+
     summary = demo_world.generate(seed)
+    summary["decisions"] = demo_decisions.seed()
     click.echo("Seeded the synthetic demo world: " + ", ".join(f"{v} {k}" for k, v in summary.items()) + ".")
 
 

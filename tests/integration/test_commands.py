@@ -9,7 +9,7 @@ from flask import Flask
 
 from tests.integration.helpers import sign_in
 from web import db
-from web.models import Area, Placement, Referral, User, YoungPerson
+from web.models import Area, Decision, Placement, Referral, User, YoungPerson
 
 
 @pytest.fixture(scope="module")
@@ -42,6 +42,15 @@ def test_demo_world_is_as_large_and_varied_as_promised(app: Flask, seeded: str) 
             "commissioner",
             "admin",
         }
+
+
+def test_demo_decisions_wait_for_the_director_and_the_nominated_officer(app: Flask, seeded: str) -> None:
+    """The demo comes with decisions made through the workflow, so approvers have work on their tasks page."""
+    assert "2 decisions" in seeded
+    with app.app_context():
+        waiting = db.session().query(Decision).filter_by(status="awaiting_approval").all()
+        assert {d.approval_level for d in waiting} == {"director", "nominated_officer"}
+        assert all(len(d.versions) == 1 for d in waiting)
 
 
 def test_demo_data_if_empty_leaves_a_seeded_database_alone(app: Flask, seeded: str) -> None:
