@@ -1,23 +1,96 @@
-"""Referrals: the list, one referral, and its ranked options."""
+"""Referrals: the list, making and changing one, closing it, and its ranked options."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, url_for
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from web.pages.access import require_roles
-from web.services import ranking_runs, referrals
+from web.services import ranking_runs, referral_form, referrals
 from web.services.accounts import CASEWORK_ROLES
-from web.services.errors import InvalidInput, NotFound
+from web.services.errors import Forbidden, InvalidInput, NotFound
+from web.services.referral_form import FormInvalid, ReferralForm
 
 blueprint = Blueprint("referrals", __name__, url_prefix="/referrals")
 require_roles(blueprint, *CASEWORK_ROLES)
 
+Page = str | Response | tuple[str, int]
+_CHANGED_MEANWHILE = (
+    "Someone else changed this referral after you opened it. Check the details below, which are what you entered, "
+    "and save again to keep them."
+)
+_CHANGED_MEANWHILE_CLOSE = (
+    "Someone else changed this referral after you opened this page. Check the referral, then close it again if you "
+    "still mean to."
+)
+
+
+@blueprint.app_context_processor
+def _referral_helpers() -> dict[str, Any]:
+    # App-wide, so a template extending referrals/show.html from another blueprint
+    # (the decisions section) renders the same without passing these.
+    def may_change_referral(referral: Any) -> bool:
+        return current_user.is_authenticated and referrals.can_change(current_user, referral)
+
+    return {"referral_words": referral_form.VOCABULARY, "may_change_referral": may_change_referral}
+
 
 @blueprint.route("/")
 def list_referrals() -> str:
-    return render_template("referrals/list.html", referrals=referrals.list_open(current_user))
+    listing = referrals.list_referrals(current_user, referrals.ListFilters.from_query(request.args))
+    return render_template(
+        "referrals/list.html",
+        listing=listing,
+        referrals=listing.rows,
+        may_create=referrals.may_edit(current_user),
+        urgency_words=referral_form.URGENCY_WORDS,
+    )
+
+
+def _form_page(
+    form: ReferralForm,
+    *,
+    referral: Any = None,
+    errors: dict[str, str] | None = None,
+    conflict: str | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
+    choices = referrals.choices(current_user, editing=referral)
+    return render_template(
+        "referrals/form.html",
+        form=form,
+        referral=referral,
+        version=referrals.version_of(referral) if referral is not None else "",
+        candidates=choices.candidates,
+        errors=errors or {},
+        conflict=conflict,
+        **referral_form.VOCABULARY,
+    ), status
+
+
+def _not_open(error: referrals.NotOpen) -> tuple[str, int]:
+    return render_template("referrals/not_open.html", reference=error.reference, reason=error.reason), 409
+
+
+@blueprint.route("/new", methods=["GET", "POST"])
+def new() -> Page:
+    try:
+        referrals.require_editor(current_user)
+    except Forbidden:
+        abort(403)
+    if request.method == "GET":
+        return _form_page(ReferralForm())
+    form = ReferralForm.from_submission(request.form)
+    try:
+        reference = referrals.create(current_user, form)
+    except FormInvalid as error:
+        return _form_page(form, errors=error.errors, status=400)
+    flash(f"Referral {reference} created.", "success")
+    return redirect(url_for("referrals.show", reference=reference))
 
 
 @blueprint.route("/<reference>")
@@ -27,7 +100,76 @@ def show(reference: str) -> str:
         runs = ranking_runs.list_runs(current_user, reference)
     except NotFound:
         abort(404)
-    return render_template("referrals/show.html", referral=referral, runs=runs, sex_words=referrals.sex_words)
+    return render_template(
+        "referrals/show.html",
+        referral=referral,
+        runs=runs,
+        sex_words=referrals.sex_words,
+    )
+
+
+@blueprint.route("/<reference>/edit", methods=["GET", "POST"])
+def edit(reference: str) -> Page:
+    try:
+        if request.method == "GET":
+            referral, form = referrals.open_edit_form(current_user, reference)
+            return _form_page(form, referral=referral)
+        form = ReferralForm.from_submission(request.form)
+        try:
+            changed = referrals.save_changes(current_user, reference, form, request.form.get("version", ""))
+        except FormInvalid as error:
+            return _form_page(
+                form, referral=referrals.editable(current_user, reference), errors=error.errors, status=400
+            )
+        except referrals.ChangedMeanwhile:
+            return _form_page(
+                form, referral=referrals.editable(current_user, reference), conflict=_CHANGED_MEANWHILE, status=409
+            )
+    except Forbidden:
+        abort(403)
+    except NotFound:
+        abort(404)
+    except referrals.NotOpen as error:
+        return _not_open(error)
+    flash(f"Referral {reference} updated." if changed else "No changes were made.", "success")
+    return redirect(url_for("referrals.show", reference=reference))
+
+
+def _close_page(
+    referral: Any, values: dict[str, str], errors: dict[str, str], status: int = 200, conflict: str | None = None
+) -> tuple[str, int]:
+    return render_template(
+        "referrals/close.html",
+        referral=referral,
+        version=referrals.version_of(referral),
+        values=values,
+        errors=errors,
+        conflict=conflict,
+        close_reasons=referral_form.CLOSE_REASONS,
+    ), status
+
+
+@blueprint.route("/<reference>/close", methods=["GET", "POST"])
+def close(reference: str) -> Page:
+    try:
+        referral = referrals.editable(current_user, reference)
+        if request.method == "GET":
+            return _close_page(referral, {}, {})
+        values = {"reason": request.form.get("reason", ""), "details": request.form.get("details", "")}
+        try:
+            referrals.close(current_user, reference, values, request.form.get("version", ""))
+        except FormInvalid as error:
+            return _close_page(referral, values, error.errors, 400)
+        except referrals.ChangedMeanwhile:
+            return _close_page(referrals.editable(current_user, reference), values, {}, 409, _CHANGED_MEANWHILE_CLOSE)
+    except Forbidden:
+        abort(403)
+    except NotFound:
+        abort(404)
+    except referrals.NotOpen as error:
+        return _not_open(error)
+    flash(f"Referral {reference} closed.", "success")
+    return redirect(url_for("referrals.show", reference=reference))
 
 
 @blueprint.route("/<reference>/rankings", methods=["POST"])
@@ -50,9 +192,8 @@ def run(reference: str) -> str | Response:
 
 
 @blueprint.route("/<reference>/rankings/<int:run_id>")
-def ranking(reference: str, run_id: int) -> str:
-    try:
-        view = ranking_runs.get_run(current_user, reference, run_id)
-    except NotFound:
-        abort(404)
-    return render_template("referrals/ranking.html", run=view)
+def ranking(reference: str, run_id: int) -> ResponseReturnValue:
+    # The options page (map, compare, exclusions) is built in web/pages/options.py.
+    from web.pages.options import ranking_page
+
+    return ranking_page(reference, run_id)
