@@ -5,6 +5,10 @@
 | SECRET_KEY | signs sessions and CSRF tokens | required outside testing |
 | DATABASE_URL | SQLAlchemy URL | sqlite:///<instance>/planner.db |
 | SESSION_COOKIE_SECURE | send the session cookie over HTTPS only | 1 |
+| MAP_TILE_URL | map tile URL template (https://host/{z}/{x}/{y}.png); empty: outlines only | empty |
+| MAP_TILE_ATTRIBUTION | the tile provider's attribution shown on maps | empty |
+| SESSION_IDLE_MINUTES | sign a user out after this long without a request | 30 |
+| SESSION_MAX_HOURS | sign a user out this long after signing in, active or not | 10 |
 """
 
 from __future__ import annotations
@@ -15,17 +19,42 @@ from pathlib import Path
 from typing import Any
 
 
+def _positive_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise RuntimeError(f"{name} must be a whole number, not {raw!r}") from None
+    if value <= 0:
+        raise RuntimeError(f"{name} must be more than 0, not {value}")
+    return value
+
+
 def from_environment(instance_path: str) -> dict[str, Any]:
     """Flask config from the environment."""
     default_db = f"sqlite:///{Path(instance_path) / 'planner.db'}"
+    secure = os.environ.get("SESSION_COOKIE_SECURE", "1") == "1"
+    max_hours = _positive_int("SESSION_MAX_HOURS", 10)
     return {
         "SECRET_KEY": os.environ.get("SECRET_KEY"),
         "DATABASE_URL": os.environ.get("DATABASE_URL", default_db),
-        "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "1") == "1",
+        # The session cookie only carries the user id and a random token; the session
+        # itself (and whether it has ended) lives in the user_sessions table.
+        "SESSION_COOKIE_SECURE": secure,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "REMEMBER_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "1") == "1",
+        "SESSION_IDLE_MINUTES": _positive_int("SESSION_IDLE_MINUTES", 30),
+        "SESSION_MAX_HOURS": max_hours,
+        # The cookie lasts as long as the longest session may; the server ends it sooner.
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=max_hours),
+        # Flask-Login's remember-me cookie is never set (sign-in passes remember=False);
+        # these only harden it should anyone turn it on.
+        "REMEMBER_COOKIE_SECURE": secure,
         "REMEMBER_COOKIE_HTTPONLY": True,
-        "PERMANENT_SESSION_LIFETIME": timedelta(hours=8),
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,
+        "MAP_TILE_URL": os.environ.get("MAP_TILE_URL", ""),
+        "MAP_TILE_ATTRIBUTION": os.environ.get("MAP_TILE_ATTRIBUTION", ""),
     }

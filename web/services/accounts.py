@@ -12,6 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from web import db
 from web.models import User
 from web.repositories import authorities, users
+from web.services import audit, sessions
 
 MAX_FAILED_SIGN_INS = 5
 LOCK_MINUTES = 15
@@ -52,33 +53,69 @@ def _signed_in(user: User) -> SignedInUser:
 
 
 def load_user(user_id: str) -> SignedInUser | None:
+    """Flask-Login's user loader: the user, only while their server-side session is going.
+
+    Runs once per request (from the cookie's user id). A session that is missing, ended,
+    idle too long or too old is refused, and the request is treated as signed out.
+    """
     if not user_id.isdigit():
         return None
+    if not sessions.check_request(int(user_id)):
+        return None
     user = users.get_user(int(user_id))
-    return _signed_in(user) if user is not None and user.active else None
+    if user is None or not user.active:
+        sessions.end(sessions.cookie_token(), sessions.DEACTIVATED)
+        sessions.refuse_request(sessions.ENDED)
+        return None
+    return _signed_in(user)
 
 
 def authenticate(email: str, password: str, now: datetime | None = None) -> SignedInUser | None:
-    """The user if the password is right and the account is not locked; counts failures."""
+    """The user if the password is right and the account is not locked; counts and audits failures.
+
+    A failure is audited against the account when the email matches one (never the email
+    itself: it may be someone's mistyped personal address).
+    """
     now = now or datetime.now()
     user = users.find_user_by_email(email)
     if user is None or not user.active:
         # Same work either way, so timing does not reveal which emails exist.
         check_password_hash(_DUMMY_HASH, password)
+        if user is None:
+            _failed(None, "no such account")
+        else:
+            _failed(user.id, "account inactive")
         return None
     if user.locked_until is not None and user.locked_until > now:
+        _failed(user.id, "account locked")
         return None
     if not check_password_hash(user.password_hash, password):
         user.failed_sign_ins += 1
+        detail = "wrong password"
         if user.failed_sign_ins >= MAX_FAILED_SIGN_INS:
             user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
             user.failed_sign_ins = 0
-        db.commit()
+            detail = f"wrong password; account locked for {LOCK_MINUTES} minutes"
+        _failed(user.id, detail)
         return None
     user.failed_sign_ins = 0
     user.locked_until = None
     db.commit()
     return _signed_in(user)
+
+
+def _failed(user_id: int | None, detail: str) -> None:
+    audit.record(user_id, "sign_in_failed", "user", str(user_id) if user_id is not None else "unknown", detail=detail)
+    db.commit()
+
+
+def set_password(user: User, password: str) -> None:
+    """Give the user a new password and end their sessions (the caller commits)."""
+    user.password_hash = generate_password_hash(password)
+    user.failed_sign_ins = 0
+    user.locked_until = None
+    # Whoever knew the old password may be signed in with it.
+    sessions.end_all(user.id, sessions.PASSWORD_CHANGED)
 
 
 def create_user(email: str, name: str, role: str, authority_code: str, password: str, is_demo: bool = False) -> User:
@@ -102,9 +139,7 @@ def reset_demo_passwords() -> list[tuple[str, str, str, str]]:
     shown = []
     for user in users.list_demo_users():
         password = secrets.token_urlsafe(9)
-        user.password_hash = generate_password_hash(password)
-        user.failed_sign_ins = 0
-        user.locked_until = None
+        set_password(user, password)
         shown.append((user.role, user.email, password, user.authority.name))
     db.commit()
     return shown
