@@ -8,7 +8,7 @@ it was done; there is no separate task list to fall out of step.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from web import db
 from web.repositories import decisions as decision_repository
@@ -17,8 +17,7 @@ from web.services import audit
 from web.services.accounts import SignedInUser
 from web.services.decisions import REQUIREMENT_TITLES, deadlines, requirements_of
 from web.services.referrals import require_casework
-
-RHI_HOURS = 72  # return home interview offered within 72 hours (DfE statutory guidance, 2014)
+from web.services.young_people import rhi_clock
 
 
 @dataclass(frozen=True)
@@ -98,11 +97,9 @@ def for_user(user: SignedInUser, now: datetime | None = None) -> Tasks:
             (plans if deadline.law == "reg 9" else notifications).append(task)
     interviews = []
     for episode in task_repository.returns_without_interview(user.authority_code):
-        assert episode.end is not None
-        due = episode.end + timedelta(hours=RHI_HOURS)
-        interviews.append(
-            InterviewTask(episode.young_person.reference, episode.end, due, "overdue" if now > due else "due")
-        )
+        clock = rhi_clock(episode, now)
+        if clock.status in ("due", "overdue") and episode.end is not None and clock.due is not None:
+            interviews.append(InterviewTask(episode.young_person.reference, episode.end, clock.due, clock.status))
     approvals.sort(key=lambda t: (not t.yours, t.waiting_since))
     by_due = {"overdue": 0, "due": 1}
     notifications.sort(key=lambda t: (by_due[t.state], t.due))
