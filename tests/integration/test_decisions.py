@@ -102,6 +102,8 @@ def test_an_in_area_decision_takes_the_place_and_needs_no_approval(app: Flask, c
     assert _vacancies(app, "P-NEAR") == before - 1
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Agreed" in page and "No approval is needed" in page and "Care plan, version 1" in page
+    referral_page = client.get("/referrals/R-D1").get_data(as_text=True)
+    assert 'id="decisions"' in referral_page and "Carers P-NEAR" in referral_page
     with app.app_context():
         assert db.session().query(Referral).filter_by(reference="R-D1").one().status == "placed"
         assert db.session().query(AuditEvent).filter_by(action="decide", object_ref="R-D1").count() == 1

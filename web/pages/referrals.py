@@ -10,7 +10,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from web.pages.access import require_roles
-from web.services import ranking_runs, referral_form, referrals
+from web.services import decisions, ranking_runs, referral_form, referrals
 from web.services.accounts import CASEWORK_ROLES
 from web.services.errors import Forbidden, InvalidInput, NotFound
 from web.services.referral_form import FormInvalid, ReferralForm
@@ -98,6 +98,7 @@ def show(reference: str) -> str:
     try:
         referral = referrals.view(current_user, reference)
         runs = ranking_runs.list_runs(current_user, reference)
+        referral_decisions = decisions.list_for_referral(current_user, reference)
     except NotFound:
         abort(404)
     return render_template(
@@ -105,6 +106,8 @@ def show(reference: str) -> str:
         referral=referral,
         runs=runs,
         sex_words=referrals.sex_words,
+        decisions=referral_decisions,
+        status_words=decisions.STATUS_WORDS,
     )
 
 

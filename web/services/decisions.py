@@ -153,6 +153,8 @@ def decide(
         decision_repository.lock_referral(referral.id)
         if decision_repository.active_decision(referral.id) is not None:
             raise Conflict(f"Referral {referral.reference} already has a placement decision.")
+        if referral.status != "open":
+            raise Conflict(f"Referral {referral.reference} is {referral.status}: only an open referral can be decided.")
         placement = decision_repository.lock_placement(placement_code)
         if placement is None or placement.status != "active" or placement.vacancies < places:
             raise Conflict(
