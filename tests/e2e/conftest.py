@@ -15,7 +15,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from tests.conftest import make_app
-from tests.integration.builders import build_world
+from tests.integration.decision_builders import build_decision_world
 
 CHROMIUM = "/usr/bin/chromium"
 # Flags that keep Chromium off the closed network of the build machines.
@@ -33,7 +33,7 @@ CHROMIUM_ARGS = [
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     app = make_app(f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'planner.db'}")
-    build_world(app)
+    build_decision_world(app, [])  # the test world plus a nominated officer and a director
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
