@@ -14,3 +14,139 @@ import { initAll } from './govuk-frontend.min.js'
 document.body.classList.add('js-enabled', 'govuk-frontend-supported')
 
 initAll()
+
+// ---------------------------------------------------------------------------
+// Options map (the placement options page). Leaflet is loaded only on pages
+// with a map, as a classic script before this module runs. The data comes
+// from the JSON data block #options-map-data; every label is set as text,
+// never as HTML. Each kind of place has its own shape and letter, matching
+// the key beside the map, so nothing depends on colour alone.
+// ---------------------------------------------------------------------------
+
+const MAP_GLYPHS = { excluded: '×', risk_locations: '!', homes: 'H', support: 'S' }
+const MAP_STYLES = {
+  linked_areas: { area: { color: '#942514', weight: 2, fillOpacity: 0.15 }, buffer: { color: '#942514', weight: 2, dashArray: '8 6', fill: false } },
+  high_severity_areas: { area: { color: '#54319f', weight: 2, fillOpacity: 0.15 }, buffer: { color: '#54319f', weight: 2, dashArray: '2 5', fill: false } },
+  risk_locations: { area: { color: '#d4351c', weight: 2, fillOpacity: 0.15 }, buffer: { color: '#d4351c', weight: 2, dashArray: '8 6', fill: false } }
+}
+
+function mapText (tag, text, className) {
+  const element = document.createElement(tag)
+  element.textContent = text
+  if (className) element.className = className
+  return element
+}
+
+function mapPopup (title, lines, link) {
+  const box = document.createElement('div')
+  box.appendChild(mapText('p', title, 'govuk-body-s govuk-!-font-weight-bold govuk-!-margin-bottom-1'))
+  lines.forEach(function (line) { box.appendChild(mapText('p', line, 'govuk-body-s govuk-!-margin-bottom-1')) })
+  if (link) {
+    const anchor = mapText('a', link.text, 'govuk-link govuk-body-s')
+    anchor.href = link.href
+    box.appendChild(anchor)
+  }
+  return box
+}
+
+function mapMarker (L, key, item, glyph, title) {
+  const icon = L.divIcon({
+    className: 'app-map-marker',
+    html: mapText('span', glyph, 'app-map-glyph app-map-glyph--' + key),
+    iconSize: [24, 24],
+    iconAnchor: [12, 12],
+    popupAnchor: [0, -12]
+  })
+  return L.marker([item.lat, item.lon], { icon, title, keyboard: true, riseOnHover: true })
+}
+
+function mapRings (L, key, item, describe) {
+  const style = MAP_STYLES[key]
+  const rings = []
+  if (item.radius_km > 0) rings.push(L.circle([item.lat, item.lon], Object.assign({ radius: item.radius_km * 1000 }, style.area)))
+  rings.push(L.circle([item.lat, item.lon], Object.assign({ radius: item.buffer_km * 1000 }, style.buffer)))
+  rings.forEach(function (ring) { ring.bindTooltip(mapText('span', describe), { sticky: true }) })
+  return rings
+}
+
+function drawOptionsMap () {
+  const dataBlock = document.getElementById('options-map-data')
+  const section = document.getElementById('options-map-section')
+  const container = document.getElementById('options-map')
+  const L = window.L
+  if (!dataBlock || !section || !container || !L) return
+  const data = JSON.parse(dataBlock.textContent)
+  section.hidden = false
+
+  const map = L.map(container, { attributionControl: Boolean(data.tile_url), zoomSnap: 0.5 })
+  if (data.tile_url) {
+    map.attributionControl.setPrefix(false)
+    L.tileLayer(data.tile_url, { attribution: data.tile_attribution, maxZoom: 18 }).addTo(map)
+  }
+
+  const layers = {}
+  const layer = function (key) { return (layers[key] = layers[key] || L.featureGroup()) }
+  const focus = []
+
+  data.options.forEach(function (o) {
+    const title = 'Option ' + o.rank + ': ' + o.label
+    mapMarker(L, 'options', o, String(o.rank), title)
+      .bindPopup(mapPopup(title, ['Score ' + o.score.toFixed(2), o.miles_from_home.toFixed(1) + ' miles from home'],
+        { href: '#option-' + o.id, text: 'Why it ranks here' }))
+      .addTo(layer('options'))
+    focus.push([o.lat, o.lon])
+  })
+  data.excluded.forEach(function (e) {
+    const title = 'Excluded: ' + e.label
+    mapMarker(L, 'excluded', e, MAP_GLYPHS.excluded, title).bindPopup(mapPopup(title, e.reasons)).addTo(layer('excluded'))
+  })
+  data.linked_areas.forEach(function (a) {
+    const describe = a.label + ', linked to ' + a.groups.join(' and ') + ': buffer ' + a.buffer_miles.toFixed(1) + ' miles from the centre'
+    mapRings(L, 'linked_areas', a, describe).forEach(function (ring) { ring.addTo(layer('linked_areas')) })
+    focus.push([a.lat, a.lon])
+  })
+  data.high_severity_areas.forEach(function (a) {
+    const describe = a.label + ', high severity: buffer ' + a.buffer_miles.toFixed(1) + ' miles from the centre'
+    mapRings(L, 'high_severity_areas', a, describe).forEach(function (ring) { ring.addTo(layer('high_severity_areas')) })
+  })
+  data.risk_locations.forEach(function (r) {
+    const title = 'Risk location: ' + r.label
+    mapRings(L, 'risk_locations', r, title + ': buffer ' + r.buffer_miles.toFixed(1) + ' miles').forEach(function (ring) { ring.addTo(layer('risk_locations')) })
+    mapMarker(L, 'risk_locations', r, MAP_GLYPHS.risk_locations, title).bindPopup(mapPopup(title, [])).addTo(layer('risk_locations'))
+    focus.push([r.lat, r.lon])
+  })
+  data.homes.forEach(function (h) {
+    mapMarker(L, 'homes', h, MAP_GLYPHS.homes, h.label).bindPopup(mapPopup(h.label, [])).addTo(layer('homes'))
+    focus.push([h.lat, h.lon])
+  })
+  data.support.forEach(function (s) {
+    const title = 'Support: ' + s.label
+    mapMarker(L, 'support', s, MAP_GLYPHS.support, title)
+      .bindPopup(mapPopup(title, [s.kind.replace(/_/g, ' ') + ', ' + s.importance])).addTo(layer('support'))
+    focus.push([s.lat, s.lon])
+  })
+
+  section.querySelectorAll('[data-map-layer]').forEach(function (box) {
+    const shown = layers[box.getAttribute('data-map-layer')]
+    const apply = function () { if (shown) { if (box.checked) shown.addTo(map); else shown.remove() } }
+    box.addEventListener('change', apply)
+    apply()
+  })
+
+  if (focus.length > 1) map.fitBounds(L.latLngBounds(focus), { padding: [24, 24], maxZoom: 12 })
+  else if (focus.length === 1) map.setView(focus[0], 11)
+  else map.setView([52.8, -1.6], 6)
+
+  if (data.outlines_url) {
+    // Authority boundaries for context when there are no tiles, beneath everything else.
+    map.createPane('outlines').style.zIndex = '350'
+    window.fetch(data.outlines_url)
+      .then(function (response) { return response.ok ? response.json() : null })
+      .then(function (outlines) {
+        if (outlines) L.geoJSON(outlines, { pane: 'outlines', interactive: false, style: { color: '#6f777b', weight: 1, fill: false } }).addTo(map)
+      })
+      .catch(function () {})
+  }
+}
+
+drawOptionsMap()
