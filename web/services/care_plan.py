@@ -77,7 +77,9 @@ def check(
         if required and not value:
             problems[key] = f"Enter {label[0].lower() + label[1:]}"
         content[key] = value
-    if option_rank > 1 and not content["why_not_top"]:
+    if option_rank == 1:
+        content["why_not_top"] = ""  # only asked when the top-ranked option was not chosen
+    elif not content["why_not_top"]:
         problems["why_not_top"] = f"Say why you chose option {option_rank} and not the top-ranked option"
 
     school = raw.get("education_school")
