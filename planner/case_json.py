@@ -334,9 +334,10 @@ def _cross_check(raw: dict[str, Any], require: str | None) -> list[str]:
     problems += _duplicates(raw.get("referrals"), "referral", "referrals")
 
     groups: list[Any] = raw["groups"] if isinstance(raw.get("groups"), list) else []
-    group_ids = {g.get("id") for g in groups if isinstance(g, dict)}
+    # Only string ids: a wrong type is reported by the schema, and must not break the set.
+    group_ids = {g["id"] for g in groups if isinstance(g, dict) and isinstance(g.get("id"), str)}
     placement_list: list[Any] = raw["placements"] if isinstance(raw.get("placements"), list) else []
-    placement_ids = {p.get("id") for p in placement_list if isinstance(p, dict)}
+    placement_ids = {p["id"] for p in placement_list if isinstance(p, dict) and isinstance(p.get("id"), str)}
 
     def unknown_groups(values: Any, path: str) -> list[str]:
         if not isinstance(values, list):

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask, Response, render_template, request, url_for
 from flask_login import LoginManager, current_user
@@ -62,6 +64,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     for module in (auth, home, referrals, options, decisions, young_people, tasks, supply, admin, tokens):
         app.register_blueprint(module.blueprint)
 
+    from web import api
+
+    api.register(app)
+    # Signed-out visitors go to sign in, told why when their session timed out.
+    login_manager.unauthorized_handler(auth.unauthorised)
+
     from web import commands
 
     commands.register(app)
@@ -70,10 +78,20 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     return app
 
 
+def _csp(tile_url: str) -> str:
+    """The policy, letting maps load images from the tile server when one is configured."""
+    parts = urlsplit(tile_url)
+    if not parts.netloc:  # none configured, or served from this site
+        return _CSP
+    # "{s}.tiles.example.org" (a subdomain chosen per tile) becomes "*.tiles.example.org".
+    host = re.sub(r"\{[^}]*\}", "*", parts.netloc)
+    return _CSP.replace("img-src 'self' data:", f"img-src 'self' data: {parts.scheme}://{host}")
+
+
 def _register_headers(app: Flask) -> None:
     @app.after_request
     def security_headers(response: Response) -> Response:
-        response.headers["Content-Security-Policy"] = _CSP
+        response.headers["Content-Security-Policy"] = _csp(app.config.get("MAP_TILE_URL") or "")
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "same-origin"
         response.headers["X-Frame-Options"] = "DENY"
@@ -117,6 +135,7 @@ def _register_errors(app: Flask) -> None:
         items.append(("supply.supply", "Placement supply"))
         if current_user.role == "admin":
             items.append(("admin.audit", "Audit log"))
+        items += [("api_docs.docs_page", "API"), ("tokens.list_tokens", "API tokens")]
         return {
             "nav_items": [
                 {"href": url_for(endpoint), "text": text, "active": request.endpoint == endpoint}

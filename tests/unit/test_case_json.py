@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import planner
+from planner import CaseError, parse_case
 from tests.unit.conftest import area, case, group, option, placement, rank, referral, young_person
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "samples" / "rank-case.json"
@@ -249,3 +251,13 @@ def test_a_postcode_with_a_lookup_resolves_to_its_point():
     by_point = rank(case(ref=referral(people=[young_person(home={"lat": point[0], "lon": point[1]})])))
     assert by_postcode == by_point
     assert option(by_postcode, "P-1")["facts"]["distance_from_home_km"] > 0
+
+
+@pytest.mark.parametrize("where", ["placements", "groups"])
+def test_an_id_of_the_wrong_type_is_a_named_problem_not_a_crash(where: str) -> None:
+    """A list where an id should be is reported against its path (found by schemathesis through the API)."""
+    case: dict[str, Any] = {"format": "placement-case/1", "placements": [], "groups": []}
+    case[where] = [{"id": ["P-1"]}]
+    with pytest.raises(CaseError) as caught:
+        parse_case(case, require="any")
+    assert any(p.startswith(f"{where}[0].id") for p in caught.value.problems)

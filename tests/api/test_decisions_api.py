@@ -1,0 +1,78 @@
+"""Decisions and care-plan versions through the API: read only, casework roles, own authority."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.api.decisions import record_decision
+from tests.api.helpers import assert_error, audit_events, bearer, make_token
+from tests.integration.decision_builders import build_decision_world
+
+
+@pytest.fixture(scope="module")
+def decision_id(app: Flask) -> int:
+    build_decision_world(app, ["R-A1", "R-A2"])
+    return record_decision(app, "R-A1")
+
+
+@pytest.fixture(scope="module")
+def po(app: Flask, decision_id: int) -> str:
+    return make_token(app, "po@manchester.test")
+
+
+def test_list_a_referrals_decisions(client: FlaskClient, po: str, decision_id: int) -> None:
+    """The referral's decisions, newest first, with the chosen placement and status."""
+    response = client.get("/api/v1/referrals/R-A1/decisions", headers=bearer(po))
+    assert response.status_code == 200
+    (decision,) = response.get_json()
+    assert decision["id"] == decision_id
+    assert decision["referral"] == "R-A1"
+    assert decision["option_rank"] == 1
+    assert decision["care_plan_version"] == 1
+    assert decision["status"] in {"approved", "awaiting_approval"}
+    assert json.loads(response.headers["X-Pagination"])["total"] == 1
+    empty = client.get("/api/v1/referrals/R-A2/decisions", headers=bearer(po))
+    assert empty.status_code == 200 and empty.get_json() == []
+
+
+def test_get_a_decision_is_audited(app: Flask, client: FlaskClient, po: str, decision_id: int) -> None:
+    """A decision comes with its requirements, deadlines and current care plan; the view is audited."""
+    before = len(audit_events(app, "view", "decision", "R-A1"))
+    response = client.get(f"/api/v1/referrals/R-A1/decisions/{decision_id}", headers=bearer(po))
+    assert response.status_code == 200
+    decision = response.get_json()
+    assert decision["id"] == decision_id
+    assert decision["care_plan"]["number"] == 1
+    assert decision["care_plan"]["written_by"] == "SW"
+    assert "rationale" in decision["care_plan"]["content"]
+    assert isinstance(decision["requirements"], list) and isinstance(decision["deadlines"], list)
+    assert len(audit_events(app, "view", "decision", "R-A1")) == before + 1
+
+
+def test_care_plan_versions(client: FlaskClient, po: str, decision_id: int) -> None:
+    """Every version of the care plan, oldest first."""
+    response = client.get(f"/api/v1/referrals/R-A1/decisions/{decision_id}/care-plan-versions", headers=bearer(po))
+    assert response.status_code == 200
+    assert [v["number"] for v in response.get_json()] == [1]
+
+
+def test_decision_denials(app: Flask, client: FlaskClient, po: str, decision_id: int) -> None:
+    """Another authority: 404. A commissioner: 403. Under the wrong referral, or unknown: 404."""
+    salford = bearer(make_token(app, "po@salford.test"))
+    commissioner = bearer(make_token(app, "commissioner@manchester.test"))
+    paths = [
+        "/api/v1/referrals/R-A1/decisions",
+        f"/api/v1/referrals/R-A1/decisions/{decision_id}",
+        f"/api/v1/referrals/R-A1/decisions/{decision_id}/care-plan-versions",
+    ]
+    for path in paths:
+        assert_error(client.get(path), 401)
+        assert_error(client.get(path, headers=salford), 404)
+        assert_error(client.get(path, headers=commissioner), 403)
+    assert_error(client.get(f"/api/v1/referrals/R-A2/decisions/{decision_id}", headers=bearer(po)), 404)
+    assert_error(client.get("/api/v1/referrals/R-A1/decisions/999999", headers=bearer(po)), 404)
+    assert_error(client.get("/api/v1/referrals/R-A1/decisions/999999/care-plan-versions", headers=bearer(po)), 404)
