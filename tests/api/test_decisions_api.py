@@ -76,3 +76,66 @@ def test_decision_denials(app: Flask, client: FlaskClient, po: str, decision_id:
     assert_error(client.get(f"/api/v1/referrals/R-A2/decisions/{decision_id}", headers=bearer(po)), 404)
     assert_error(client.get("/api/v1/referrals/R-A1/decisions/999999", headers=bearer(po)), 404)
     assert_error(client.get("/api/v1/referrals/R-A1/decisions/999999/care-plan-versions", headers=bearer(po)), 404)
+
+
+def _care_plan(support: list[str]) -> dict[str, object]:
+    return {
+        "rationale": "Away from the linked areas; experienced carers.",
+        "why_not_top": "The top option is near the group's area.",
+        "wishes_and_feelings": "Wants to stay near grandmother.",
+        "risks_and_safety_plan": "Missing protocol agreed with the host police.",
+        "education_school": "same_school",
+        "rhi_provider": "Host area service",
+        "contact": {sid: {"frequency": "weekly", "supervision": "unsupervised"} for sid in support},
+        "host_consulted_on": None,
+    }
+
+
+def test_decide_amend_and_approve_through_the_api(app: Flask, client: FlaskClient, decision_id: int) -> None:
+    """A social worker decides (201), a bad plan is 422 naming fields, amends (201), the director approves."""
+    sw = make_token(app, "sw@manchester.test")
+    run = client.post("/api/v1/referrals/R-A2/ranking-runs", headers=bearer(sw))
+    assert run.status_code == 201
+    run_id = run.get_json()["id"]
+    ranking = client.get(f"/api/v1/referrals/R-A2/ranking-runs/{run_id}", headers=bearer(sw)).get_json()
+    result = ranking.get("result", ranking)
+    far = next(o for o in result["options"] if o["placement_id"] == "P-FAR")
+    support = list(far["facts"]["support_km"].keys())
+    body = {"run_id": run_id, "placement_id": "P-FAR", "start_date": "2026-11-25", "care_plan": _care_plan(support)}
+
+    bad = client.post(
+        "/api/v1/referrals/R-A2/decisions",
+        headers=bearer(sw),
+        json={**body, "care_plan": {**_care_plan(support), "rationale": ""}},
+    )
+    errors = assert_error(bad, 422)["errors"]["json"]
+    assert "rationale" in json.dumps(errors)
+
+    po = make_token(app, "po@manchester.test")
+    assert client.post("/api/v1/referrals/R-A2/decisions", headers=bearer(po), json=body).status_code == 403
+
+    made = client.post("/api/v1/referrals/R-A2/decisions", headers=bearer(sw), json=body)
+    assert made.status_code == 201, made.get_json()
+    decision = made.get_json()
+    assert decision["status"] == "awaiting_approval"
+    again = client.post("/api/v1/referrals/R-A2/decisions", headers=bearer(sw), json=body)
+    assert again.status_code == 409
+
+    path = f"/api/v1/referrals/R-A2/decisions/{decision['id']}"
+    today = "2026-11-25"
+    amended = client.post(
+        f"{path}/care-plan-versions",
+        headers=bearer(sw),
+        json={
+            "change_note": "Host consulted.",
+            "care_plan": {**_care_plan(support), "host_consulted_on": today, "care_plan_sent_to_host_on": today},
+        },
+    )
+    assert amended.status_code == 201 and amended.get_json()["number"] == 2
+
+    director = make_token(app, "director@manchester.test")
+    confirmations = ["wishes_heard", "most_appropriate", "relatives_and_iro_consulted", "host_informed"]
+    answer = {"requirement": "reg11", "outcome": "approved", "comment": "Agreed.", "confirmations": confirmations}
+    assert client.post(f"{path}/approvals", headers=bearer(sw), json=answer).status_code == 403
+    approved = client.post(f"{path}/approvals", headers=bearer(director), json=answer)
+    assert approved.status_code == 200 and approved.get_json()["status"] == "approved"

@@ -1,4 +1,9 @@
-"""Decisions on a referral and the care-plan versions behind them (read only; casework roles)."""
+"""Decisions on a referral and the care-plan versions behind them (casework roles).
+
+The write endpoints call the same services as the pages, with the same rules:
+only a social worker decides and amends, only the named role approves, and
+taking the last place is done under a row lock (409 for the one who loses).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,14 @@ from typing import Any
 from flask_smorest.pagination import PaginationParameters
 
 from web.api.common import API_PREFIX, ApiBlueprint, current_api_user, set_total
-from web.api.schemas import CarePlanVersionSchema, DecisionSchema, DecisionSummarySchema
+from web.api.schemas import (
+    AmendSchema,
+    ApprovalInputSchema,
+    CarePlanVersionSchema,
+    DecideSchema,
+    DecisionSchema,
+    DecisionSummarySchema,
+)
 from web.services import decisions
 
 blueprint = ApiBlueprint(
@@ -16,8 +28,8 @@ blueprint = ApiBlueprint(
     url_prefix=API_PREFIX + "/referrals",
     description=(
         "Decisions and care plans: the option chosen for a referral, its approvals and deadlines, "
-        "and every version of the care plan. Read only (decide, amend and approve in the browser). "
-        "Casework roles only."
+        "and every version of the care plan. Social workers decide and amend; nominated officers "
+        "and directors approve. Casework roles only."
     ),
 )
 DECISION_ID = "<int(max=2147483647):decision_id>"
@@ -66,3 +78,59 @@ def list_care_plan_versions(reference: str, decision_id: int, pagination_paramet
     """
     history = decisions.history(current_api_user(), reference, decision_id, None, None)
     return _page(list(history.versions), pagination_parameters)
+
+
+@blueprint.route("/<reference>/decisions", methods=["POST"])
+@blueprint.arguments(DecideSchema)
+@blueprint.errors(403, 404, 409, 422)
+@blueprint.response(201, DecisionSchema)
+def decide(body: dict[str, Any], reference: str) -> Any:
+    """Record a decision and its care plan (version 1)
+
+    Chooses option `placement_id` of ranking run `run_id` and takes one place per young
+    person in the same transaction. 409 when the places have gone or the referral already
+    has a live decision; nothing is written then.
+    """
+    user = current_api_user()
+    decision_id = decisions.decide(
+        user, reference, body["run_id"], body["placement_id"], body["start_date"], body["emergency"], body["care_plan"]
+    )
+    return decisions.get(user, reference, decision_id)
+
+
+@blueprint.route(f"/<reference>/decisions/{DECISION_ID}/care-plan-versions", methods=["POST"])
+@blueprint.arguments(AmendSchema)
+@blueprint.errors(403, 404, 409, 422)
+@blueprint.response(201, CarePlanVersionSchema)
+def amend(body: dict[str, Any], reference: str, decision_id: int) -> Any:
+    """Amend the care plan (adds a version)
+
+    Writes the next version; earlier versions are kept as they were.
+    """
+    user = current_api_user()
+    number = decisions.amend(user, reference, decision_id, body["care_plan"], body["change_note"])
+    history = decisions.history(user, reference, decision_id, None, number)
+    return history.after
+
+
+@blueprint.route(f"/<reference>/decisions/{DECISION_ID}/approvals", methods=["POST"])
+@blueprint.arguments(ApprovalInputSchema)
+@blueprint.errors(403, 404, 409, 422)
+@blueprint.response(200, DecisionSchema)
+def approve(body: dict[str, Any], reference: str, decision_id: int) -> Any:
+    """Approve or refuse a requirement (reg 11 or reg 10)
+
+    Only a user in the role the requirement names, not the person who decided. Approving
+    needs every confirmation; refusing gives the places back.
+    """
+    user = current_api_user()
+    decisions.approve(
+        user,
+        reference,
+        decision_id,
+        body["requirement"],
+        body["outcome"],
+        body["comment"],
+        set(body["confirmations"]),
+    )
+    return decisions.get(user, reference, decision_id)

@@ -476,3 +476,64 @@ class _DecisionView:
         if hasattr(self._view, name):
             return getattr(self._view, name)
         return getattr(self._view.decision, name)
+
+
+class ContactPlanSchema(Schema):
+    frequency = fields.String(
+        required=True, metadata={"description": "daily | weekly | fortnightly | monthly | less_often | none"}
+    )
+    supervision = fields.String(required=True, metadata={"description": "unsupervised | supervised | not_applicable"})
+    travel = fields.String(load_default="")
+
+
+class CarePlanInputSchema(Schema):
+    """A care plan as written: the same parts as the decision form. Dates are ISO (YYYY-MM-DD)."""
+
+    rationale = fields.String(required=True)
+    why_not_top = fields.String(load_default="", metadata={"description": "Required when the option is not ranked 1."})
+    wishes_and_feelings = fields.String(required=True)
+    risks_and_safety_plan = fields.String(required=True)
+    education_school = fields.String(
+        required=True, metadata={"description": "same_school | new_school | not_in_education"}
+    )
+    education_key_stage_4 = fields.Boolean(load_default=False)
+    education_detail = fields.String(load_default="")
+    health = fields.String(load_default="")
+    rhi_provider = fields.String(required=True)
+    contact = fields.Dict(
+        keys=fields.String(),
+        values=fields.Nested(ContactPlanSchema),
+        load_default=dict,
+        metadata={"description": "One entry per support link id (S-...) in the ranking run's case."},
+    )
+    host_authority_notified_on = fields.String(load_default=None, allow_none=True)
+    host_police_notified_on = fields.String(load_default=None, allow_none=True)
+    host_consulted_on = fields.String(load_default=None, allow_none=True)
+    care_plan_sent_to_host_on = fields.String(load_default=None, allow_none=True)
+    placement_plan_agreed_on = fields.String(load_default=None, allow_none=True)
+
+
+class DecideSchema(Schema):
+    """Choose an option of a stored ranking run; takes the places in the same transaction."""
+
+    run_id = fields.Integer(required=True, strict=True)
+    placement_id = fields.String(required=True)
+    start_date = fields.String(required=True, metadata={"description": "YYYY-MM-DD"})
+    emergency = fields.Boolean(load_default=False)
+    care_plan = fields.Nested(CarePlanInputSchema, required=True)
+
+
+class AmendSchema(Schema):
+    change_note = fields.String(required=True)
+    care_plan = fields.Nested(CarePlanInputSchema, required=True)
+
+
+class ApprovalInputSchema(Schema):
+    requirement = fields.String(required=True, metadata={"description": "reg11 | reg10"})
+    outcome = fields.String(required=True, metadata={"description": "approved | refused"})
+    comment = fields.String(required=True)
+    confirmations = fields.List(
+        fields.String(),
+        load_default=list,
+        metadata={"description": "Every confirmation key of the requirement, to approve (see the decision page)."},
+    )
