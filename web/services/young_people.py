@@ -1,6 +1,6 @@
 """A young person's record: the profile and everything the ranking and the care plan lean on.
 
-Who may do what (see docs/user-guide-parts/young-people.md):
+Who may do what (see docs/user-guide.md, Young people):
 
 * every casework role (placement officer, social worker, nominated officer, director,
   admin) sees the records of its own authority's children; another authority's child
