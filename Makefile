@@ -59,6 +59,7 @@ test: lint chromium postgres
 
 bench: $(VENV)/.dev
 	$(BIN)/python bench/rank_bench.py
+	$(BIN)/python bench/assign_bench.py
 
 assets:
 	scripts/build-assets.sh

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from planner.assign import Assignment, assign
 from planner.case import Case, Referral
 from planner.case_json import CaseError, PostcodeLookup, parse_case, validate_case
 from planner.policy import Policy, load_policy
@@ -18,6 +19,7 @@ from planner.world import World, prepare_world
 __version__ = "0.1.0"
 
 __all__ = [
+    "Assignment",
     "Case",
     "CaseError",
     "Policy",
@@ -25,6 +27,8 @@ __all__ = [
     "Referral",
     "World",
     "__version__",
+    "assign",
+    "assign_case",
     "effective_policy",
     "load_policy",
     "parse_case",
@@ -55,3 +59,13 @@ def rank_case(case: dict[str, Any], postcodes: PostcodeLookup | None = None) -> 
     assert parsed.referral is not None
     policy = effective_policy(parsed)
     return rank(world_for(parsed, policy), parsed.referral, policy).to_dict()
+
+
+def assign_case(case: dict[str, Any], postcodes: PostcodeLookup | None = None) -> dict[str, Any]:
+    """Allocate the case's referrals: exactly what `python -m planner assign` prints.
+
+    Raises `CaseError` (with one line per problem) when the case is invalid.
+    """
+    parsed = parse_case(case, require="assign", postcodes=postcodes)
+    policy = effective_policy(parsed)
+    return assign(world_for(parsed, policy), parsed.referrals, policy).to_dict()

@@ -1,4 +1,4 @@
-"""Command line: `python -m planner rank|validate CASE.json` (`-` reads standard input).
+"""Command line: `python -m planner rank|assign|validate CASE.json` (`-` reads standard input).
 
 Exit status 0 on success, 2 when the case is invalid (one line per problem on
 standard error, naming the field), 1 when the file cannot be read.
@@ -12,7 +12,7 @@ import json
 import sys
 from typing import Any
 
-from planner import CaseError, rank_case, validate_case
+from planner import CaseError, assign_case, rank_case, validate_case
 
 EXIT_INVALID = 2
 
@@ -48,7 +48,12 @@ def _postcodes(path: str | None) -> Any:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m planner", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    for name, text in (("rank", "rank one referral's options"), ("validate", "report every problem in a case")):
+    commands = (
+        ("rank", "rank one referral's options"),
+        ("assign", "allocate a batch of referrals at once (CP-SAT)"),
+        ("validate", "report every problem in a case"),
+    )
+    for name, text in commands:
         cmd = sub.add_parser(name, help=text)
         cmd.add_argument("case", help="case JSON file, or - for standard input")
         cmd.add_argument("--postcodes", help="CSV of postcode,lat,lon to resolve postcode locations")
@@ -62,7 +67,10 @@ def main(argv: list[str] | None = None) -> int:
                 raise CaseError(problems)
             print("The case is valid.")
             return 0
-        result = rank_case(raw, postcodes=postcodes)
+        if args.command == "assign":
+            result = assign_case(raw, postcodes=postcodes)
+        else:
+            result = rank_case(raw, postcodes=postcodes)
     except CaseError as error:
         print("\n".join(error.problems), file=sys.stderr)
         return EXIT_INVALID

@@ -125,7 +125,7 @@ class Circles:
         lat_a = np.asarray(lat, dtype=np.float64).reshape(-1)
         lon_a = np.asarray(lon, dtype=np.float64).reshape(-1)
         radius_a = np.asarray(radius_km, dtype=np.float64).reshape(-1)
-        tree = cKDTree(unit_vectors(lat_a, lon_a)) if len(lat_a) > _BRUTE_FORCE_MAX else None
+        tree = cKDTree(unit_vectors(lat_a, lon_a)) if len(lat_a) > DENSE_CIRCLES_MAX else None
         return cls(lat_a, lon_a, radius_a, tree, reduced_unit_vectors(lat_a, lon_a))
 
     def _centres(self, index: NDArray[np.int64] | slice) -> Vectors:
@@ -211,7 +211,7 @@ def _column(vectors: Vectors) -> Vectors:
 
 
 # Below this many circles a dense matrix beats building and querying a tree.
-_BRUTE_FORCE_MAX = 64
+DENSE_CIRCLES_MAX = 64
 _FIRST_GUESS_K = 8
 
 

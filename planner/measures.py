@@ -15,7 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from planner.case import Area, Referral, RiskLocation, SupportLink
-from planner.geometry import Circles, FloatArray, distance_between, reduced_unit_vectors
+from planner.geometry import DENSE_CIRCLES_MAX, Circles, FloatArray, distance_between, reduced_unit_vectors
 from planner.world import World
 
 
@@ -41,25 +41,116 @@ class Measures:
         return self.risk_locations[j] if j >= 0 else None
 
 
-def measure(world: World, referral: Referral) -> Measures:
+class BatchMeasures:
+    """Measures shared by a batch of referrals, so a panel measures each thing once.
+
+    A panel's referrals share groups, and between them name a few thousand points
+    (homes, support links, risk locations). Two things are kept:
+
+    - each group's nearest area from every placement. The nearest linked area of a
+      referral is the nearest over its linked groups' areas, so it is the least of
+      each group's nearest (ties to the lowest area index, as `Circles.nearest_edge`
+      breaks them);
+    - the distances from every placement to the points of the referrals about to be
+      measured (`load_points`), worked out in one vectorised pass per chunk.
+
+    The figures are those `measure` gets on its own, element for element (the same
+    arithmetic on the same numbers); `tests/unit/test_assign_panel.py` checks it.
+    """
+
+    def __init__(self, world: World):
+        self.world = world
+        self._by_group: dict[str, tuple[FloatArray, NDArray[np.int64]]] = {}
+        self._column: dict[tuple[float, float], int] = {}
+        self._km: FloatArray = np.zeros((len(world), 0))
+
+    def load_points(self, lat: list[float], lon: list[float]) -> None:
+        """Measure from every placement to these points, replacing the points kept before."""
+        distinct = list(dict.fromkeys(zip(lat, lon, strict=True)))
+        self._column = {point: j for j, point in enumerate(distinct)}
+        self._km = _from_placements(self.world, [p[0] for p in distinct], [p[1] for p in distinct])
+
+    def from_placements(self, lat: list[float], lon: list[float]) -> FloatArray:
+        columns = [self._column.get(point) for point in zip(lat, lon, strict=True)]
+        if any(j is None for j in columns):
+            return _from_placements(self.world, lat, lon)
+        return self._km[:, [j for j in columns if j is not None]]
+
+    def nearest_edge(self, circles: tuple[RiskLocation, ...]) -> tuple[FloatArray, NDArray[np.int64]]:
+        """As `Circles.nearest_edge` (its dense path) for a few circles at loaded points."""
+        if not circles or len(circles) > DENSE_CIRCLES_MAX:
+            built = Circles.build([c.lat for c in circles], [c.lon for c in circles], [c.radius_km for c in circles])
+            return built.nearest_edge(self.world.lat, self.world.lon, self.world.vectors)
+        km = self.from_placements([c.lat for c in circles], [c.lon for c in circles])
+        edge = np.maximum(0.0, km - np.array([c.radius_km for c in circles], dtype=np.float64)[None, :])
+        idx = np.argmin(edge, axis=1).astype(np.int64)
+        return edge[np.arange(len(self.world)), idx], idx
+
+    def _group(self, group_id: str) -> tuple[FloatArray, NDArray[np.int64]]:
+        """Edge km to the group's nearest area from each placement, and that area's index in `world.areas`."""
+        found = self._by_group.get(group_id)
+        if found is None:
+            indices = np.asarray(self.world.area_indices_of_group[group_id], dtype=np.int64)
+            areas = [self.world.areas[i] for i in indices]
+            circles = Circles.build([a.lat for a in areas], [a.lon for a in areas], [a.radius_km for a in areas])
+            km, j = circles.nearest_edge(self.world.lat, self.world.lon, self.world.vectors)
+            found = self._by_group[group_id] = (km, indices[j])
+        return found
+
+    def nearest_linked(self, linked_groups: frozenset[str]) -> tuple[FloatArray, NDArray[np.int64]]:
+        """As `Circles.nearest_edge` over `world.linked_areas(linked_groups)`: km, and index into those areas."""
+        n = len(self.world)
+        groups = sorted(g for g in linked_groups if self.world.area_indices_of_group.get(g))
+        if not groups:
+            return np.full(n, np.inf), np.full(n, -1, dtype=np.int64)
+        km = np.stack([self._group(g)[0] for g in groups])
+        area = np.stack([self._group(g)[1] for g in groups])
+        best = km.min(axis=0)
+        best_area = np.where(km == best[None, :], area, len(self.world.areas)).min(axis=0)
+        # `world.linked_areas` lists the areas in index order, so a position is a rank among them.
+        linked = np.unique(np.concatenate([self.world.area_indices_of_group[g] for g in groups]))
+        return best, np.searchsorted(linked, best_area).astype(np.int64)
+
+
+def referral_points(referral: Referral) -> tuple[list[float], list[float]]:
+    """Every point `measure` measures from each placement for this referral: homes, support, risk locations."""
+    people = referral.young_people
+    points = [(p.home.lat, p.home.lon) for p in people]
+    points += [(s.lat, s.lon) for p in people for s in p.support]
+    points += [(r.lat, r.lon) for p in people for r in p.risk_locations]
+    return [p[0] for p in points], [p[1] for p in points]
+
+
+def measure(world: World, referral: Referral, batch: BatchMeasures | None = None) -> Measures:
+    """Everything `referral` needs measured against every placement.
+
+    `batch`, when given, supplies figures measured once for a whole panel (the same numbers).
+    """
     people = referral.young_people
     linked_groups = world.linked_groups({g for p in people for g in p.groups})
     linked_areas = world.linked_areas(linked_groups)
-    linked = Circles.build(
-        [a.lat for a in linked_areas], [a.lon for a in linked_areas], [a.radius_km for a in linked_areas]
-    )
-    linked_km, linked_idx = linked.nearest_edge(world.lat, world.lon, world.vectors)
-
     risk_locations = _distinct(r for p in people for r in p.risk_locations)
-    risks = Circles.build(
-        [r.lat for r in risk_locations], [r.lon for r in risk_locations], [r.radius_km for r in risk_locations]
-    )
-    risk_km, risk_idx = risks.nearest_edge(world.lat, world.lon, world.vectors)
+    if batch is not None:
+        linked_km, linked_idx = batch.nearest_linked(linked_groups)
+        risk_km, risk_idx = batch.nearest_edge(risk_locations)
+        from_placements = batch.from_placements
+    else:
+        linked = Circles.build(
+            [a.lat for a in linked_areas], [a.lon for a in linked_areas], [a.radius_km for a in linked_areas]
+        )
+        linked_km, linked_idx = linked.nearest_edge(world.lat, world.lon, world.vectors)
+        risks = Circles.build(
+            [r.lat for r in risk_locations], [r.lon for r in risk_locations], [r.radius_km for r in risk_locations]
+        )
+        risk_km, risk_idx = risks.nearest_edge(world.lat, world.lon, world.vectors)
 
-    home_km = _from_placements(world, [p.home.lat for p in people], [p.home.lon for p in people])
+        def from_placements(lat: list[float], lon: list[float]) -> FloatArray:
+            return _from_placements(world, lat, lon)
+
+    home_km = from_placements([p.home.lat for p in people], [p.home.lon for p in people])
     # A link shared by siblings (recorded the same for each) is one link.
     support = _distinct(s for p in people for s in p.support)
-    support_km = _from_placements(world, [s.lat for s in support], [s.lon for s in support])
+    support_km = from_placements([s.lat for s in support], [s.lon for s in support])
     return Measures(
         linked_groups=linked_groups,
         linked_areas=linked_areas,

@@ -13,11 +13,10 @@ import numpy as np
 
 from planner.authorities import approval_level
 from planner.case import Referral
-from planner.constraints import REASON_CODES, Context, Exclusion, evaluate, explain_exclusions
-from planner.measures import measure
+from planner.constraints import REASON_CODES, Exclusion, explain_exclusions
+from planner.evaluation import evaluate_referral
 from planner.policy import Policy
 from planner.reasons import finite_or_none, option_reasons
-from planner.scoring import score
 from planner.world import World
 
 RANKING_FORMAT = "placement-ranking/1"
@@ -121,16 +120,9 @@ def _collector_paused() -> Iterator[None]:
 
 
 def _rank(world: World, referral: Referral, policy: Policy) -> Ranking:
-    m = measure(world, referral)
-    context = Context(world, referral, m, policy)
-    fails = evaluate(context)
-    any_fail = np.zeros(len(world), dtype=bool)
-    for mask in fails.values():
-        any_fail |= mask
-
-    feasible = np.nonzero(~any_fail)[0].astype(np.int64)
-    scores = score(world, referral, m, policy, feasible)
-    reported = np.round(scores.score, 2)
+    found = evaluate_referral(world, referral, policy)
+    context, fails, feasible, reported = found.context, found.fails, found.feasible, found.reported
+    scores, m = found.scores, context.measures
     ids = [world.placements[i].id for i in feasible]
     # Ordered by the reported (rounded) score, ties by placement id.
     order = sorted(range(len(feasible)), key=lambda k: (-reported[k], ids[k]))

@@ -9,6 +9,7 @@ offering another preferred specialism never lowers `specialist`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from weakref import WeakKeyDictionary
 
 import numpy as np
 from numpy.typing import NDArray
@@ -93,10 +94,22 @@ def continuity(world: World, referral: Referral, m: Measures, policy: Policy, id
 
 
 def area_continuity(world: World, la_code: str) -> FloatArray:
-    """1 inside the responsible authority, 0.5 in an adjoining one, 0 beyond; 0.5 if unknown."""
-    values = {code: (1.0 if code == la_code else 0.5 if adjoins(code, la_code) else 0.0) for code in set(world.la_code)}
-    values[""] = NEUTRAL
-    return np.array([values[c] for c in world.la_code], dtype=np.float64)
+    """1 inside the responsible authority, 0.5 in an adjoining one, 0 beyond; 0.5 if unknown.
+
+    Kept per world and authority (read-only): a panel scores many referrals of the same
+    few authorities against one pool.
+    """
+    kept = _AREA_CONTINUITY.setdefault(world, {})
+    found = kept.get(la_code)
+    if found is None:
+        values = {c: (1.0 if c == la_code else 0.5 if adjoins(c, la_code) else 0.0) for c in set(world.la_code)}
+        values[""] = NEUTRAL
+        found = kept[la_code] = np.array([values[c] for c in world.la_code], dtype=np.float64)
+        found.setflags(write=False)
+    return found
+
+
+_AREA_CONTINUITY: WeakKeyDictionary[World, dict[str, FloatArray]] = WeakKeyDictionary()
 
 
 def cost(world: World, policy: Policy, idx: NDArray[np.int64]) -> FloatArray:
