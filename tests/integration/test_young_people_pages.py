@@ -325,7 +325,7 @@ def test_an_empty_profile_names_every_field_and_writes_nothing(app: Flask, sw: F
         ({"dob-month": "13"}, "dob-day", "Date of birth must be a real date"),
         ({"dob-month": ""}, "dob-month", "Date of birth must include a month"),
         ({"sex": "9"}, "sex", "Select the young person"),
-        ({"ethnicity": "XXXX"}, "ethnicity", "Select the young person"),
+        ({"ethnicity": "ZZZZ"}, "ethnicity", "Select the young person"),
         ({"home-postcode": UNKNOWN}, "home-postcode", f"Postcode {UNKNOWN} is not in the postcode lookup"),
         ({"home-postcode": "NOT A CODE"}, "home-postcode", "Enter a real postcode"),
         ({"home-lat": "53.4"}, "home-postcode", "not both"),

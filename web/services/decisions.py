@@ -281,7 +281,6 @@ class DecisionView:
     current: CarePlanVersion
     requirements: list[Requirement]
     deadlines: list[Deadline]
-    run_placement: dict[str, Any]
 
     @property
     def status_words(self) -> str:
@@ -294,9 +293,7 @@ def _view(decision: Decision, referral: Referral) -> DecisionView:
     requirements = [
         Requirement(key, REQUIREMENT_TITLES[key], role, given.get(key)) for key, role in requirements_of(decision)
     ]
-    case = json.loads(decision.ranking_run.case_json)
-    run_placement: dict[str, Any] = next((p for p in case["placements"] if p["id"] == decision.placement.code), {})
-    return DecisionView(decision, referral, current, requirements, deadlines(decision, current.content), run_placement)
+    return DecisionView(decision, referral, current, requirements, deadlines(decision, current.content))
 
 
 def _decision_for(user: SignedInUser, reference: str, decision_id: int) -> tuple[Decision, Referral]:
