@@ -183,6 +183,8 @@ class Area(Base):
     lat: Mapped[float] = mapped_column(Float)
     lon: Mapped[float] = mapped_column(Float)
     radius_km: Mapped[float] = mapped_column(Float, default=0.0)
+    # A GeoJSON Polygon or MultiPolygon geometry (lon, lat); buffers then count from its edge.
+    polygon: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     severity: Mapped[str] = mapped_column(String(10))
     source: Mapped[str] = mapped_column(String(120))
     confidence: Mapped[str] = mapped_column(String(10))
@@ -466,3 +468,147 @@ class Approval(Base):
     at: Mapped[datetime] = mapped_column(DateTime)
 
     by: Mapped[User] = relationship()
+
+
+class CareEpisode(Base):
+    """One period of care as SSDA903 records it (Episodes table), imported or derived.
+
+    `distance_miles` and `location` are DfE's PL_DISTANCE and PL_LOCATION, derived
+    from the home and placement postcodes' grid references when both are known.
+    """
+
+    __tablename__ = "care_episodes"
+    __table_args__ = (UniqueConstraint("young_person_id", "start"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    young_person_id: Mapped[int] = mapped_column(ForeignKey("young_people.id"), index=True)
+    authority_code: Mapped[str] = mapped_column(ForeignKey("local_authorities.gss_code"), index=True)
+    start: Mapped[date] = mapped_column(Date)  # DECOM
+    end: Mapped[date | None] = mapped_column(Date, nullable=True)  # DEC
+    reason_new_episode: Mapped[str | None] = mapped_column(String(2), nullable=True)  # RNE
+    legal_status: Mapped[str | None] = mapped_column(String(2), nullable=True)  # LS
+    category_of_need: Mapped[str | None] = mapped_column(String(2), nullable=True)  # CIN
+    place: Mapped[str] = mapped_column(String(4))  # PLACE
+    place_provider: Mapped[str | None] = mapped_column(String(3), nullable=True)  # PLACE_PROVIDER
+    reason_ceased: Mapped[str | None] = mapped_column(String(3), nullable=True)  # REC
+    reason_place_change: Mapped[str | None] = mapped_column(String(5), nullable=True)
+    home_postcode: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    placement_postcode: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    urn: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    distance_miles: Mapped[float | None] = mapped_column(Float, nullable=True)  # PL_DISTANCE
+    location: Mapped[str | None] = mapped_column(String(3), nullable=True)  # PL_LOCATION: IN | OUT
+    source: Mapped[str] = mapped_column(String(20))  # ssda903 | decision
+    decision_id: Mapped[int | None] = mapped_column(ForeignKey("decisions.id"), nullable=True)
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("import_runs.id"), nullable=True)
+
+    young_person: Mapped[YoungPerson] = relationship()
+
+
+class ImportRun(Base):
+    """A completed import: what file, of what kind, by whom, and what it added.
+
+    Dry runs are not stored; a failed import writes nothing but its audit event.
+    """
+
+    __tablename__ = "import_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))  # ssda903 | placements_csv | areas | police_uk | postcodes | placements_standard
+    filename: Mapped[str] = mapped_column(String(200))
+    sha256: Mapped[str] = mapped_column(String(64))
+    authority_code: Mapped[str | None] = mapped_column(ForeignKey("local_authorities.gss_code"), nullable=True)
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)  # none from the command line
+    at: Mapped[datetime] = mapped_column(DateTime)
+    rows: Mapped[int] = mapped_column(Integer)
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # counts only, never personal details
+
+    by: Mapped[User | None] = relationship()
+
+
+SUGGESTION_STATUSES = ("suggested", "confirmed", "dismissed")
+
+
+class SuggestedArea(Base):
+    """An LSOA where police.uk recorded many drug, weapon, violence or robbery offences.
+
+    Only a suggestion for review: it never reaches a ranking until a person confirms it,
+    which creates an `Area` with the source, confidence and review date they give.
+    """
+
+    __tablename__ = "suggested_areas"
+    __table_args__ = (UniqueConstraint("import_id", "lsoa_code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    import_id: Mapped[int] = mapped_column(ForeignKey("import_runs.id"), index=True)
+    authority_code: Mapped[str | None] = mapped_column(ForeignKey("local_authorities.gss_code"), nullable=True)
+    lsoa_code: Mapped[str] = mapped_column(String(9))
+    lsoa_name: Mapped[str] = mapped_column(String(120))
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    first_month: Mapped[str] = mapped_column(String(7))  # YYYY-MM
+    last_month: Mapped[str] = mapped_column(String(7))
+    counts: Mapped[dict[str, int]] = mapped_column(JSON)  # drugs, weapons, violence, robbery
+    total: Mapped[int] = mapped_column(Integer)
+    rank: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(12), default="suggested")
+    area_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"), nullable=True)
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    review_note: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class PanelRun(Base):
+    """A placement panel's allocation: the referrals it covered, the case and what came back.
+
+    Like a ranking run it is never edited: it is the record of what the engine proposed.
+    """
+
+    __tablename__ = "panel_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    authority_code: Mapped[str] = mapped_column(ForeignKey("local_authorities.gss_code"), index=True)
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    requested_at: Mapped[datetime] = mapped_column(DateTime)
+    engine_version: Mapped[str] = mapped_column(String(20))
+    policy_version: Mapped[str] = mapped_column(String(64))
+    referral_refs: Mapped[list[str]] = mapped_column(JSON)
+    case_sha256: Mapped[str] = mapped_column(String(64))
+    case_json: Mapped[str] = mapped_column(Text)
+    result_json: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20))  # the solver's: optimal | feasible | ...
+
+    requested_by: Mapped[User] = relationship()
+
+
+REVIEW_STATUSES = ("open", "kept", "moving", "superseded")
+
+
+class RelocationReview(Base):
+    """A current placement that a change of intelligence made unsafe, waiting for a person.
+
+    Opened by the re-check after an area or a young person's groups or risk locations
+    change; never moves anyone. The social worker records what they decided and why.
+    """
+
+    __tablename__ = "relocation_reviews"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    young_person_id: Mapped[int] = mapped_column(ForeignKey("young_people.id"), index=True)
+    decision_id: Mapped[int] = mapped_column(ForeignKey("decisions.id"))
+    placement_id: Mapped[int] = mapped_column(ForeignKey("placements.id"))
+    authority_code: Mapped[str] = mapped_column(ForeignKey("local_authorities.gss_code"), index=True)
+    trigger: Mapped[str] = mapped_column(String(200))  # what changed, in words without personal details
+    reasons: Mapped[list[dict[str, str]]] = mapped_column(JSON)  # [{code, detail}]
+    alternatives: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)  # ranked, from the engine
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    opened_at: Mapped[datetime] = mapped_column(DateTime)
+    assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    outcome_note: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    young_person: Mapped[YoungPerson] = relationship()
+    decision: Mapped[Decision] = relationship()
+    placement: Mapped[Placement] = relationship()
+    assigned_to: Mapped[User | None] = relationship(foreign_keys=[assigned_to_id])
+    closed_by: Mapped[User | None] = relationship(foreign_keys=[closed_by_id])
