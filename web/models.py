@@ -513,7 +513,7 @@ class ImportRun(Base):
     __tablename__ = "import_runs"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    kind: Mapped[str] = mapped_column(String(30))  # ssda903 | placements_csv | areas | police_uk | postcodes | placements_standard
+    kind: Mapped[str] = mapped_column(String(30))  # ssda903, placements_csv, areas, police_uk, postcodes, ps_v2
     filename: Mapped[str] = mapped_column(String(200))
     sha256: Mapped[str] = mapped_column(String(64))
     authority_code: Mapped[str | None] = mapped_column(ForeignKey("local_authorities.gss_code"), nullable=True)
