@@ -594,7 +594,7 @@ class RelocationReview(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     young_person_id: Mapped[int] = mapped_column(ForeignKey("young_people.id"), index=True)
-    decision_id: Mapped[int] = mapped_column(ForeignKey("decisions.id"))
+    decision_id: Mapped[int | None] = mapped_column(ForeignKey("decisions.id"), nullable=True)
     placement_id: Mapped[int] = mapped_column(ForeignKey("placements.id"))
     authority_code: Mapped[str] = mapped_column(ForeignKey("local_authorities.gss_code"), index=True)
     trigger: Mapped[str] = mapped_column(String(200))  # what changed, in words without personal details
@@ -608,7 +608,7 @@ class RelocationReview(Base):
     outcome_note: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     young_person: Mapped[YoungPerson] = relationship()
-    decision: Mapped[Decision] = relationship()
+    decision: Mapped[Decision | None] = relationship()
     placement: Mapped[Placement] = relationship()
     assigned_to: Mapped[User | None] = relationship(foreign_keys=[assigned_to_id])
     closed_by: Mapped[User | None] = relationship(foreign_keys=[closed_by_id])

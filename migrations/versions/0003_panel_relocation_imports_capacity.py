@@ -113,7 +113,7 @@ def upgrade() -> None:
     op.create_table('relocation_reviews',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('young_person_id', sa.Integer(), nullable=False),
-    sa.Column('decision_id', sa.Integer(), nullable=False),
+    sa.Column('decision_id', sa.Integer(), nullable=True),
     sa.Column('placement_id', sa.Integer(), nullable=False),
     sa.Column('authority_code', sa.String(length=9), nullable=False),
     sa.Column('trigger', sa.String(length=200), nullable=False),
