@@ -133,8 +133,18 @@ class Group:
     rivals: tuple[str, ...] = ()
 
 
+# A polygon area's boundary, from a GeoJSON Polygon or MultiPolygon: its parts (one for a
+# Polygon), each an outer ring then its holes, each ring closed, positions (lon, lat).
+Ring = tuple[tuple[float, float], ...]
+PolygonCoordinates = tuple[tuple[Ring, ...], ...]
+
+
 @dataclass(frozen=True)
 class Area:
+    """An area linked to groups. `lat`, `lon` is its representative point (named in words and
+    drawn on the map); with a `polygon`, distances count from the polygon's edge (0 inside),
+    otherwise from the point; either way `radius_km` is then taken off."""
+
     id: str
     label: str
     kind: str
@@ -144,6 +154,7 @@ class Area:
     groups: tuple[str, ...] = ()
     severity: str = "medium"
     review_by: date | None = None
+    polygon: PolygonCoordinates | None = None
 
 
 @dataclass(frozen=True)

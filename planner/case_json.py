@@ -8,10 +8,12 @@ because a typo in a safeguarding tool must not pass silently.
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
+from itertools import pairwise
 from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
@@ -36,7 +38,9 @@ from planner.case import (
     Group,
     Location,
     Placement,
+    PolygonCoordinates,
     Referral,
+    Ring,
     RiskLocation,
     SupportLink,
     WorkerExclusion,
@@ -80,6 +84,120 @@ class _Boolean(fields.Boolean):
         if not isinstance(value, bool):
             raise ValidationError("must be true or false")
         return value
+
+
+# Problems with positions reported for one polygon before the rest are only counted.
+_POSITION_PROBLEMS_SHOWN = 10
+
+
+class _Polygon(fields.Field):
+    """A GeoJSON Polygon or MultiPolygon geometry object, positions [lon, lat], into its rings.
+
+    Problems name the member: `polygon.coordinates[0][3]: longitude must be between -180 and 180`.
+    """
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> PolygonCoordinates:
+        if not isinstance(value, dict):
+            raise ValidationError("must be a GeoJSON geometry object with type and coordinates")
+        problems: dict[str, list[str]] = {}
+        for key in sorted(set(value) - {"type", "coordinates", "bbox"}):
+            problems[key] = ["is not a member of a GeoJSON Polygon or MultiPolygon"]
+        kind = value.get("type")
+        if kind not in ("Polygon", "MultiPolygon"):
+            problems["type"] = ["must be Polygon or MultiPolygon"]
+        if "coordinates" not in value:
+            problems["coordinates"] = ["is required"]
+        if problems:
+            raise ValidationError(problems)
+        reader = _PolygonReader()
+        coordinates = value["coordinates"]
+        parts: PolygonCoordinates
+        if kind == "Polygon":
+            parts = (reader.polygon(coordinates, "coordinates"),)
+        elif not isinstance(coordinates, list) or not coordinates:
+            reader.problem("coordinates", "must be a list of polygons, each a list of rings")
+            parts = ()
+        else:
+            parts = tuple(reader.polygon(item, f"coordinates[{i}]") for i, item in enumerate(coordinates))
+        if reader.problems:
+            raise ValidationError(reader.messages())
+        return parts
+
+
+def polygon_problems(value: Any, path: str = "polygon") -> list[str]:
+    """Every problem with a GeoJSON Polygon or MultiPolygon geometry, one line each, as a case reports them.
+
+    For importers, so a stored area's polygon is one the engine will read.
+    """
+    try:
+        _Polygon().deserialize(value)
+    except ValidationError as error:
+        return sorted(_flatten({path: error.messages}), key=_path_order)
+    return []
+
+
+class _PolygonReader:
+    """Reads the rings of a polygon geometry, keeping a problem per member."""
+
+    def __init__(self) -> None:
+        self.problems: dict[str, list[str]] = {}
+        self.positions_wrong = 0
+
+    def problem(self, path: str, message: str) -> None:
+        self.problems.setdefault(path, []).append(message)
+
+    def messages(self) -> dict[str, list[str]]:
+        hidden = self.positions_wrong - _POSITION_PROBLEMS_SHOWN
+        if hidden > 0:
+            self.problem("coordinates", f"and {hidden} more positions with problems")
+        return self.problems
+
+    def polygon(self, rings: Any, path: str) -> tuple[Ring, ...]:
+        if not isinstance(rings, list) or not rings:
+            self.problem(path, "must be a list of rings (an outer ring, then any holes)")
+            return ()
+        if all(isinstance(r, list) and r and all(isinstance(x, int | float) for x in r) for r in rings):
+            self.problem(path, "must be a list of rings, not one ring (check the nesting for type)")
+            return ()
+        return tuple(self.ring(ring, f"{path}[{i}]") for i, ring in enumerate(rings))
+
+    def ring(self, ring: Any, path: str) -> Ring:
+        if not isinstance(ring, list):
+            self.problem(path, "must be a list of positions [lon, lat]")
+            return ()
+        if ring and all(isinstance(x, int | float) for x in ring):
+            self.problem(path, "must be a list of positions [lon, lat], not one position (check the nesting for type)")
+            return ()
+        positions = [self.position(p, f"{path}[{i}]") for i, p in enumerate(ring)]
+        if any(p is None for p in positions):
+            return ()
+        points = tuple(p for p in positions if p is not None)
+        if len(points) < 4:
+            self.problem(path, f"must have at least 4 positions (a closed ring), not {len(points)}")
+        elif points[0] != points[-1]:
+            self.problem(path, "must be closed: the last position must repeat the first")
+        if any(abs(b[0] - a[0]) > 180 for a, b in pairwise(points)):
+            self.problem(path, "crosses the antimeridian (180° longitude): split it into a MultiPolygon")
+        return points
+
+    def position(self, position: Any, path: str) -> tuple[float, float] | None:
+        numbers = (
+            isinstance(position, list)
+            and len(position) in (2, 3)
+            and all(isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x) for x in position)
+        )
+        if not numbers:
+            message = "must be a position [lon, lat] of two numbers"
+        elif not -180 <= position[0] <= 180:
+            message = "longitude (first number) must be between -180 and 180"
+        elif not -90 <= position[1] <= 90:
+            message = "latitude (second number) must be between -90 and 90"
+        else:
+            return float(position[0]), float(position[1])
+        self.positions_wrong += 1
+        if self.positions_wrong <= _POSITION_PROBLEMS_SHOWN:
+            self.problem(path, message)
+        return None
 
 
 def _text(required: bool = False) -> fields.String:
@@ -216,6 +334,7 @@ class AreaSchema(_Strict):
     groups = fields.List(_text())
     severity = _one_of(SEVERITY, required=True)
     review_by = fields.Date(error_messages={"invalid": "must be a date such as 2026-12-31"})
+    polygon = _Polygon(allow_none=True)
 
 
 class PlacementSchema(_Strict):
@@ -570,6 +689,7 @@ class _Builder:
             groups=_unique(data.get("groups", ())),
             severity=data["severity"],
             review_by=review_by,
+            polygon=data.get("polygon"),
         )
 
     def placement(self, data: dict[str, Any]) -> Placement:

@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 
 from planner.case import Area, Referral, RiskLocation, SupportLink
 from planner.geometry import DENSE_CIRCLES_MAX, Circles, FloatArray, distance_between, reduced_unit_vectors
-from planner.world import World
+from planner.world import World, area_shapes
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ class BatchMeasures:
 
     - each group's nearest area from every placement. The nearest linked area of a
       referral is the nearest over its linked groups' areas, so it is the least of
-      each group's nearest (ties to the lowest area index, as `Circles.nearest_edge`
+      each group's nearest (ties to the lowest area index, as `AreaShapes.nearest_edge`
       breaks them);
     - the distances from every placement to the points of the referrals about to be
       measured (`load_points`), worked out in one vectorised pass per chunk.
@@ -92,13 +92,12 @@ class BatchMeasures:
         if found is None:
             indices = np.asarray(self.world.area_indices_of_group[group_id], dtype=np.int64)
             areas = [self.world.areas[i] for i in indices]
-            circles = Circles.build([a.lat for a in areas], [a.lon for a in areas], [a.radius_km for a in areas])
-            km, j = circles.nearest_edge(self.world.lat, self.world.lon, self.world.vectors)
+            km, j = area_shapes(areas).nearest_edge(self.world.lat, self.world.lon, self.world.vectors)
             found = self._by_group[group_id] = (km, indices[j])
         return found
 
     def nearest_linked(self, linked_groups: frozenset[str]) -> tuple[FloatArray, NDArray[np.int64]]:
-        """As `Circles.nearest_edge` over `world.linked_areas(linked_groups)`: km, and index into those areas."""
+        """As `AreaShapes.nearest_edge` over `world.linked_areas(linked_groups)`: km, and index into those areas."""
         n = len(self.world)
         groups = sorted(g for g in linked_groups if self.world.area_indices_of_group.get(g))
         if not groups:
@@ -135,10 +134,7 @@ def measure(world: World, referral: Referral, batch: BatchMeasures | None = None
         risk_km, risk_idx = batch.nearest_edge(risk_locations)
         from_placements = batch.from_placements
     else:
-        linked = Circles.build(
-            [a.lat for a in linked_areas], [a.lon for a in linked_areas], [a.radius_km for a in linked_areas]
-        )
-        linked_km, linked_idx = linked.nearest_edge(world.lat, world.lon, world.vectors)
+        linked_km, linked_idx = area_shapes(linked_areas).nearest_edge(world.lat, world.lon, world.vectors)
         risks = Circles.build(
             [r.lat for r in risk_locations], [r.lon for r in risk_locations], [r.radius_km for r in risk_locations]
         )

@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from planner.case import SETTINGS, SEXES, SPECIALISMS, Area, Group, Placement
-from planner.geometry import Circles, FloatArray, reduced_unit_vectors
+from planner.geometry import AreaShapes, FloatArray, reduced_unit_vectors
 
 SPECIALISM_BIT = {name: 1 << i for i, name in enumerate(SPECIALISMS)}
 SEX_BIT = {name: 1 << i for i, name in enumerate(SEXES)}
@@ -39,14 +39,29 @@ def specialism_mask(names: tuple[str, ...] | list[str]) -> int:
     return mask
 
 
+def area_shapes(areas: tuple[Area, ...] | list[Area]) -> AreaShapes:
+    """The areas as circles and polygons, indexed for nearest-edge searches in this order."""
+    return AreaShapes.build(
+        [a.lat for a in areas],
+        [a.lon for a in areas],
+        [a.radius_km for a in areas],
+        [a.polygon for a in areas] if any(a.polygon is not None for a in areas) else (),
+    )
+
+
 @dataclass(frozen=True)
 class AreaSet:
     """Areas of one kind with their index, and each placement's nearest edge."""
 
     areas: tuple[Area, ...]
-    circles: Circles
+    shapes: AreaShapes
     nearest_km: FloatArray
     nearest_idx: NDArray[np.int64]
+
+    @property
+    def circles(self) -> AreaShapes:
+        """The areas' representative points and radii (`lat`, `lon`, `radius_km`), by their first name."""
+        return self.shapes
 
     def nearest_area(self, placement_index: int) -> Area | None:
         i = int(self.nearest_idx[placement_index])
@@ -122,9 +137,9 @@ class World:
 
     def _area_set(self, severity: str) -> AreaSet:
         chosen = tuple(a for a in self.areas if a.severity == severity)
-        circles = Circles.build([a.lat for a in chosen], [a.lon for a in chosen], [a.radius_km for a in chosen])
-        km, idx = circles.nearest_edge(self.lat, self.lon, self.vectors)
-        return AreaSet(chosen, circles, km, idx)
+        shapes = area_shapes(chosen)
+        km, idx = shapes.nearest_edge(self.lat, self.lon, self.vectors)
+        return AreaSet(chosen, shapes, km, idx)
 
     def __len__(self) -> int:
         return len(self.placements)

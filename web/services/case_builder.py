@@ -114,8 +114,9 @@ def groups_part(
 
 def areas_part(areas: list[models.Area]) -> list[dict[str, Any]]:
     # Areas keep their review date: the engine itself leaves out expired ones and warns.
-    return [
-        {
+    out = []
+    for a in areas:
+        item: dict[str, Any] = {
             "id": a.code,
             "label": a.label,
             "kind": a.kind,
@@ -126,8 +127,11 @@ def areas_part(areas: list[models.Area]) -> list[dict[str, Any]]:
             "severity": a.severity,
             "review_by": a.review_by.isoformat(),
         }
-        for a in areas
-    ]
+        if a.polygon is not None:
+            # A polygon area: its buffers count from the polygon's edge, not from (lat, lon).
+            item["polygon"] = a.polygon
+        out.append(item)
+    return out
 
 
 def placements_part(placements: list[models.Placement]) -> list[dict[str, Any]]:

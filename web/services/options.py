@@ -11,10 +11,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from planner.authorities import authority_name
-from planner.geometry import km_to_miles
+from planner.geometry import buffer_outline, km_to_miles
 from web import db
 from web.models import Referral, ReferralExclusion
 from web.repositories import exclusions as exclusion_repository
@@ -141,6 +142,19 @@ def _miles(km: float) -> float:
     return round(km_to_miles(km), 1)
 
 
+def polygon_buffer_outline(polygon: dict[str, Any], km: float) -> tuple[tuple[tuple[float, float], ...], ...]:
+    """Lines [lon, lat] around a GeoJSON Polygon or MultiPolygon, `km` from its edge, for the map."""
+    return _buffer_outline(json.dumps(polygon, sort_keys=True), km)
+
+
+@lru_cache(maxsize=256)
+def _buffer_outline(geometry: str, km: float) -> tuple[tuple[tuple[float, float], ...], ...]:
+    # Kept per polygon and buffer: every view of every run over the same areas draws the same lines.
+    shape = json.loads(geometry)
+    parts = [shape["coordinates"]] if shape["type"] == "Polygon" else shape["coordinates"]
+    return tuple(tuple(line) for line in buffer_outline(parts, km))
+
+
 def map_layers(case: dict[str, Any], result: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     """What the options map draws, layer by layer, from a stored case and its ranking.
 
@@ -160,7 +174,7 @@ def map_layers(case: dict[str, Any], result: dict[str, Any]) -> dict[str, list[d
 
     def area(a: dict[str, Any], buffer_km: float) -> dict[str, Any]:
         radius = float(a.get("radius_km", 0))
-        return _point(
+        drawn = _point(
             a,
             radius_km=radius,
             buffer_km=radius + buffer_km,
@@ -168,6 +182,11 @@ def map_layers(case: dict[str, Any], result: dict[str, Any]) -> dict[str, list[d
             severity=a["severity"],
             groups=[group_labels.get(g, g) for g in a.get("groups", []) if g in linked],
         )
+        if a.get("polygon"):
+            # A polygon area's buffer counts from its edge: the outline is worked out here.
+            drawn["polygon"] = a["polygon"]
+            drawn["buffer_outline"] = polygon_buffer_outline(a["polygon"], radius + buffer_km)
+        return drawn
 
     support: dict[str, dict[str, Any]] = {}
     risk_locations: dict[str, dict[str, Any]] = {}

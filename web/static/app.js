@@ -63,10 +63,24 @@ function mapMarker (L, key, item, glyph, title) {
 function mapRings (L, key, item, describe) {
   const style = MAP_STYLES[key]
   const rings = []
-  if (item.radius_km > 0) rings.push(L.circle([item.lat, item.lon], Object.assign({ radius: item.radius_km * 1000 }, style.area)))
-  rings.push(L.circle([item.lat, item.lon], Object.assign({ radius: item.buffer_km * 1000 }, style.buffer)))
+  if (item.polygon) {
+    // A polygon area: the polygon itself, and its buffer outline (worked out by the server,
+    // as far from the edge as the engine measures) when there is one.
+    rings.push(L.geoJSON(item.polygon, { style: style.area }))
+    if (item.buffer_outline && item.buffer_outline.length) {
+      const lines = item.buffer_outline.map(function (line) { return line.map(function (p) { return [p[1], p[0]] }) })
+      rings.push(L.polyline(lines, style.buffer))
+    }
+  } else {
+    if (item.radius_km > 0) rings.push(L.circle([item.lat, item.lon], Object.assign({ radius: item.radius_km * 1000 }, style.area)))
+    rings.push(L.circle([item.lat, item.lon], Object.assign({ radius: item.buffer_km * 1000 }, style.buffer)))
+  }
   rings.forEach(function (ring) { ring.bindTooltip(mapText('span', describe), { sticky: true }) })
   return rings
+}
+
+function areaBufferWords (a) {
+  return 'buffer ' + a.buffer_miles.toFixed(1) + ' miles from the ' + (a.polygon ? 'edge' : 'centre')
 }
 
 function drawOptionsMap () {
@@ -101,12 +115,12 @@ function drawOptionsMap () {
     mapMarker(L, 'excluded', e, MAP_GLYPHS.excluded, title).bindPopup(mapPopup(title, e.reasons)).addTo(layer('excluded'))
   })
   data.linked_areas.forEach(function (a) {
-    const describe = a.label + ', linked to ' + a.groups.join(' and ') + ': buffer ' + a.buffer_miles.toFixed(1) + ' miles from the centre'
+    const describe = a.label + ', linked to ' + a.groups.join(' and ') + ': ' + areaBufferWords(a)
     mapRings(L, 'linked_areas', a, describe).forEach(function (ring) { ring.addTo(layer('linked_areas')) })
     focus.push([a.lat, a.lon])
   })
   data.high_severity_areas.forEach(function (a) {
-    const describe = a.label + ', high severity: buffer ' + a.buffer_miles.toFixed(1) + ' miles from the centre'
+    const describe = a.label + ', high severity: ' + areaBufferWords(a)
     mapRings(L, 'high_severity_areas', a, describe).forEach(function (ring) { ring.addTo(layer('high_severity_areas')) })
   })
   data.risk_locations.forEach(function (r) {
