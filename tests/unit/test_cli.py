@@ -109,3 +109,14 @@ def test_rank_resolves_postcodes_from_a_csv(tmp_path):
     without = run("rank", "-", stdin=json.dumps(raw))
     assert without.returncode == 2
     assert without.stderr.startswith("referral.young_people[0].home.postcode: ")
+
+
+def test_the_sample_batch_case_allocates_every_referral_keeping_the_kept_apart_pair_apart():
+    """data/samples/assign-case.json: a sibling group, a solo referral and two children kept apart."""
+    done = run("assign", str(REPO / "data" / "samples" / "assign-case.json"))
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["status"] == "optimal"
+    where = {a["referral_id"]: a["placement_id"] for a in result["assignments"]}
+    assert set(where) == {"R-1", "R-2", "R-3", "R-4"}
+    assert where["R-1"] != where["R-2"]  # YP-2 must not live with YP-1

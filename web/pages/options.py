@@ -14,9 +14,9 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from web.pages.access import require_roles
-from web.services import decisions, options
+from web.services import cost_of_choice, decisions, options
 from web.services.accounts import CASEWORK_ROLES
-from web.services.errors import Forbidden, NotFound
+from web.services.errors import Conflict, Forbidden, NotFound
 
 blueprint = Blueprint("options", __name__, url_prefix="/referrals")
 require_roles(blueprint, *CASEWORK_ROLES)
@@ -126,3 +126,15 @@ def lift(reference: str, run_id: int, exclusion_id: int) -> ResponseReturnValue:
         return ranking_page(reference, run_id, {"lift": " ".join(error.fields.values())}, status=400)
     flash("The exclusion is lifted. The options have been ranked again.", "success")
     return redirect(url_for("referrals.ranking", reference=reference, run_id=new_run))
+
+
+@blueprint.route("/<reference>/rankings/<int:run_id>/cost-to-others")
+def cost_to_others(reference: str, run_id: int) -> ResponseReturnValue:
+    try:
+        view = cost_of_choice.cost_of_top_options(current_user, reference, run_id)
+    except NotFound:
+        abort(404)
+    except Conflict as error:
+        flash(str(error), "error")
+        return redirect(url_for("referrals.ranking", reference=reference, run_id=run_id))
+    return render_template("options/cost.html", view=view)

@@ -1,86 +1,55 @@
 """Running the engine for a referral and keeping the record of what it recommended.
 
-The prepared world (placements and areas indexed) is kept in memory until the
-stored placements, areas or groups change, or the day does, so a ranking only
-measures what is particular to its referral.
+The case and its prepared world come from `batch_case`, which keeps the world in
+memory, so a ranking only measures what is particular to its referral.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import threading
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 import planner
-from planner import CaseError, load_policy, parse_case, prepare_world, rank
-from planner.world import World
+from planner import rank
+from planner.match_detail import option_for
 from web import db
 from web.models import RankingRun
-from web.repositories import intelligence, placements
 from web.repositories import ranking_runs as run_repository
 from web.services import audit
 from web.services.accounts import SignedInUser
-from web.services.case_builder import areas_part, groups_part, placements_part, referral_part
-from web.services.errors import InvalidInput, NotFound
+from web.services.batch_case import build_case
+from web.services.errors import NotFound
 from web.services.referrals import get_for
 
-_cache_lock = threading.Lock()
-_cache: dict[str, World] = {}
 
+def run_ranking(user: SignedInUser, reference: str, as_of: date | None = None, include: str | None = None) -> int:
+    """Rank the referral's options, store the run, audit it; returns the run id.
 
-def _world(case: Any, key: str) -> World:
-    with _cache_lock:
-        world = _cache.get(key)
-        if world is None:
-            world = prepare_world(
-                case.placements, case.areas, case.groups, case.as_of, load_policy().use_expired_intelligence
-            )
-            _cache.clear()  # one world at a time: the current one
-            _cache[key] = world
-        return world
-
-
-def run_ranking(user: SignedInUser, reference: str, as_of: date | None = None) -> int:
-    """Rank the referral's options, store the run, audit it; returns the run id."""
+    `include` names a placement the run must list if it is an option at all, even
+    below the policy's `max_options` (a panel's proposal taken into the decision
+    workflow): the run then lists options down to that one, and says so in its policy.
+    """
     referral = get_for(user, reference)
-    as_of = as_of or date.today()
-    policy = load_policy()
-    use_expired = policy.use_expired_intelligence
-    pool = placements.list_live_placements()
-    referral_groups = {link.group.code for person in referral.young_people for link in person.group_links}
-    groups, group_warnings = groups_part(
-        intelligence.list_groups(), intelligence.list_rivalries(), as_of, use_expired, referral_groups
-    )
-    world_parts = {
-        "groups": groups,
-        "areas": areas_part(intelligence.list_areas()),
-        "placements": placements_part(pool),
-    }
-    referral_json, referral_warnings = referral_part(referral, {p.code for p in pool}, as_of, use_expired)
-    case = {"format": "placement-case/1", "as_of": as_of.isoformat(), "referral": referral_json, **world_parts}
-    try:
-        parsed = parse_case(case, require="rank")
-    except CaseError as error:
-        raise InvalidInput(error.problems) from None
-    assert parsed.referral is not None
-    world_key = hashlib.sha256(
-        (json.dumps(world_parts, sort_keys=True) + as_of.isoformat() + str(use_expired)).encode()
-    ).hexdigest()
-    result = rank(_world(parsed, world_key), parsed.referral, policy).to_dict()
-    case_text = json.dumps(case, sort_keys=True, separators=(",", ":"))
+    built = build_case([referral], as_of or date.today(), batch=False)
+    assert built.parsed.referral is not None
+    policy = built.policy
+    if include is not None:
+        wanted = option_for(built.world, built.parsed.referral, policy, include)
+        if wanted is not None and wanted.rank > policy.max_options:
+            policy = policy.with_overrides({"max_options": wanted.rank})
+    result = rank(built.world, built.parsed.referral, policy).to_dict()
     run = RankingRun(
         referral_id=referral.id,
         requested_by_id=user.id,
         requested_at=datetime.now(),
         engine_version=planner.__version__,
         policy_version=result["policy"]["version"],
-        case_sha256=hashlib.sha256(case_text.encode()).hexdigest(),
-        case_json=case_text,
+        case_sha256=built.sha256,
+        case_json=built.text,
         result_json=json.dumps(result, separators=(",", ":")),
-        warnings=group_warnings + referral_warnings,
+        warnings=built.warnings,
         feasible=result["summary"]["feasible"],
     )
     run_repository.add_run(run)

@@ -17,6 +17,8 @@ from web.services import audit
 from web.services.accounts import SignedInUser
 from web.services.decisions import REQUIREMENT_TITLES, deadlines, requirements_of
 from web.services.referrals import require_casework
+from web.services.relocation import ReviewRow
+from web.services.relocation import open_for_tasks as open_reviews
 from web.services.young_people import rhi_clock
 
 
@@ -56,10 +58,17 @@ class Tasks:
     notifications: list[DeadlineTask]
     placement_plans: list[DeadlineTask]
     interviews: list[InterviewTask]
+    relocations: list[ReviewRow]
 
     @property
     def count(self) -> int:
-        return len(self.approvals) + len(self.notifications) + len(self.placement_plans) + len(self.interviews)
+        return (
+            len(self.approvals)
+            + len(self.notifications)
+            + len(self.placement_plans)
+            + len(self.interviews)
+            + len(self.relocations)
+        )
 
 
 def for_user(user: SignedInUser, now: datetime | None = None) -> Tasks:
@@ -107,4 +116,4 @@ def for_user(user: SignedInUser, now: datetime | None = None) -> Tasks:
     interviews.sort(key=lambda t: (by_due[t.state], t.due))
     audit.record(user.id, "view", "tasks", user.authority_code)
     db.commit()
-    return Tasks(approvals, notifications, plans, interviews)
+    return Tasks(approvals, notifications, plans, interviews, open_reviews(user))

@@ -45,7 +45,7 @@ from web.models import (
 )
 from web.repositories import intelligence
 from web.repositories import young_people as repository
-from web.services import audit, postcodes
+from web.services import audit, postcodes, relocation
 from web.services.accounts import CASEWORK_ROLES, SignedInUser
 from web.services.case_builder import SEX_WORDS, age_on
 from web.services.errors import Forbidden, InvalidInput, NotFound
@@ -780,6 +780,7 @@ def add_part(user: SignedInUser, reference: str, kind: str, data: Mapping[str, A
     getattr(person, part.collection).append(item)
     repository.save_pending()
     _changed(user, person, "add", f"added {part.what} {item.id}")
+    _recheck_if_intelligence(user, person, kind)
 
 
 def change_part(user: SignedInUser, reference: str, kind: str, item_id: int, data: Mapping[str, Any]) -> None:
@@ -791,6 +792,8 @@ def change_part(user: SignedInUser, reference: str, kind: str, item_id: int, dat
     form.done()
     changed = _apply(item, values)
     _updated(user, person, f"{part.what} {item_id}", changed)
+    if changed:
+        _recheck_if_intelligence(user, person, kind)
 
 
 def remove_part(user: SignedInUser, reference: str, kind: str, item_id: int) -> str:
@@ -804,7 +807,20 @@ def remove_part(user: SignedInUser, reference: str, kind: str, item_id: int) -> 
     else:
         repository.remove(item)
     _changed(user, person, "remove", f"removed {part.what} {item_id}")
+    _recheck_if_intelligence(user, person, kind)
     return part.what
+
+
+# Changes to these parts can make where the young person lives now unsafe.
+_INTELLIGENCE_PARTS = {
+    "groups": "The young person's group links",
+    "risk-locations": "The young person's risk locations",
+}
+
+
+def _recheck_if_intelligence(user: SignedInUser, person: YoungPerson, kind: str) -> None:
+    if kind in _INTELLIGENCE_PARTS:
+        relocation.recheck_young_person(user, person, _INTELLIGENCE_PARTS[kind])
 
 
 def group_options() -> list[tuple[str, str]]:
@@ -1016,3 +1032,4 @@ def make_risk_location(user: SignedInUser, reference: str, episode_id: int, data
     repository.save_pending()
     episode.risk_location_id = location.id
     _changed(user, person, "add", f"added risk location {location.id} from missing episode {episode_id}")
+    relocation.recheck_young_person(user, person, _INTELLIGENCE_PARTS["risk-locations"])

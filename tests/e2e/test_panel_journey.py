@@ -1,0 +1,121 @@
+"""The placement panel and relocation review in a real browser, with axe-core on each page.
+
+A world of its own (a live server per module): the test world, three more Manchester
+referrals competing for the same places, and a young person living at a placement
+near the city area, so that a new group link makes it unsafe.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from werkzeug.serving import make_server
+
+from tests.conftest import make_app
+from tests.e2e.test_journeys import SHOTS, _axe_problems
+from tests.e2e.test_workflow_journey import _sign_in
+from tests.integration.builders import MANCHESTER, NOW, _person
+from tests.integration.decision_builders import build_decision_world
+from web import db
+from web.models import CurrentResident, Placement
+from web.repositories import young_people
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    app = make_app(f"sqlite:///{tmp_path_factory.mktemp('e2e-panel') / 'planner.db'}")
+    build_decision_world(app, ["R-P1", "R-P2", "R-P3"])
+    with app.app_context():
+        young_people.add_young_person(_person("YP-H1", MANCHESTER, 53.4794, -2.2453, 15))
+        placement = db.session().query(Placement).filter_by(code="P-NEAR").one()
+        placement.residents.append(CurrentResident(person_reference="YP-H1", since=NOW.date()))
+        db.commit()
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_port}"
+    httpd.shutdown()
+
+
+def _clean(page: Any, axe_source: str) -> None:
+    assert _axe_problems(page, axe_source) == [], page.url
+
+
+def test_a_panel_allocates_and_a_social_worker_takes_a_match_forward(
+    browser: Any, server: str, axe_source: str
+) -> None:
+    context, page, errors = _sign_in(browser, server, "po@manchester.test")
+    page.click("a.govuk-service-navigation__link:has-text('Panel')")
+    assert page.locator("#referral-R-T1").is_checked()
+    _clean(page, axe_source)
+    page.click("button:has-text('Allocate')")
+    page.wait_for_url(re.compile(r".*/panel/\d+$"))
+    assert page.locator("h2#matches").inner_text() == "Proposed matches (3)"
+    assert page.locator("h2#unplaced").inner_text() == "Not placed (1)"
+    _clean(page, axe_source)
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / "panel-run.png"), full_page=True)
+    run_url = page.url
+    assert errors == []
+    context.close()
+
+    context, page, errors = _sign_in(browser, server, "sw@manchester.test")
+    page.goto(run_url)
+    page.click("#match-R-T1 button:has-text('Take forward')")
+    page.wait_for_url(re.compile(r".*/referrals/R-T1/rankings/\d+/decide\?placement=P-.*"))
+    assert page.locator("h1").inner_text() == "Record the decision and care plan"
+    # The cost of each top option to the other open referrals, from the options page.
+    page.goto(re.sub(r"/decide.*$", "", page.url))
+    page.click("#cost-to-others")
+    page.wait_for_url(re.compile(r".*/cost-to-others$"))
+    assert page.locator("h1").inner_text() == "What each top option would cost the other referrals"
+    assert page.locator(".govuk-summary-card").count() >= 1
+    _clean(page, axe_source)
+    # The one deliberate empty submit answers 400, which Chromium logs.
+    assert [e for e in errors if "status of 400" not in e] == []
+    context.close()
+
+
+def test_a_new_group_link_opens_a_relocation_review_the_social_worker_decides(
+    browser: Any, server: str, axe_source: str
+) -> None:
+    context, page, errors = _sign_in(browser, server, "sw@manchester.test")
+    page.goto(f"{server}/young-people/YP-H1/groups/new")
+    page.select_option("#group", "G-RED")
+    page.check("input[name='relationship_kind'][value='exploited_by']")
+    page.fill("#source", "Strategy meeting")
+    page.check("input[name='confidence'][value='high']")
+    review_by = date.today() + timedelta(days=90)
+    page.fill("#review_by-day", str(review_by.day))
+    page.fill("#review_by-month", str(review_by.month))
+    page.fill("#review_by-year", str(review_by.year))
+    page.click("button:has-text('Save')")
+    page.wait_for_url(re.compile(r".*/young-people/YP-H1([?#].*)?$"))
+
+    page.click("a.govuk-service-navigation__link:has-text('Tasks')")
+    assert page.locator("#relocation-reviews").inner_text() == "Relocation reviews open (1)"
+    page.click("a:has-text('YP-H1')")
+    page.wait_for_url(re.compile(r".*/relocation/\d+$"))
+    assert "an area linked to the Redline group" in page.locator("#reasons").inner_text()
+    _clean(page, axe_source)
+    page.screenshot(path=str(SHOTS / "relocation-review.png"), full_page=True)
+    page.click("button:has-text('Record the decision')")
+    assert page.locator(".govuk-error-summary").is_visible()
+    _clean(page, axe_source)
+    page.check("#outcome-kept")
+    page.fill("#note", "Safety plan changed: taxi to school, carers briefed, police told.")
+    page.click("button:has-text('Record the decision')")
+    assert page.locator("text=Your decision is recorded").count() == 1
+    page.click("a.govuk-service-navigation__link:has-text('Relocation review')")
+    assert page.locator("#open-reviews").inner_text() == "Open (0)"
+    _clean(page, axe_source)
+    # The one deliberate empty submit answers 400, which Chromium logs.
+    assert [e for e in errors if "status of 400" not in e] == []
+    context.close()

@@ -1,0 +1,22 @@
+"""Panel runs: stored once, never edited."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from web.db import session
+from web.models import PanelRun
+
+
+def add_panel_run(run: PanelRun) -> None:
+    session().add(run)
+    session().flush()
+
+
+def get_panel_run(run_id: int) -> PanelRun | None:
+    return session().get(PanelRun, run_id)
+
+
+def list_panel_runs(authority_code: str, limit: int = 20) -> list[PanelRun]:
+    query = select(PanelRun).where(PanelRun.authority_code == authority_code).order_by(PanelRun.id.desc()).limit(limit)
+    return list(session().scalars(query))
