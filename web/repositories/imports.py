@@ -1,0 +1,122 @@
+"""Import runs, and the bulk writes the importers make (postcodes, placements, areas)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.orm import selectinload
+
+from web.db import session
+from web.models import Area, Group, ImportRun, LocalAuthority, Placement, Postcode
+
+# Rows per INSERT statement: large enough to be fast, small enough for SQLite's
+# variable limit (7 columns x 4,000 rows stays under 32,766).
+_BATCH = 4_000
+
+
+def add_import_run(run: ImportRun) -> None:
+    """Add the run and flush, so its id is known to the importer."""
+    session().add(run)
+    session().flush()
+
+
+def flush() -> None:
+    session().flush()
+
+
+def list_import_runs(authority_code: str, limit: int = 20) -> list[ImportRun]:
+    """The authority's most recent completed imports, newest first, with who ran them."""
+    query = (
+        select(ImportRun)
+        .where(ImportRun.authority_code == authority_code)
+        .options(selectinload(ImportRun.by))
+        .order_by(ImportRun.at.desc(), ImportRun.id.desc())
+        .limit(limit)
+    )
+    return list(session().scalars(query))
+
+
+def count_postcodes() -> int:
+    return int(session().scalar(select(func.count()).select_from(Postcode)) or 0)
+
+
+def replace_postcodes(rows: Sequence[dict[str, Any]], *, replacing: bool = True) -> None:
+    """Insert postcode rows (one per postcode), replacing any stored row with the same postcode.
+
+    Deleting the batch's keys then inserting them is an upsert that reads the same on
+    SQLite and PostgreSQL, in one transaction with the rest of the import. With
+    `replacing` False (the table was empty when the import began) the delete is skipped.
+    """
+    for start in range(0, len(rows), _BATCH):
+        batch = rows[start : start + _BATCH]
+        if replacing:
+            keys = [row["postcode"] for row in batch]
+            session().execute(delete(Postcode).where(Postcode.postcode.in_(keys)))
+        _insert_postcodes(batch)
+
+
+_COPY_COLUMNS = ("postcode", "lat", "lon", "easting", "northing", "authority_code", "lsoa_code")
+
+
+def _insert_postcodes(batch: Sequence[dict[str, Any]]) -> None:
+    """PostgreSQL: COPY on the session's own connection (same transaction); else executemany."""
+    connection = session().connection()
+    if connection.dialect.name != "postgresql":
+        session().execute(insert(Postcode), list(batch))
+        return
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    with driver.cursor() as cursor, cursor.copy(f"COPY postcodes ({', '.join(_COPY_COLUMNS)}) FROM STDIN") as copy:
+        for row in batch:
+            copy.write_row(tuple(row[name] for name in _COPY_COLUMNS))
+
+
+def postcodes_by_code(codes: Iterable[str]) -> dict[str, Postcode]:
+    """The stored rows of the given compact postcodes that exist."""
+    wanted = sorted(set(codes))
+    found: dict[str, Postcode] = {}
+    for start in range(0, len(wanted), _BATCH):
+        query = select(Postcode).where(Postcode.postcode.in_(wanted[start : start + _BATCH]))
+        found.update({row.postcode: row for row in session().scalars(query)})
+    return found
+
+
+def placements_by_code(codes: Iterable[str]) -> dict[str, Placement]:
+    wanted = sorted(set(codes))
+    found: dict[str, Placement] = {}
+    for start in range(0, len(wanted), _BATCH):
+        query = select(Placement).where(Placement.code.in_(wanted[start : start + _BATCH]))
+        found.update({row.code: row for row in session().scalars(query)})
+    return found
+
+
+def areas_by_code(codes: Iterable[str]) -> dict[str, Area]:
+    wanted = sorted(set(codes))
+    found: dict[str, Area] = {}
+    for start in range(0, len(wanted), _BATCH):
+        query = select(Area).options(selectinload(Area.groups)).where(Area.code.in_(wanted[start : start + _BATCH]))
+        found.update({row.code: row for row in session().scalars(query)})
+    return found
+
+
+def groups_by_code(codes: Iterable[str]) -> dict[str, Group]:
+    wanted = sorted(set(codes))
+    if not wanted:
+        return {}
+    return {row.code: row for row in session().scalars(select(Group).where(Group.code.in_(wanted)))}
+
+
+def authority_codes() -> set[str]:
+    """The GSS codes of every authority in the reference table."""
+    return set(session().scalars(select(LocalAuthority.gss_code)))
+
+
+def add(item: Placement | Area) -> None:
+    session().add(item)
+
+
+def set_area_groups(area: Area, groups: list[Group]) -> None:
+    """Replace the area's groups (the association rows) with `groups`."""
+    area.groups = list(groups)
