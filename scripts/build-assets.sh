@@ -7,6 +7,7 @@
 # Outputs (and nothing else):
 #   web/static/app.css                 web/assets/app.scss compiled with sass
 #   web/static/app.js                  copied from web/assets/app.js
+#   web/static/capacity.css            copied from web/assets/capacity.css (the capacity pages' charts)
 #   web/static/govuk-frontend.min.js   GOV.UK Frontend's ES module bundle
 #   web/static/leaflet/                leaflet.js, leaflet.css and images/
 set -euo pipefail
@@ -31,6 +32,7 @@ node_modules/.bin/sass \
   web/assets/app.scss "$static/app.css"
 
 cp web/assets/app.js "$static/app.js"
+cp web/assets/capacity.css "$static/capacity.css"
 cp "$govuk/govuk-frontend.min.js" "$static/govuk-frontend.min.js"
 
 rm -rf "$static/leaflet"
@@ -46,4 +48,4 @@ if grep -q 'url(' "$static/app.css"; then
 fi
 
 echo "Built:"
-find "$static/app.css" "$static/app.js" "$static/govuk-frontend.min.js" "$static/leaflet" -type f | sort
+find "$static/app.css" "$static/app.js" "$static/capacity.css" "$static/govuk-frontend.min.js" "$static/leaflet" -type f | sort

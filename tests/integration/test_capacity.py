@@ -1,0 +1,225 @@
+"""The commissioners' capacity review: pages, downloads, access, suppression and scenarios."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from datetime import date, timedelta
+
+import openpyxl
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from planner.capacity import month_key, month_words
+from tests.integration.builders import DERBYSHIRE, MANCHESTER, NOW, SALFORD, _person, build_world
+from tests.integration.helpers import csrf_token, sign_in
+from web import db
+from web.models import AuditEvent, CareEpisode, CurrentResident, Placement, Referral, YoungPerson
+from web.repositories import capacity as capacity_repository
+from web.repositories import referrals, young_people
+
+PAGES = ["/capacity/", "/capacity/location", "/capacity/trends", "/capacity/equality", "/capacity/scenario"]
+FILTERED = "/capacity/?setting=foster&specialism=criminal_exploitation&band=14_15&band=16_17"
+DOWNLOADS = [
+    (
+        "overview",
+        ["gap", "regions", "age_bands", "settings", "specialisms", "specialist_foster", "options", "binding", "timing"],
+    ),
+    ("location", ["location", "location_settings"]),
+    ("trends", ["trends_decisions", "trends_episodes"]),
+    ("equality", [f"{k}_{d}" for k in ("waiting", "placed") for d in ("ethnicity", "sex", "age")]),
+]
+SCENARIO = {
+    "line-1-places": "1",
+    "line-1-setting": "foster",
+    "line-1-specialisms": "sexual_exploitation",
+    "line-1-authority": DERBYSHIRE,
+    "line-1-age_min": "11",
+    "line-1-age_max": "17",
+}
+
+
+@pytest.fixture(scope="module")
+def world(app: Flask) -> Iterator[Flask]:
+    """The builders' world, a placed child, one who needs a specialism nobody offers, and six SSDA903 episodes."""
+    build_world(app)
+    with app.app_context():
+        placed = _person("YP-PLACED1", MANCHESTER, 53.4794, -2.2453, 16)
+        young_people.add_young_person(placed)
+        far = db.session().scalars(select(Placement).where(Placement.code == "P-FULL")).one()
+        far.residents.append(CurrentResident(person_reference="YP-PLACED1", since=date(2026, 1, 5)))
+        needs = _person("YP-NEEDS1", SALFORD, 53.49, -2.29, 15)
+        young_people.add_young_person(needs)
+        referrals.add_referral(
+            Referral(
+                reference="R-NEEDS1",
+                authority_code=SALFORD,
+                needed_by="within_5_days",
+                required_specialisms=["sexual_exploitation"],
+                created_at=NOW,
+                young_people=[needs],
+            )
+        )
+        db.session().flush()
+        month = date.today().replace(day=1)
+        for i in range(6):
+            capacity_repository.add_care_episode(
+                CareEpisode(
+                    young_person_id=placed.id if i == 0 else needs.id,
+                    authority_code=MANCHESTER,
+                    start=month + timedelta(days=i) if i else month,
+                    place="U4",
+                    distance_miles=3.0 if i == 0 else 42.0,
+                    location="IN" if i == 0 else "OUT",
+                    source="ssda903",
+                )
+            )
+        db.commit()
+    yield app
+
+
+def _references(app: Flask) -> list[str]:
+    with app.app_context():
+        people = list(db.session().scalars(select(YoungPerson.reference)))
+        residents = list(db.session().scalars(select(CurrentResident.person_reference)))
+        refs = list(db.session().scalars(select(Referral.reference)))
+    return sorted(set(people + residents + refs))
+
+
+def _commissioner(client: FlaskClient) -> FlaskClient:
+    sign_in(client, "commissioner@manchester.test")
+    return client
+
+
+def test_every_page_and_download_works_for_a_commissioner_and_names_no_child(world: Flask, client: FlaskClient) -> None:
+    """Every page and table download answers, and no young person's or referral's reference appears anywhere."""
+    _commissioner(client)
+    references = _references(world)
+    assert "YP-T1" in references and "R-NEEDS1" in references
+    bodies = []
+    for path in [*PAGES, FILTERED]:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        bodies.append(response.get_data(as_text=True))
+    token = csrf_token(client, "/capacity/scenario")
+    response = client.post("/capacity/scenario", data={**SCENARIO, "csrf_token": token})
+    assert response.status_code == 200
+    bodies.append(response.get_data(as_text=True))
+    for page, keys in DOWNLOADS:
+        for key in keys:
+            csv_response = client.get(f"/capacity/download/{page}/{key}.csv?setting=foster")
+            assert csv_response.status_code == 200, (page, key)
+            assert csv_response.mimetype == "text/csv"
+            bodies.append(csv_response.get_data(as_text=True))
+            xlsx = client.get(f"/capacity/download/{page}/{key}.xlsx")
+            assert xlsx.status_code == 200, (page, key)
+            book = openpyxl.load_workbook(io.BytesIO(xlsx.data))
+            bodies.append(" ".join(str(c.value) for row in book.active.iter_rows() for c in row if c.value is not None))
+    for body in bodies:
+        for reference in references:
+            assert reference not in body
+        assert "/young-people/" not in body and "/referrals/" not in body
+
+
+def test_casework_roles_are_refused(world: Flask, client: FlaskClient) -> None:
+    """A social worker and a placement officer get 403 on every capacity page and download."""
+    for email in ("sw@manchester.test", "po@manchester.test"):
+        sign_in(client, email)
+        for path in [*PAGES, "/capacity/download/overview/gap.csv"]:
+            assert client.get(path).status_code == 403, (email, path)
+        client.post("/sign-out", data={"csrf_token": csrf_token(client, "/tasks/")})
+
+
+def test_small_counts_show_as_c_on_pages_and_downloads(world: Flask, client: FlaskClient) -> None:
+    """Three young people waiting is a small number: the page and the CSV show c, never the count."""
+    _commissioner(client)
+    page = client.get("/capacity/").get_data(as_text=True)
+    assert '<dd class="govuk-summary-list__value">c</dd>' in page
+    csv_text = client.get("/capacity/download/overview/gap.csv").get_data(as_text=True)
+    lines = csv_text.splitlines()
+    assert lines[0].startswith("Region,Authority,Young people waiting")
+    manchester = next(line for line in lines if ",Manchester," in line)
+    assert manchester.split(",")[2] == "c"
+    # Six SSDA903 episodes this month, one within 20 miles: the one and its complement are both hidden.
+    trends = client.get("/capacity/download/trends/trends_episodes.csv").get_data(as_text=True)
+    this_month = next(line for line in trends.splitlines() if line.startswith(month_words(month_key(date.today()))))
+    cells = this_month.split(",")
+    assert cells[1] == "6"
+    assert cells[2] == "c" and cells[3] == "c"
+
+
+def test_exports_are_audited(world: Flask, client: FlaskClient) -> None:
+    """A download leaves an export audit event naming the table, not its figures."""
+    _commissioner(client)
+    client.get("/capacity/download/location/location.xlsx")
+    with world.app_context():
+        events = list(
+            db.session().scalars(
+                select(AuditEvent).where(AuditEvent.action == "export", AuditEvent.object_type == "capacity_table")
+            )
+        )
+    assert any(e.object_ref == "location/location" and e.detail == "xlsx" for e in events)
+
+
+def test_bad_filters_and_scenarios_are_named_not_crashed(world: Flask, client: FlaskClient) -> None:
+    """An unknown setting or a bad scenario line answers 400 naming the field; an unknown table 400."""
+    _commissioner(client)
+    response = client.get("/capacity/?setting=castle&months=99")
+    assert response.status_code == 400
+    text = response.get_data(as_text=True)
+    assert "Choose a setting from the list" in text and "Months must be a whole number" in text
+    token = csrf_token(client, "/capacity/scenario")
+    bad = {**SCENARIO, "line-1-places": "lots", "line-1-postcode": "NOT A POSTCODE", "csrf_token": token}
+    response = client.post("/capacity/scenario", data=bad)
+    assert response.status_code == 400
+    text = response.get_data(as_text=True)
+    assert 'href="#line-1-places"' in text and 'href="#line-1-postcode"' in text
+    assert client.get("/capacity/download/overview/nothing.csv").status_code == 400
+
+
+def test_a_scenario_adding_the_missing_specialism_places_more(world: Flask, client: FlaskClient) -> None:
+    """One foster place offering sexual exploitation, far from the gang areas, places the referral that needs it."""
+    _commissioner(client)
+    world.config["SUPPRESSION_THRESHOLD"] = 1  # a world this small: show every count for the test
+    try:
+        token = csrf_token(client, "/capacity/scenario")
+        response = client.post("/capacity/scenario", data={**SCENARIO, "csrf_token": token})
+    finally:
+        world.config["SUPPRESSION_THRESHOLD"] = 5
+    assert response.status_code == 200
+    text = response.get_data(as_text=True)
+    rows = _summary(text)
+    before, after = rows["Young people placed"]
+    assert int(after) == int(before) + 1
+    assert rows["Young people with no placement"][1] == str(int(rows["Young people with no placement"][0]) - 1)
+    assert rows["Young people placed in the added places"] == ("0", "1")
+    assert "Optimal" in text
+
+
+def _summary(html: str) -> dict[str, tuple[str, str]]:
+    import re
+
+    table = html.split('id="table-scenario"', 1)[1].split("</table>", 1)[0]
+    found = {}
+    for measure, before, after in re.findall(
+        r'<th scope="row" class="govuk-table__header">([^<]+)</th>\s*'
+        r'<td class="govuk-table__cell govuk-table__cell--numeric">([^<]+)</td>\s*'
+        r'<td class="govuk-table__cell govuk-table__cell--numeric">([^<]+)</td>',
+        table,
+    ):
+        found[measure] = (before, after)
+    return found
+
+
+def test_placement_location_counts_a_placed_child_as_dfe_does(world: Flask, client: FlaskClient) -> None:
+    """The one placed child lives in Derbyshire, far from Manchester: out of area and more than 20 miles."""
+    _commissioner(client)
+    world.config["SUPPRESSION_THRESHOLD"] = 1
+    try:
+        text = client.get("/capacity/download/location/location.csv").get_data(as_text=True)
+    finally:
+        world.config["SUPPRESSION_THRESHOLD"] = 5
+    manchester = next(line for line in text.splitlines() if line.startswith("Manchester,"))
+    assert manchester.split(",")[1:8] == ["1", "0", "1", "100%", "0", "1", "100%"]
