@@ -60,6 +60,12 @@ test: lint chromium postgres
 bench: $(VENV)/.dev
 	$(BIN)/python bench/rank_bench.py
 	$(BIN)/python bench/assign_bench.py
+	$(BIN)/python bench/polygon_bench.py
+	$(BIN)/python bench/import_postcodes_bench.py
+	$(BIN)/python bench/import_ssda903_bench.py
+	$(BIN)/python bench/import_police_uk_bench.py
+	$(BIN)/python bench/capacity_bench.py
+	$(BIN)/python bench/panel_bench.py
 
 assets:
 	scripts/build-assets.sh

@@ -9,6 +9,10 @@
 | MAP_TILE_ATTRIBUTION | the tile provider's attribution shown on maps | empty |
 | SESSION_IDLE_MINUTES | sign a user out after this long without a request | 30 |
 | SESSION_MAX_HOURS | sign a user out this long after signing in, active or not | 10 |
+| UPLOAD_MAX_MB | largest upload (all files of one import together), in MB; larger answers 413 | 50 |
+| POLICE_UK_SUGGESTIONS | most LSOAs a police.uk import suggests for review | 25 |
+| POLICE_UK_MIN_OFFENCES | fewest drug, weapon, violence and robbery offences for an LSOA to be suggested | 10 |
+| SUPPRESSION_THRESHOLD | capacity review: counts of children above 0 and below this are shown as c | 5 |
 """
 
 from __future__ import annotations
@@ -56,5 +60,11 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,
         "MAP_TILE_URL": os.environ.get("MAP_TILE_URL", ""),
+        # Imports through the page; the command line (flask import-data) has no limit.
+        "MAX_CONTENT_LENGTH": _positive_int("UPLOAD_MAX_MB", 50) * 1024 * 1024,
         "MAP_TILE_ATTRIBUTION": os.environ.get("MAP_TILE_ATTRIBUTION", ""),
+        "POLICE_UK_SUGGESTIONS": _positive_int("POLICE_UK_SUGGESTIONS", 25),
+        "POLICE_UK_MIN_OFFENCES": _positive_int("POLICE_UK_MIN_OFFENCES", 10),
+        # Counts of children from 1 to this minus one are published as "c" (capacity review).
+        "SUPPRESSION_THRESHOLD": _positive_int("SUPPRESSION_THRESHOLD", 5),
     }

@@ -59,9 +59,43 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     login_manager.user_loader(load_user)
 
-    from web.pages import admin, auth, decisions, home, options, referrals, supply, tasks, tokens, young_people
+    from web.pages import (
+        admin,
+        auth,
+        capacity,
+        decisions,
+        exports,
+        home,
+        imports,
+        options,
+        panel,
+        referrals,
+        relocation,
+        suggested_areas,
+        supply,
+        tasks,
+        tokens,
+        young_people,
+    )
 
-    for module in (auth, home, referrals, options, decisions, young_people, tasks, supply, admin, tokens):
+    for module in (
+        auth,
+        home,
+        referrals,
+        options,
+        decisions,
+        young_people,
+        tasks,
+        supply,
+        admin,
+        tokens,
+        panel,
+        relocation,
+        suggested_areas,
+        imports,
+        exports,
+        capacity,
+    ):
         app.register_blueprint(module.blueprint)
 
     from web import api
@@ -123,6 +157,8 @@ def _register_errors(app: Flask) -> None:
 
     @app.context_processor
     def navigation() -> dict[str, Any]:
+        from web.services.imports import may_import as imports_allowed
+
         if not current_user.is_authenticated:
             return {"nav_items": []}
         items = []
@@ -131,10 +167,19 @@ def _register_errors(app: Flask) -> None:
                 ("tasks.tasks", "Tasks"),
                 ("referrals.list_referrals", "Referrals"),
                 ("young_people.list_young_people", "Young people"),
+                ("panel.index", "Panel"),
+                ("relocation.index", "Relocation review"),
             ]
         items.append(("supply.supply", "Placement supply"))
+        if current_user.role in ("commissioner", "admin"):
+            items.append(("capacity.overview", "Capacity"))
+        if imports_allowed(current_user.role):
+            items.append(("imports.index", "Imports"))
+        if current_user.role in ("admin", "placement_officer"):
+            items.append(("suggestions.list_suggestions", "Suggested areas"))
         if current_user.role == "admin":
             items.append(("admin.audit", "Audit log"))
+            items.append(("exports.index", "Exports"))
         items += [("api_docs.docs_page", "API"), ("tokens.list_tokens", "API tokens")]
         return {
             "nav_items": [

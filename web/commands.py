@@ -14,6 +14,8 @@ def register(app: Flask) -> None:
     app.cli.add_command(setup_db)
     app.cli.add_command(demo_data)
     app.cli.add_command(demo_passwords)
+    app.cli.add_command(import_data)
+    app.cli.add_command(export_data)
 
 
 @click.command("setup-db")
@@ -36,10 +38,11 @@ def demo_data(seed: int, if_empty: bool) -> None:
     if if_empty and not demo_world.is_empty():
         click.echo("Demo data already present; leaving it as it is.")
         return
-    from web.services import demo_decisions
+    from web.services import demo_decisions, demo_relocation
 
     summary = demo_world.generate(seed)
     summary["decisions"] = demo_decisions.seed()
+    summary["relocation reviews"] = demo_relocation.seed()
     click.echo("Seeded the synthetic demo world: " + ", ".join(f"{v} {k}" for k, v in summary.items()) + ".")
 
 
@@ -54,3 +57,80 @@ def demo_passwords() -> None:
     click.echo("Sign in at http://127.0.0.1:5000 with one of these demo accounts (new passwords each start):")
     for role, email, password, authority in shown:
         click.echo(f"  {accounts.ROLE_NAMES.get(role, role):34} {email:34} {password}   ({authority})")
+
+
+@click.command("import-data")
+@with_appcontext
+@click.argument("kind")
+@click.option(
+    "--file",
+    "file_options",
+    multiple=True,
+    required=True,
+    help="NAME=PATH for each file the importer reads (plain PATH when it reads one file)",
+)
+@click.option("--authority", required=True, help="GSS code of the importing authority, e.g. E10000012")
+@click.option("--dry-run", is_flag=True, help="check every row and report, importing nothing")
+def import_data(kind: str, file_options: tuple[str, ...], authority: str, dry_run: bool) -> None:
+    """Import a file of KIND (postcodes, placements_csv, areas, ...): all rows or none.
+
+    Prints what was imported, or every problem by file, row and column; exits 1 on problems.
+    """
+    from pathlib import Path
+
+    from web.services import imports
+    from web.services.errors import InvalidInput, NotFound
+
+    try:
+        importer = imports.importer_for(kind)
+    except NotFound:
+        kinds = ", ".join(i.kind for i in imports.all_importers())
+        raise click.UsageError(f"no importer called {kind!r}; choose one of: {kinds}") from None
+    names = [spec.name for spec in importer.files]
+    files: dict[str, tuple[str, bytes]] = {}
+    for option in file_options:
+        name, sep, path = option.partition("=")
+        if not sep or (len(names) == 1 and name not in names):
+            if len(names) != 1:
+                listed = ", ".join(names)
+                raise click.UsageError(f"{kind} reads several files: give each as --file NAME=PATH ({listed})")
+            name, path = names[0], option
+        if name not in names:
+            raise click.UsageError(f"{kind} reads no file called {name!r}; its files are: {', '.join(names)}")
+        try:
+            files[name] = (Path(path).name, Path(path).read_bytes())
+        except OSError as error:
+            raise click.UsageError(f"cannot read {path}: {error.strerror}") from None
+    try:
+        outcome = imports.run_import(kind, files, dry_run=dry_run, authority_code=authority.strip().upper())
+    except InvalidInput as error:
+        raise click.UsageError("; ".join(error.problems)) from None
+    click.echo(outcome.summary())
+    for problem in outcome.problems:
+        where = f"{problem.file}" + (f" row {problem.row}" if problem.row is not None else "")
+        column = f", column {problem.field}" if problem.field else ""
+        click.echo(f"  {where}{column}: {problem.message}")
+    if outcome.more_problems:
+        click.echo(f"  ... and {outcome.more_problems} more problems")
+    if not outcome.ok:
+        raise SystemExit(1)
+
+
+@click.command("export-data")
+@with_appcontext
+@click.argument("kind", type=click.Choice(["ssda903-episodes", "ps-referrals", "ps-placements"]))
+@click.option("--authority", required=True, help="GSS code of the authority whose records to export")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True), help="file to write")
+def export_data(kind: str, authority: str, out: str) -> None:
+    """Export an authority's SSDA903 episodes (CSV) or Placements Standard v2 referrals or placements (JSON)."""
+    from pathlib import Path
+
+    from web.services import exports
+    from web.services.errors import NotFound
+
+    try:
+        found = exports.export_from_command_line(kind, authority.strip().upper())
+    except NotFound as error:
+        raise click.UsageError(str(error)) from None
+    Path(out).write_text(found.content, encoding="utf-8", newline="")
+    click.echo(f"Wrote {found.rows} {'rows' if kind == 'ssda903-episodes' else 'records'} to {out}.")

@@ -491,7 +491,7 @@ class CareEpisode(Base):
     place: Mapped[str] = mapped_column(String(4))  # PLACE
     place_provider: Mapped[str | None] = mapped_column(String(3), nullable=True)  # PLACE_PROVIDER
     reason_ceased: Mapped[str | None] = mapped_column(String(3), nullable=True)  # REC
-    reason_place_change: Mapped[str | None] = mapped_column(String(5), nullable=True)
+    reason_place_change: Mapped[str | None] = mapped_column(String(6), nullable=True)
     home_postcode: Mapped[str | None] = mapped_column(String(10), nullable=True)
     placement_postcode: Mapped[str | None] = mapped_column(String(10), nullable=True)
     urn: Mapped[str | None] = mapped_column(String(20), nullable=True)

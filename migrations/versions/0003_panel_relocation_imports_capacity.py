@@ -90,7 +90,7 @@ def upgrade() -> None:
     sa.Column('place', sa.String(length=4), nullable=False),
     sa.Column('place_provider', sa.String(length=3), nullable=True),
     sa.Column('reason_ceased', sa.String(length=3), nullable=True),
-    sa.Column('reason_place_change', sa.String(length=5), nullable=True),
+    sa.Column('reason_place_change', sa.String(length=6), nullable=True),
     sa.Column('home_postcode', sa.String(length=10), nullable=True),
     sa.Column('placement_postcode', sa.String(length=10), nullable=True),
     sa.Column('urn', sa.String(length=20), nullable=True),
