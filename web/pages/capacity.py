@@ -119,13 +119,41 @@ def scenario() -> Page:
     }
     if request.method == "GET":
         return render_template("capacity/scenario.html", form=scenarios.empty_form(), **context)
-    form = {key: values if key.endswith("-specialisms") else values[0] for key, values in request.form.lists()}
+    form = _scenario_form()
     try:
         context["result"] = scenarios.run_scenario(current_user, form)
     except InvalidInput as error:
         context["errors"] = error.fields or {"line-1-places": "; ".join(error.problems)}
         return render_template("capacity/scenario.html", form=form, **context), 400
     return render_template("capacity/scenario.html", form=form, **context)
+
+
+def _scenario_form() -> dict[str, Any]:
+    return {key: values if key.endswith("-specialisms") else values[0] for key, values in request.form.lists()}
+
+
+@blueprint.route("/scenario/download/<key>.<kind>", methods=["POST"])
+def scenario_download(key: str, kind: str) -> Response | Page:
+    """A scenario's table, worked out again from the same lines (scenarios are not stored)."""
+    if kind not in ("csv", "xlsx") or key not in scenarios.SCENARIO_TABLES:
+        return render_template("errors/404.html"), 404
+    try:
+        result = scenarios.run_scenario(current_user, _scenario_form())
+    except InvalidInput as error:
+        return render_template("capacity/bad_download.html", problems=error.problems), 400
+    return _send(scenarios.scenario_table(result, key), "scenario", key, kind)
+
+
+def _send(published: Any, page: str, key: str, kind: str) -> Response:
+    service.record_export(current_user, page, key, kind)
+    filename = f"capacity-{page}-{key}.{kind}"
+    if kind == "csv":
+        body: str | bytes = to_csv(published)
+        mimetype = "text/csv"
+    else:
+        body = to_xlsx(published)
+        mimetype = XLSX
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 @blueprint.route("/download/<page>/<key>.<kind>")
@@ -137,12 +165,4 @@ def download(page: str, key: str, kind: str) -> Response | Page:
         published = service.published_table(current_user, page, key, filters)
     except InvalidInput as error:
         return render_template("capacity/bad_download.html", problems=error.problems), 400
-    service.record_export(current_user, page, key, kind)
-    filename = f"capacity-{page}-{key}.{kind}"
-    if kind == "csv":
-        body: str | bytes = to_csv(published)
-        mimetype = "text/csv"
-    else:
-        body = to_xlsx(published)
-        mimetype = XLSX
-    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return _send(published, page, key, kind)

@@ -41,7 +41,7 @@ from web.services import audit, batch_case, postcodes
 from web.services.accounts import SignedInUser
 from web.services.capacity import notes, require_viewer, threshold
 from web.services.capacity_tables import PublishedTable, table
-from web.services.errors import InvalidInput
+from web.services.errors import InvalidInput, NotFound
 
 LINES = 4
 MAX_PLACES = 50
@@ -460,3 +460,23 @@ def _points(before: str, after: str) -> str:
     if math.isclose(delta, 0.0):
         return "0 points"
     return f"{delta:+.0f} points"
+
+
+SCENARIO_TABLES = ("summary", "suits", "by_authority")
+
+
+def scenario_table(result: ScenarioResult, key: str) -> PublishedTable:
+    """One of the scenario's tables as published, for a CSV or Excel download (same suppression)."""
+    if key == "summary":
+        return table(
+            "summary",
+            f"Allocation of every open referral, before and after adding {result.places_added} places",
+            ("Measure", "Before", "After", "Change"),
+            [(r.measure, r.before, r.after, r.change) for r in result.summary],
+            notes=(*result.lines, *result.notes),
+        )
+    if key == "suits":
+        return result.suits
+    if key == "by_authority":
+        return result.by_authority
+    raise NotFound(key)

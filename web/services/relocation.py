@@ -98,7 +98,17 @@ def recheck(
     if not pairs:
         return []
     stand_ins = [_stand_in(person, placement) for person, placement in pairs]
-    built = build_case(stand_ins, as_of or date.today(), batch=True)
+    try:
+        built = build_case(stand_ins, as_of or date.today(), batch=True)
+    except InvalidInput as error:
+        # The change that set this off is saved already; a stored record the engine cannot
+        # read must not undo it. The failure is audited (counts only) for an administrator,
+        # and the re-check can be run again from the relocation review page once it is fixed.
+        audit.record(
+            by_user_id, "relocation_recheck_failed", "relocation", "stored records", f"{len(error.problems)} problems"
+        )
+        db.commit()
+        return []
     labels = {p["id"]: p for p in built.document["placements"]}
     opened = []
     for (person, placement), question in zip(pairs, built.parsed.referrals, strict=True):

@@ -26,7 +26,7 @@ from web import db
 from web.models import CONFIDENCE, Area, SuggestedArea
 from web.repositories import intelligence
 from web.repositories import suggested_areas as repository
-from web.services import audit, relocation
+from web.services import audit, relocation, young_people
 from web.services.accounts import SignedInUser
 from web.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 
@@ -230,67 +230,13 @@ def confirm_context(user: SignedInUser, suggestion_id: int) -> ConfirmForm:
     return ConfirmForm(_view(suggestion, {}, {}), {}, group_options())
 
 
-class _Form:
-    """Reads a submitted form, collecting every problem before anything changes."""
+class _Form(young_people._Form):
+    """The young person forms' reader (every problem collected before anything changes),
+    raising this page's `FormInvalid` and reading a required number as a float."""
 
-    def __init__(self, data: Mapping[str, Any]):
-        self.data = data
-        self.errors: dict[str, str] = {}
-
-    def raw(self, name: str) -> str:
-        value = self.data.get(name, "")
-        if isinstance(value, list):
-            value = value[0] if value else ""
-        return value.strip() if isinstance(value, str) else ""
-
-    def fail(self, name: str, message: str) -> None:
-        self.errors.setdefault(name, message)
-
-    def text(self, name: str, label: str, max_len: int) -> str:
-        value = " ".join(self.raw(name).split())
-        if not value:
-            self.fail(name, f"Enter the {label.lower()}")
-        elif len(value) > max_len:
-            self.fail(name, f"{label} must be {max_len} characters or fewer")
-        return value
-
-    def choice(self, name: str, options: Sequence[str], message: str) -> str:
-        value = self.raw(name)
-        if value not in options:
-            self.fail(name, message)
-        return value
-
-    def number(self, name: str, label: str, low: float, high: float) -> float:
-        raw = self.raw(name)
-        if not raw:
-            self.fail(name, f"Enter the {label.lower()}")
-            return 0.0
-        try:
-            value = float(raw)
-        except ValueError:
-            self.fail(name, f"{label} must be a number, like 1.5")
-            return 0.0
-        if not low <= value <= high:
-            self.fail(name, f"{label} must be between {low:g} and {high:g}")
-        return value
-
-    def day(self, prefix: str, label: str) -> date | None:
-        parts = {p: self.raw(f"{prefix}-{p}") for p in ("day", "month", "year")}
-        if not any(parts.values()):
-            self.fail(f"{prefix}-day", f"Enter the {label.lower()}")
-            return None
-        missing = [p for p, v in parts.items() if not v]
-        if missing:
-            self.fail(f"{prefix}-{missing[0]}", f"{label} must include a {' and '.join(missing)}")
-            return None
-        try:
-            year = int(parts["year"])
-            if year < 1000:
-                raise ValueError("two-digit year")
-            return date(year, int(parts["month"]), int(parts["day"]))
-        except ValueError:
-            self.fail(f"{prefix}-day", f"{label} must be a real date")
-            return None
+    def number(self, name: str, label: str, low: float, high: float, required: bool = True) -> float:
+        value = super().number(name, label, low, high, required)
+        return 0.0 if value is None else value
 
     def done(self) -> None:
         if self.errors:
