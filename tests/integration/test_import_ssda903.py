@@ -136,7 +136,7 @@ def test_every_bad_value_is_a_problem_naming_file_row_and_field(world: Flask) ->
     """Bad codes, dates, unknown children and unknown postcodes are named; nothing at all is written."""
     outcome = _run(
         world,
-        "C300,3,01/01/2012,WBRI,,,\nC301,1,31/02/2012,XXXX,,,\nC302,1,01/01/2012,WBRI,,,\n",
+        "C300,3,01/01/2012,WBRI,,,\nC301,1,31/02/2012,ZZZZ,,,\nC302,1,01/01/2012,WBRI,,,\n",
         "C300,01/01/2025,Q,C2,N4,U4,PR1,,,,M1 1AA,M1 1AA,\n"  # row 2: bad RNE (and SEX in the header)
         "C302,01/03/2025,S,C2,N0,Z15,PR9,01/02/2025,X1,,M1 1AA,M1 1AA,\n"  # row 3: CIN, PLACE, PROVIDER, DEC
         "C999,01/01/2025,S,C2,N4,U4,PR1,,,,M1 1AA,M1 1AA,\n"  # row 4: child not in the Header
