@@ -17,7 +17,7 @@ from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
 from planner.case_json import CaseSchema
-from web.api import decisions, docs, pool, rank, referrals, young_people
+from web.api import decisions, docs, panels, pool, rank, referrals, young_people
 from web.api.common import (
     API_PREFIX,
     authenticate,
@@ -33,6 +33,8 @@ BLUEPRINTS = (
     pool.placements_blueprint,
     pool.areas_blueprint,
     rank.blueprint,
+    panels.panels_blueprint,
+    panels.reviews_blueprint,
 )
 
 DESCRIPTION = """\

@@ -537,3 +537,123 @@ class ApprovalInputSchema(Schema):
         load_default=list,
         metadata={"description": "Every confirmation key of the requirement, to approve (see the decision page)."},
     )
+
+
+# --- placement panels and relocation reviews ----------------------------------
+
+
+class PanelInputSchema(Schema):
+    referrals = fields.List(
+        fields.String(validate=validate.Length(min=1, max=40)),
+        validate=validate.Length(max=500),
+        metadata={"description": "References of open referrals of your authority (default: all of them)."},
+    )
+
+
+class ProposedMatchSchema(Schema):
+    referral = _text("The referral's reference.", attribute="reference")
+    needed_by = _one_of(URGENCY, "When the placement is needed.")
+    young_people = fields.Integer()
+    placement = _text("Code of the proposed placement.", attribute="placement_code")
+    placement_label = fields.String()
+    setting = fields.String()
+    score = fields.Float()
+    own_rank = fields.Integer(
+        allow_none=True, metadata={"description": "Where the placement stands in the referral's own ranking."}
+    )
+    reasons = fields.List(fields.String())
+    miles_from_home = fields.Float(allow_none=True)
+    in_area = fields.Boolean(allow_none=True)
+    approval = fields.String(allow_none=True, metadata={"description": "reg 11 approval the placement would need."})
+    still_open = fields.Boolean(metadata={"description": "Whether the referral is still open now."})
+
+
+class UnplacedSchema(Schema):
+    referral = _text("The referral's reference.", attribute="reference")
+    needed_by = _one_of(URGENCY, "When the placement is needed.")
+    young_people = fields.Integer()
+    reasons = fields.List(fields.String(), metadata={"description": "Why not, and what would change it."})
+
+
+class PanelSummarySchema(Schema):
+    id = fields.Integer()
+    requested_by = fields.String()
+    requested_at = _when("When the panel was run.")
+    referrals = fields.Integer()
+    result = _text("The solver's result, in words.", attribute="status_words")
+
+
+class PanelRunSchema(Schema):
+    """A placement panel's allocation, as stored: never edited."""
+
+    id = fields.Integer()
+    requested_by = fields.String()
+    requested_at = _when("When the panel was run.")
+    engine_version = fields.String()
+    policy_version = fields.String()
+    status = fields.String(metadata={"description": "optimal | feasible | unknown | infeasible"})
+    result = _text("The solver's result, in words.", attribute="status_words")
+    gap = fields.Float(allow_none=True, metadata={"description": "0 when proven optimal."})
+    solve_seconds = fields.Float()
+    urgency_points = fields.Integer(allow_none=True)
+    urgency_bound = fields.Integer(allow_none=True)
+    referrals = fields.Integer()
+    placements = fields.Integer()
+    matches = fields.List(fields.Nested(ProposedMatchSchema))
+    unplaced = fields.List(fields.Nested(UnplacedSchema))
+
+
+class AcceptedSchema(Schema):
+    referral = _text("The referral's reference.", attribute="reference")
+    ranking_run_id = fields.Integer(metadata={"description": "The fresh ranking run that lists the proposal."})
+    placement = _text("Code of the proposed placement.", attribute="placement_code")
+
+
+class RelocationReviewSummarySchema(Schema):
+    id = fields.Integer()
+    young_person = fields.String()
+    placement = _text("The placement's name.")
+    reasons = fields.List(fields.String())
+    trigger = _text("What changed, in words.")
+    opened_at = _when("When the re-check opened the review.")
+    assigned_to = fields.String(allow_none=True)
+    status = fields.String(metadata={"description": "open | kept | moving | superseded"})
+    closed_by = fields.String(allow_none=True)
+    closed_at = _when("When a social worker closed it.", allow_none=True)
+
+
+class AlternativeSchema(Schema):
+    placement = _text("Code of the alternative placement.", attribute="placement_id")
+    label = fields.String()
+    setting = fields.String()
+    score = fields.Float()
+    miles_from_home = fields.Float()
+    in_area = fields.Boolean(allow_none=True)
+    reasons = fields.List(fields.String())
+
+
+class RelocationReviewSchema(RelocationReviewSummarySchema):
+    placement_code = fields.String()
+    decision_referral = fields.String(allow_none=True, attribute="decision_reference")
+    decision_id = fields.Integer(allow_none=True)
+    alternatives = fields.List(fields.Nested(AlternativeSchema))
+    outcome = fields.String(allow_none=True, metadata={"description": "What the social worker decided, in words."})
+    outcome_note = fields.String(allow_none=True)
+
+    @pre_dump
+    def _flatten(self, view: Any, **_: Any) -> dict[str, Any]:
+        row = view.row
+        return {
+            **{name: getattr(row, name) for name in row.__dataclass_fields__},
+            "placement_code": view.placement_code,
+            "decision_reference": view.decision_reference,
+            "decision_id": view.decision_id,
+            "alternatives": view.alternatives,
+            "outcome": view.outcome,
+            "outcome_note": view.outcome_note,
+        }
+
+
+class RelocationDecisionSchema(Schema):
+    outcome = fields.String(required=True, metadata={"description": "kept | moving"})
+    note = fields.String(required=True, metadata={"description": "Why: what was weighed up."})
