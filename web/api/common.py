@@ -78,6 +78,13 @@ def set_total(pagination_parameters: PaginationParameters, total: int) -> None:
     pagination_parameters.item_count = total
 
 
+def page_of(items: list[Any], pagination_parameters: PaginationParameters) -> list[Any]:
+    """The requested page of a list the service gave whole, with the total set for X-Pagination."""
+    set_total(pagination_parameters, len(items))
+    first = (pagination_parameters.page - 1) * pagination_parameters.page_size
+    return items[first : first + pagination_parameters.page_size]
+
+
 def problems_by_field(problems: list[str], fields: dict[str, str] | None = None) -> dict[str, list[str]]:
     """A service's problems as {field: [messages]}: its own field map when it gives one,
     otherwise `path: message` lines (the engine's way) split at the first colon."""

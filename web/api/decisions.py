@@ -11,7 +11,7 @@ from typing import Any
 
 from flask_smorest.pagination import PaginationParameters
 
-from web.api.common import API_PREFIX, ApiBlueprint, current_api_user, set_total
+from web.api.common import API_PREFIX, ApiBlueprint, current_api_user, page_of
 from web.api.schemas import (
     AmendSchema,
     ApprovalInputSchema,
@@ -35,12 +35,6 @@ blueprint = ApiBlueprint(
 DECISION_ID = "<int(max=2147483647):decision_id>"
 
 
-def _page(items: list[Any], pagination_parameters: PaginationParameters) -> list[Any]:
-    set_total(pagination_parameters, len(items))
-    first = (pagination_parameters.page - 1) * pagination_parameters.page_size
-    return items[first : first + pagination_parameters.page_size]
-
-
 @blueprint.route("/<reference>/decisions")
 @blueprint.errors(403, 404, 422)
 @blueprint.response(200, DecisionSummarySchema(many=True))
@@ -50,7 +44,7 @@ def list_decisions(reference: str, pagination_parameters: PaginationParameters) 
 
     Newest first, including refused ones.
     """
-    return _page(decisions.list_for_referral(current_api_user(), reference), pagination_parameters)
+    return page_of(decisions.list_for_referral(current_api_user(), reference), pagination_parameters)
 
 
 @blueprint.route(f"/<reference>/decisions/{DECISION_ID}")
@@ -77,7 +71,7 @@ def list_care_plan_versions(reference: str, decision_id: int, pagination_paramet
     is audited.
     """
     history = decisions.history(current_api_user(), reference, decision_id, None, None)
-    return _page(list(history.versions), pagination_parameters)
+    return page_of(list(history.versions), pagination_parameters)
 
 
 @blueprint.route("/<reference>/decisions", methods=["POST"])

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask_smorest.pagination import PaginationParameters
 
-from web.api.common import API_PREFIX, ApiBlueprint, current_api_user, set_total
+from web.api.common import API_PREFIX, ApiBlueprint, current_api_user, page_of
 from web.api.schemas import (
     AcceptedSchema,
     PanelInputSchema,
@@ -40,12 +40,6 @@ RUN_ID = "<int(max=2147483647):run_id>"
 REVIEW_ID = "<int(max=2147483647):review_id>"
 
 
-def _page(items: list[Any], pagination_parameters: PaginationParameters) -> list[Any]:
-    set_total(pagination_parameters, len(items))
-    first = (pagination_parameters.page - 1) * pagination_parameters.page_size
-    return items[first : first + pagination_parameters.page_size]
-
-
 @panels_blueprint.route("")
 @panels_blueprint.errors(403, 422)
 @panels_blueprint.response(200, PanelSummarySchema(many=True))
@@ -55,7 +49,7 @@ def list_panels(pagination_parameters: PaginationParameters) -> list[Any]:
 
     Newest first (the last 20).
     """
-    return _page(panel.list_panels(current_api_user()), pagination_parameters)
+    return page_of(panel.list_panels(current_api_user()), pagination_parameters)
 
 
 @panels_blueprint.route("", methods=["POST"])
@@ -110,7 +104,7 @@ def list_reviews(pagination_parameters: PaginationParameters) -> list[Any]:
     Open ones first (yours first), then the 50 most recently closed.
     """
     found = relocation.list_reviews(current_api_user())
-    return _page(found.open + found.closed, pagination_parameters)
+    return page_of(found.open + found.closed, pagination_parameters)
 
 
 @reviews_blueprint.route(f"/{REVIEW_ID}")
