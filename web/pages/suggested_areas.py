@@ -7,7 +7,6 @@ authority's suggestion is not found (404). The rules live in
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -41,21 +40,6 @@ def _forbidden(_error: Forbidden) -> tuple[str, int]:
 def _already_reviewed(error: Conflict) -> Response:
     flash(str(error), "info")
     return redirect(url_for(".list_suggestions"))
-
-
-@blueprint.context_processor
-def _form_helpers() -> dict[str, Any]:
-    return {"pairs": _pairs, "options_items": _options_items}
-
-
-def _pairs(options: Mapping[str, str] | Sequence[str]) -> list[tuple[str, str]]:
-    if isinstance(options, Mapping):
-        return [(str(k), str(v)) for k, v in options.items()]
-    return [(code, code.replace("_", " ").capitalize()) for code in options]
-
-
-def _options_items(options: Mapping[str, str] | Sequence[str], current: str, flag: str) -> list[dict[str, Any]]:
-    return [{"value": value, "text": text, flag: value == current} for value, text in _pairs(options)]
 
 
 def _submitted() -> dict[str, Any]:

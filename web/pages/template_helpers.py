@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -54,6 +55,20 @@ def moment(value: datetime) -> str:
     return f"{value.day} {value:%B %Y} at {value:%H:%M}"
 
 
+def pairs(options: Mapping[str, str] | Sequence[str]) -> list[tuple[str, str]]:
+    """(value, words) for a select, radios or checkboxes: a dict's items, or codes in words."""
+    if isinstance(options, Mapping):
+        return [(str(k), str(v)) for k, v in options.items()]
+    return [(code, code.replace("_", " ").capitalize()) for code in options]
+
+
+def options_items(options: Mapping[str, str] | Sequence[str], current: str, flag: str) -> list[dict[str, Any]]:
+    """GOV.UK macro items for `options`, with `flag` ("selected" or "checked") on the current value."""
+    return [{"value": value, "text": text, flag: value == current} for value, text in pairs(options)]
+
+
 def register(app: Flask) -> None:
     app.jinja_env.filters.update(miles=miles, words=words, day=day, moment=moment)
-    app.jinja_env.globals.update(REASON_WORDS=REASON_WORDS, APPROVAL_WORDS=APPROVAL_WORDS)
+    app.jinja_env.globals.update(
+        REASON_WORDS=REASON_WORDS, APPROVAL_WORDS=APPROVAL_WORDS, pairs=pairs, options_items=options_items
+    )

@@ -7,7 +7,6 @@ change a record. The rules live in `web.services.young_people`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -47,22 +46,6 @@ def _not_found(_error: NotFound) -> tuple[str, int]:
 @blueprint.errorhandler(Forbidden)
 def _forbidden(_error: Forbidden) -> tuple[str, int]:
     return render_template("errors/403.html"), 403
-
-
-@blueprint.context_processor
-def _form_helpers() -> dict[str, Any]:
-    return {"pairs": _pairs, "options_items": _options_items}
-
-
-def _pairs(options: Mapping[str, str] | Sequence[str]) -> list[tuple[str, str]]:
-    """(value, words) for a select, radios or checkboxes: a dict's items, or codes in words."""
-    if isinstance(options, Mapping):
-        return [(str(k), str(v)) for k, v in options.items()]
-    return [(code, code.replace("_", " ").capitalize()) for code in options]
-
-
-def _options_items(options: Mapping[str, str] | Sequence[str], current: str, flag: str) -> list[dict[str, Any]]:
-    return [{"value": value, "text": text, flag: value == current} for value, text in _pairs(options)]
 
 
 def _submitted() -> dict[str, Any]:
