@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -95,26 +96,43 @@ def cost_to_others(
     Each of the two solves has the policy's time limit. Raises KeyError for an
     unknown referral or placement id.
     """
+    return costs_to_others(world, referrals, policy, referral_id, (placement_id,))[0]
+
+
+def costs_to_others(
+    world: World, referrals: tuple[Referral, ...], policy: Policy, referral_id: str, placement_ids: Sequence[str]
+) -> list[CostToOthers]:
+    """`cost_to_others` for several options of one referral, in order.
+
+    The panel is prepared and the free optimum solved once for all of them (on a large
+    batch the free solve is most of the time), then one fixed solve per option.
+    """
     panel = prepare_panel(world, referrals, policy)
     r = panel.referral_index(referral_id)
-    i = world.index_of[placement_id]
-    k = panel.pair_index(r, i)
-    if k is None:
-        why = explain_no_option(world, panel.referrals[r], policy)
-        return CostToOthers(
-            referral_id, placement_id, False, None, None, None, None, None, None, None, (),
-            f"{placement_id} is not an option for referral {referral_id}: a hard rule excludes it. "
-            + (why.summary() if not why.feasible else "Choose one of its options."),
-        )  # fmt: skip
-    free = solve_panel(panel, policy)
-    rest = panel.with_placed(r, k)
-    fixed = solve_panel(rest, policy)
-    before = _placements(panel, free.chosen)
-    after = _placements(rest, fixed.chosen)
-    if fixed.status == "optimal" and fixed.value is not None:
-        after = _closest(rest, fixed, before, policy)
-    after[r] = i
-    return _compare(panel, r, k, free, fixed, before, after)
+    free: Solution | None = None
+    out = []
+    for placement_id in placement_ids:
+        i = world.index_of[placement_id]
+        k = panel.pair_index(r, i)
+        if k is None:
+            why = explain_no_option(world, panel.referrals[r], policy)
+            out.append(CostToOthers(
+                referral_id, placement_id, False, None, None, None, None, None, None, None, (),
+                f"{placement_id} is not an option for referral {referral_id}: a hard rule excludes it. "
+                + (why.summary() if not why.feasible else "Choose one of its options."),
+            ))  # fmt: skip
+            continue
+        if free is None:
+            free = solve_panel(panel, policy)
+        rest = panel.with_placed(r, k)
+        fixed = solve_panel(rest, policy)
+        before = _placements(panel, free.chosen)
+        after = _placements(rest, fixed.chosen)
+        if fixed.status == "optimal" and fixed.value is not None:
+            after = _closest(rest, fixed, before, policy)
+        after[r] = i
+        out.append(_compare(panel, r, k, free, fixed, before, after))
+    return out
 
 
 def _placements(panel: Panel, chosen: dict[int, int]) -> dict[int, int]:
@@ -248,4 +266,4 @@ def _summary(
     return text[0].upper() + text[1:]
 
 
-__all__ = ["CostToOthers", "Effect", "cost_to_others"]
+__all__ = ["CostToOthers", "Effect", "cost_to_others", "costs_to_others"]

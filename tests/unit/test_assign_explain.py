@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import planner
-from planner.cost_to_others import cost_to_others
+from planner.cost_to_others import cost_to_others, costs_to_others
 from planner.explain import explain_no_option
 from tests.unit.batch_builders import assign, batch, reasons
 from tests.unit.conftest import area, case, group, placement, referral, where, young_person
@@ -168,3 +168,14 @@ def test_a_placement_that_is_not_an_option_is_refused():
     out = cost(c, "R-A", "P-2")
     assert out["option"] is False
     assert "not an option" in out["summary"]
+
+
+def test_several_options_at_once_give_what_each_alone_gives():
+    """costs_to_others (one free solve) answers as cost_to_others does option by option, excluded ones too."""
+    c = cost_case()
+    c["placements"].append(placement("P-3", **where(0, 20), age_max=10))  # not an option for anyone
+    parsed = planner.parse_case(c, require="assign")
+    policy = planner.effective_policy(parsed)
+    world = planner.world_for(parsed, policy)
+    together = costs_to_others(world, parsed.referrals, policy, "R-A", ["P-1", "P-3", "P-2"])
+    assert [t.to_dict() for t in together] == [cost(c, "R-A", p) for p in ("P-1", "P-3", "P-2")]

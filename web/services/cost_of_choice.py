@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from planner.cost_to_others import cost_to_others
+from planner.cost_to_others import costs_to_others
 from web import db
 from web.repositories import ranking_runs as run_repository
 from web.repositories import referrals as referral_repository
@@ -63,30 +63,40 @@ def cost_of_top_options(user: SignedInUser, reference: str, run_id: int, as_of: 
         r for r in referral_repository.list_referrals(user.authority_code, "open") if r.reference != reference
     ]
     built = build_case(batch, as_of or date.today(), batch=True)
+    top = result["options"][:TOP_OPTIONS]
+    in_pool = [o["placement_id"] for o in top if o["placement_id"] in built.world.index_of]
+    # One free solve for all the top options (costs_to_others), then one fixed solve each.
+    found = dict(
+        zip(
+            in_pool,
+            (
+                c.to_dict()
+                for c in costs_to_others(built.world, built.parsed.referrals, built.policy, reference, in_pool)
+            ),
+            strict=True,
+        )
+    )
     costs = []
-    for option in result["options"][:TOP_OPTIONS]:
+    for option in top:
         code = option["placement_id"]
-        if code not in built.world.index_of:
+        label = labels.get(code, code)
+        if code not in found:
             summary = f"{code} has left the pool since this run was made."
-            costs.append(
-                OptionCost(
-                    option["rank"], code, labels.get(code, code), option["score"], summary, [], None, None, None, False
-                )
-            )
+            costs.append(OptionCost(option["rank"], code, label, option["score"], summary, [], None, None, None, False))
             continue
-        found = cost_to_others(built.world, built.parsed.referrals, built.policy, reference, code).to_dict()
-        own = found["free_placement"]
+        cost = found[code]
+        own = cost["free_placement"]
         costs.append(
             OptionCost(
                 option["rank"],
                 code,
-                labels.get(code, code),
+                label,
                 option["score"],
-                found["summary"],
-                found["effects"],
-                found["urgency_points_lost"],
-                found["free"]["status"],
-                found["fixed"]["status"],
+                cost["summary"],
+                cost["effects"],
+                cost["urgency_points_lost"],
+                cost["free"]["status"],
+                cost["fixed"]["status"],
                 own is not None and own["placement_id"] == code,
             )
         )
