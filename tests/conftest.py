@@ -1,12 +1,20 @@
-"""Shared fixtures: the app on SQLite, and on PostgreSQL too when TEST_DATABASE_URL is set."""
+"""Shared fixtures: the app on SQLite, and on PostgreSQL too when TEST_DATABASE_URL is set.
+
+The clock is pinned for the whole run (time-machine), so no test depends on the day it
+runs: `PLANNER_TEST_NOW` moves it (`PLANNER_TEST_NOW=2028-02-29T23:30 make test`) to try
+the suite on a first of the month, a New Year or a leap day. The clock ticks from there,
+so timeouts and durations still pass as they would.
+"""
 
 from __future__ import annotations
 
 import os
 import uuid
 from collections.abc import Iterator
+from datetime import datetime
 
 import pytest
+import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
@@ -14,6 +22,34 @@ from sqlalchemy.engine import make_url
 
 from web import create_app, migrate
 from web.services import reference_data
+
+# 2 December 2026 is the day a test that read the real clock failed: a good default to keep.
+DEFAULT_TEST_NOW = "2026-12-02T10:00:00"
+_clock: time_machine.travel | None = None
+
+
+def test_now() -> datetime:
+    """The moment the suite's clock starts from (local time, naive)."""
+    return datetime.fromisoformat(os.environ.get("PLANNER_TEST_NOW") or DEFAULT_TEST_NOW)
+
+
+test_now.__test__ = False  # type: ignore[attr-defined]  # a helper, not a test
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global _clock
+    _clock = time_machine.travel(test_now(), tick=True)
+    _clock.start()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _clock is not None:
+        _clock.stop()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"clock pinned at {test_now().isoformat()} (set PLANNER_TEST_NOW to move it)"
+
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 
 import pytest
 from flask import Flask
@@ -101,7 +102,8 @@ def test_decide_amend_and_approve_through_the_api(app: Flask, client: FlaskClien
     result = ranking.get("result", ranking)
     far = next(o for o in result["options"] if o["placement_id"] == "P-FAR")
     support = list(far["facts"]["support_km"].keys())
-    body = {"run_id": run_id, "placement_id": "P-FAR", "start_date": "2026-11-25", "care_plan": _care_plan(support)}
+    start = (date.today() + timedelta(days=7)).isoformat()
+    body = {"run_id": run_id, "placement_id": "P-FAR", "start_date": start, "care_plan": _care_plan(support)}
 
     bad = client.post(
         "/api/v1/referrals/R-A2/decisions",
@@ -122,7 +124,7 @@ def test_decide_amend_and_approve_through_the_api(app: Flask, client: FlaskClien
     assert again.status_code == 409
 
     path = f"/api/v1/referrals/R-A2/decisions/{decision['id']}"
-    today = "2026-11-25"
+    today = date.today().isoformat()
     amended = client.post(
         f"{path}/care-plan-versions",
         headers=bearer(sw),
