@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 export SESSION_COOKIE_SECURE ?= 0
 
-.PHONY: run test lint bench assets db clean chromium postgres
+.PHONY: run test test-random lint bench assets db clean chromium postgres
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,13 +38,17 @@ lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
-# Debian's Chromium for the browser tests (never a downloaded browser build).
+# Debian's Chromium for the browser tests (never a downloaded browser build). In CI (CI set)
+# the browser tests must run: a Chromium that cannot be installed fails the run, saying so.
 chromium:
 	@if [ ! -x /usr/bin/chromium ]; then \
 	  if [ "$$(id -u)" = 0 ]; then echo "Installing Debian's chromium for the browser tests"; \
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-	    || echo "Could not install chromium: the browser tests will say so and skip"; \
+	    || { if [ -n "$${CI:-}" ]; then echo "Could not install chromium: CI must run the browser tests" >&2; exit 1; fi; \
+	         echo "Could not install chromium: the browser tests will say so and skip"; }; \
+	  elif [ -n "$${CI:-}" ]; then echo "chromium missing and not root: CI must run the browser tests" >&2; exit 1; \
 	  else echo "chromium missing and not root: the browser tests will say so and skip"; fi; \
 	fi
 
@@ -56,6 +60,11 @@ postgres:
 
 test: lint chromium postgres
 	$(BIN)/python -m pytest
+
+# The suite in a random order (the seed is printed; RANDOM_SEED=N repeats one), browser tests aside:
+# each test must build what it needs.
+test-random: $(VENV)/.dev postgres
+	$(BIN)/python -m pytest -p randomly -p no:cacheprovider --ignore=tests/e2e $(if $(RANDOM_SEED),--randomly-seed=$(RANDOM_SEED))
 
 bench: $(VENV)/.dev
 	$(BIN)/python bench/rank_bench.py
