@@ -15,6 +15,7 @@ from werkzeug.datastructures import MultiDict
 from web.pages.access import require_roles
 from web.services import capacity as service
 from web.services import capacity_charts as charts
+from web.services import capacity_downloads as downloads
 from web.services import capacity_scenario as scenarios
 from web.services.capacity_tables import to_csv, to_xlsx
 from web.services.capacity_trends import trends as trends_of
@@ -145,7 +146,7 @@ def scenario_download(key: str, kind: str) -> Response | Page:
 
 
 def _send(published: Any, page: str, key: str, kind: str) -> Response:
-    service.record_export(current_user, page, key, kind)
+    downloads.record_export(current_user, page, key, kind)
     filename = f"capacity-{page}-{key}.{kind}"
     if kind == "csv":
         body: str | bytes = to_csv(published)
@@ -162,7 +163,7 @@ def download(page: str, key: str, kind: str) -> Response | Page:
         return render_template("errors/404.html"), 404
     try:
         filters = service.parse_filters(_args(request.args))
-        published = service.published_table(current_user, page, key, filters)
+        published = downloads.published_table(current_user, page, key, filters)
     except InvalidInput as error:
         return render_template("capacity/bad_download.html", problems=error.problems), 400
     return _send(published, page, key, kind)

@@ -55,11 +55,10 @@ from planner.suppression import (
     suppress_partitioned,
 )
 from planner.wording import SETTING_WORDS, words
-from web import db
 from web.models import LocalAuthority, Placement, Referral
 from web.repositories import authorities as authority_repository
 from web.repositories import capacity as repository
-from web.services import audit, batch_case
+from web.services import batch_case
 from web.services.accounts import SignedInUser
 from web.services.capacity_tables import (
     NOT_APPLICABLE_NOTE,
@@ -914,38 +913,6 @@ def equality(user: SignedInUser, f: Filters, today: date | None = None) -> Equal
     return Equality(f, f.describe(names), tables)
 
 
-# --- downloads ------------------------------------------------------------------------------
-
-PAGES = ("overview", "location", "trends", "equality")
-
-
-def published_table(user: SignedInUser, page: str, key: str, f: Filters, today: date | None = None) -> PublishedTable:
-    """One table of a page, exactly as the page shows it, for a download (audited as an export)."""
-    require_viewer(user)
-    found: Mapping[str, PublishedTable]
-    if page == "overview":
-        found = overview(user, f, today).tables
-    elif page == "location":
-        found = location(user, f, today).tables
-    elif page == "equality":
-        found = equality(user, f, today).tables
-    elif page == "trends":
-        from web.services.capacity_trends import trends
-
-        found = trends(user, f, today).tables
-    else:
-        raise InvalidInput([f"There is no capacity page called {page}"], {"page": "Unknown page"})
-    if key not in found:
-        raise InvalidInput([f"There is no table called {key} on the {page} page"], {"table": "Unknown table"})
-    return found[key]
-
-
-def record_export(user: SignedInUser, page: str, key: str, kind: str) -> None:
-    """Audit a download: which table, which format (never a figure)."""
-    audit.record(user.id, "export", "capacity_table", f"{page}/{key}", detail=kind)
-    db.commit()
-
-
 __all__ = [
     "DEFAULT_MONTHS",
     "Filters",
@@ -954,6 +921,4 @@ __all__ = [
     "location",
     "overview",
     "parse_filters",
-    "published_table",
-    "record_export",
 ]
