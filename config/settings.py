@@ -12,7 +12,9 @@
 | UPLOAD_MAX_MB | largest upload (all files of one import together), in MB; larger answers 413 | 50 |
 | POLICE_UK_SUGGESTIONS | most LSOAs a police.uk import suggests for review | 25 |
 | POLICE_UK_MIN_OFFENCES | fewest drug, weapon, violence and robbery offences for an LSOA to be suggested | 10 |
-| SUPPRESSION_THRESHOLD | capacity review: counts of children above 0 and below this are shown as c | 5 |
+| SUPPRESSION_THRESHOLD | capacity review: counts of children below this after adjustment, or none, show c | 5 |
+| DISCLOSURE_KEY | keys the capacity review's record keys (cell-key perturbation); keep it stable | from SECRET_KEY |
+| DISCLOSURE_MAX_NOISE | capacity review: the most a count of children is adjusted either way | 2 |
 """
 
 from __future__ import annotations
@@ -65,6 +67,9 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "MAP_TILE_ATTRIBUTION": os.environ.get("MAP_TILE_ATTRIBUTION", ""),
         "POLICE_UK_SUGGESTIONS": _positive_int("POLICE_UK_SUGGESTIONS", 25),
         "POLICE_UK_MIN_OFFENCES": _positive_int("POLICE_UK_MIN_OFFENCES", 10),
-        # Counts of children from 1 to this minus one are published as "c" (capacity review).
+        # Counts of children below this after adjustment, and none, are published as "c" (capacity review).
         "SUPPRESSION_THRESHOLD": _positive_int("SUPPRESSION_THRESHOLD", 5),
+        # Cell-key perturbation (docs/decisions/0051): the key of the record keys, and the largest adjustment.
+        "DISCLOSURE_KEY": os.environ.get("DISCLOSURE_KEY", ""),
+        "DISCLOSURE_MAX_NOISE": _positive_int("DISCLOSURE_MAX_NOISE", 2),
     }

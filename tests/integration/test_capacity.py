@@ -151,12 +151,13 @@ def test_small_counts_show_as_c_on_pages_and_downloads(world: Flask, client: Fla
     assert lines[0].startswith("Region,Authority,Young people waiting")
     manchester = next(line for line in lines if ",Manchester," in line)
     assert manchester.split(",")[2] == "c"
-    # Six SSDA903 episodes last month, one within 20 miles: the one and its complement are both hidden.
+    # Six SSDA903 episodes last month, five more than 20 miles: each figure is c or within 2 of the count.
     trends = client.get("/capacity/download/trends/trends_episodes.csv").get_data(as_text=True)
     last_month = next(line for line in trends.splitlines() if line.startswith(month_words(month_key(EPISODE_MONTH))))
     cells = last_month.split(",")
-    assert cells[1] == "6"
-    assert cells[2] == "c" and cells[3] == "c"
+    for shown, count in ((cells[1], 6), (cells[2], 5)):
+        assert shown == "c" or abs(int(shown) - count) <= 2, (shown, count)
+    assert "adjusted by a small, fixed amount" in trends
 
 
 def test_exports_are_audited(world: Flask, client: FlaskClient) -> None:
@@ -191,12 +192,13 @@ def test_bad_filters_and_scenarios_are_named_not_crashed(world: Flask, client: F
 def test_a_scenario_adding_the_missing_specialism_places_more(world: Flask, client: FlaskClient) -> None:
     """One foster place offering sexual exploitation, far from the gang areas, places the referral that needs it."""
     _commissioner(client)
-    world.config["SUPPRESSION_THRESHOLD"] = 1  # a world this small: show every count for the test
+    # A world this small: show every count, unadjusted, for the test.
+    world.config.update(SUPPRESSION_THRESHOLD=1, DISCLOSURE_MAX_NOISE=0)
     try:
         token = csrf_token(client, "/capacity/scenario")
         response = client.post("/capacity/scenario", data={**SCENARIO, "csrf_token": token})
     finally:
-        world.config["SUPPRESSION_THRESHOLD"] = 5
+        world.config.update(SUPPRESSION_THRESHOLD=5, DISCLOSURE_MAX_NOISE=2)
     assert response.status_code == 200
     text = response.get_data(as_text=True)
     rows = _summary(text)
@@ -225,11 +227,11 @@ def _summary(html: str) -> dict[str, tuple[str, str]]:
 def test_placement_location_counts_a_placed_child_as_dfe_does(world: Flask, client: FlaskClient) -> None:
     """The one placed child lives in Derbyshire, far from Manchester: out of area and more than 20 miles."""
     _commissioner(client)
-    world.config["SUPPRESSION_THRESHOLD"] = 1
+    world.config.update(SUPPRESSION_THRESHOLD=1, DISCLOSURE_MAX_NOISE=0)
     try:
         text = client.get("/capacity/download/location/location.csv").get_data(as_text=True)
     finally:
-        world.config["SUPPRESSION_THRESHOLD"] = 5
+        world.config.update(SUPPRESSION_THRESHOLD=5, DISCLOSURE_MAX_NOISE=2)
     manchester = next(line for line in text.splitlines() if line.startswith("Manchester,"))
     assert manchester.split(",")[1:8] == ["1", "0", "1", "100%", "0", "1", "100%"]
 

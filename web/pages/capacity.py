@@ -1,7 +1,7 @@
 """The commissioners' capacity review: overview, placement location, trends, scenarios, equality.
 
 Commissioners (and admins) only; aggregates only, small numbers suppressed, no link to
-any casework page. Every table downloads as CSV or Excel with the same suppression.
+any casework page. Every table downloads as CSV or Excel with the same protected figures.
 """
 
 from __future__ import annotations

@@ -62,6 +62,9 @@ class DecisionRow(NamedTuple):
     placement_lon: float
     # One entry per young person on the referral: (date of birth, risks, home lat, home lon).
     young_people: list[tuple[date, list[str], float, float]]
+    decision_id: int = 0
+    # The young people's references, in the order of `young_people` (records of the published counts).
+    person_references: tuple[str, ...] = ()
 
 
 def decisions_since(start: datetime) -> list[DecisionRow]:
@@ -88,6 +91,8 @@ def decisions_since(start: datetime) -> list[DecisionRow]:
             d.placement.lat,
             d.placement.lon,
             [(yp.date_of_birth, list(yp.risks or []), yp.home_lat, yp.home_lon) for yp in d.referral.young_people],
+            d.id,
+            tuple(yp.reference for yp in d.referral.young_people),
         )
         for d in session().scalars(query)
     ]
@@ -107,6 +112,7 @@ class CurrentPlacementRow(NamedTuple):
     setting: str
     specialist: bool
     specialisms: list[str]
+    person_reference: str = ""
 
 
 def current_placements() -> list[CurrentPlacementRow]:
@@ -139,6 +145,7 @@ def current_placements() -> list[CurrentPlacementRow]:
                 placement.setting,
                 placement.specialist,
                 list(placement.specialisms or []),
+                person.reference,
             )
         )
     return rows
@@ -150,6 +157,7 @@ class EpisodeRow(NamedTuple):
     place: str
     distance_miles: float | None
     location: str | None
+    episode_id: int = 0
 
 
 def care_episodes_between(first: date, last: date) -> list[EpisodeRow]:
@@ -161,6 +169,7 @@ def care_episodes_between(first: date, last: date) -> list[EpisodeRow]:
             CareEpisode.place,
             CareEpisode.distance_miles,
             CareEpisode.location,
+            CareEpisode.id,
         )
         .where(CareEpisode.start >= first, CareEpisode.start <= last, CareEpisode.decision_id.is_(None))
         .order_by(CareEpisode.start, CareEpisode.id)

@@ -2,8 +2,10 @@
 
 Commissioners hold the sufficiency duty (Children Act 1989 s22G). They see aggregates
 only: counts of children, never a child's record, a reference or anything that leads
-to one. Counts of children from 1 to `SUPPRESSION_THRESHOLD - 1` are shown as `c`, and
-totals are protected so a hidden count cannot be worked back out (`planner.suppression`).
+to one. Every count of children is a tally of records put through one protection
+(`planner.disclosure`, cell-key perturbation): the same children give the same figure on
+every page, filter and download, each figure is moved by a small secret amount so that
+differences between filters give nothing back, and small counts show as `c`.
 Counts of places (capacity, vacancies) describe placements, not children, and show as
 they are, as the placement supply page shows them.
 
@@ -27,7 +29,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
-from flask import current_app
 
 from planner.capacity import (
     AGE_BAND_WORDS,
@@ -43,25 +44,19 @@ from planner.capacity import (
 from planner.case import SETTINGS, SPECIALISMS
 from planner.constraints import REASON_CODES
 from planner.dfe import DFE_FAR_FROM_HOME_MILES, IN_AREA, miles_from_coordinates, placement_location
+from planner.disclosure import SUPPRESSED, Disclosure, Tally
 from planner.evaluation import evaluate_referral
 from planner.explain import CODE_WORDS
-from planner.suppression import (
-    DEFAULT_THRESHOLD,
-    SUPPRESSED,
-    Partitioned,
-    primary,
-    shown,
-    suppress_column,
-    suppress_partitioned,
-)
 from planner.wording import SETTING_WORDS, words
 from web.models import LocalAuthority, Placement, Referral
 from web.repositories import authorities as authority_repository
 from web.repositories import capacity as repository
 from web.services import batch_case
 from web.services.accounts import SignedInUser
+from web.services.capacity_figures import Split, combined, protection, threshold, total
 from web.services.capacity_tables import (
     NOT_APPLICABLE_NOTE,
+    PERTURBATION_NOTE,
     SUPPRESSION_NOTE,
     PublishedTable,
     table,
@@ -84,13 +79,8 @@ def require_viewer(user: SignedInUser) -> None:
         raise Forbidden("the capacity review is for commissioners")
 
 
-def threshold() -> int:
-    value = int(current_app.config.get("SUPPRESSION_THRESHOLD", DEFAULT_THRESHOLD))
-    return max(1, value)
-
-
 def notes() -> tuple[str, ...]:
-    return (SUPPRESSION_NOTE.format(n=threshold()), NOT_APPLICABLE_NOTE)
+    return (SUPPRESSION_NOTE.format(n=threshold()), PERTURBATION_NOTE, NOT_APPLICABLE_NOTE)
 
 
 # --- filters ---------------------------------------------------------------------------
@@ -233,6 +223,12 @@ def engine_view(referrals: Sequence[Referral], today: date) -> EngineView:
     return EngineView(options, binding)
 
 
+def _decided_id(d: repository.DecisionRow, i: int) -> str:
+    """A young person placed by a decision, as a record: the decision and the child."""
+    person = d.person_references[i] if i < len(d.person_references) else i
+    return f"{d.decision_id}:{person}"
+
+
 # --- the overview ------------------------------------------------------------------------
 
 
@@ -269,34 +265,19 @@ def overview(user: SignedInUser, f: Filters, today: date | None = None) -> Overv
     """Demand against supply under the filters, with the engine's view of what binds."""
     require_viewer(user)
     today = today or date.today()
-    n = threshold()
+    dz = protection()
     names = {a.gss_code: a for a in authority_repository.list_authorities()}
     referrals = repository.open_referrals()
     placements = repository.active_placements()
     since = datetime.combine(today, datetime.min.time()) - timedelta(days=round(f.months * 30.4375))
     decisions = repository.decisions_since(since)
 
-    waiting: Counter[str] = Counter()
-    matched_referrals: list[Referral] = []
-    by_band: Counter[str] = Counter()
-    by_setting: Counter[str] = Counter()
-    by_specialism: Counter[str] = Counter()
-    for referral in referrals:
-        matched = False
-        for yp in referral.young_people:
-            age = age_on(yp.date_of_birth, today)
-            if _person_matches(f, referral, age, yp.risks or []):
-                waiting[referral.authority_code] += 1
-                by_band[age_band(age)] += 1
-                matched = True
-                for s in SETTINGS:
-                    if (referral.settings or {}).get(s, "suitable") != "unsuitable":
-                        by_setting[s] += 1
-                asked = set(referral.required_specialisms or []) | set(referral.preferred_specialisms or [])
-                for s in asked | set(yp.risks or []):
-                    by_specialism[s] += 1
-        if matched:
-            matched_referrals.append(referral)
+    found = demand(f, referrals, today)
+    waiting = _tallies(found.waiting, dz)
+    by_band = _tallies(found.by_band, dz)
+    by_setting = _tallies(found.by_setting, dz)
+    by_specialism = _tallies(found.by_specialism, dz)
+    matched_referrals = found.referrals
 
     places: Counter[str] = Counter()
     vacancies: Counter[str] = Counter()
@@ -305,27 +286,27 @@ def overview(user: SignedInUser, f: Filters, today: date | None = None) -> Overv
             places[p.authority_code] += p.capacity
             vacancies[p.authority_code] += p.vacancies
 
-    decided: Counter[str] = Counter()
+    decided: defaultdict[str, Tally] = defaultdict(Tally)
     for d in decisions:
         if f.authority and d.referral_authority != f.authority:
             continue
         if f.setting and d.placement_setting != f.setting:
             continue
-        for dob, risks, _, _ in d.young_people:
+        for i, (dob, risks, _, _) in enumerate(d.young_people):
             age = age_on(dob, d.decided_at.date())
             if f.bands and age_band(age) not in f.bands:
                 continue
             if f.specialism and f.specialism not in set(d.asked_specialisms) | set(risks):
                 continue
-            decided[d.referral_authority] += 1
+            decided[d.referral_authority] += dz.one("placed_by_decision", _decided_id(d, i))
 
     codes = sorted(
         set(waiting) | set(places) | set(decided),
         key=lambda c: (names[c].region_name if c in names else "", names[c].name if c in names else c),
     )
     tables: dict[str, PublishedTable] = {}
-    tables["gap"], bars, points = _gap_table(f, codes, names, waiting, decided, places, vacancies, n)
-    tables["regions"] = _region_table(codes, names, waiting, places, vacancies, n)
+    tables["gap"], bars, points = _gap_table(f, codes, names, waiting, decided, places, vacancies, dz)
+    tables["regions"] = _region_table(codes, names, waiting, places, vacancies, dz)
     tables["age_bands"] = _dimension_table(
         "age_bands",
         "Young people waiting and places by age band",
@@ -335,7 +316,7 @@ def overview(user: SignedInUser, f: Filters, today: date | None = None) -> Overv
         lambda key: [
             p for p in placements if _placement_matches(Filters(f.setting, f.specialism, (key,), f.authority), p)
         ],
-        n,
+        dz,
         partition=True,
     )
     tables["settings"] = _dimension_table(
@@ -345,11 +326,11 @@ def overview(user: SignedInUser, f: Filters, today: date | None = None) -> Overv
         [(s, SETTING_WORDS[s]) for s in SETTINGS],
         by_setting,
         lambda s: [p for p in placements if _placement_matches(Filters(s, f.specialism, f.bands, f.authority), p)],
-        n,
+        dz,
         partition=False,
     )
     shown_specialisms = [
-        s for s in SPECIALISMS if by_specialism[s] or any(s in (p.specialisms or []) for p in placements)
+        s for s in SPECIALISMS if by_specialism[s].n or any(s in (p.specialisms or []) for p in placements)
     ]
     tables["specialisms"] = _dimension_table(
         "specialisms",
@@ -358,58 +339,100 @@ def overview(user: SignedInUser, f: Filters, today: date | None = None) -> Overv
         [(s, words(s).capitalize()) for s in shown_specialisms],
         by_specialism,
         lambda s: [p for p in placements if _placement_matches(Filters(f.setting, s, f.bands, f.authority), p)],
-        n,
+        dz,
         partition=False,
     )
     tables["specialist_foster"] = _specialist_foster_table(f, placements, names)
     view = engine_view(matched_referrals, today)
-    tables["options"], tables["binding"], no_option = _engine_tables(view, n)
-    tables["timing"] = _timing_table(f, decisions, n)
+    tables["options"], tables["binding"], no_option = _engine_tables(view, matched_referrals, dz)
+    tables["timing"] = _timing_table(f, decisions, dz)
 
-    total_waiting = sum(waiting.values())
-    total_hidden = primary(total_waiting, n)
     headline = {
-        "waiting": shown(total_waiting, total_hidden),
-        "referrals": shown(len(matched_referrals), primary(len(matched_referrals), n)),
-        "no_option": shown(no_option, primary(no_option, n)),
+        "waiting": dz.text(total(waiting.values())),
+        "referrals": dz.text(total(dz.one("referral", r.reference) for r in matched_referrals)),
+        "no_option": dz.text(no_option),
         "vacancies": f"{sum(vacancies.values()):,}",
         "places": f"{sum(places.values()):,}",
     }
     return Overview(f, f.describe({c: a.name for c, a in names.items()}), headline, tables, bars, points)
 
 
+@dataclass(frozen=True)
+class Demand:
+    """The young people waiting under the filters: their references in each published cell."""
+
+    waiting: dict[str, list[str]]  # responsible authority -> young people
+    by_band: dict[str, list[str]]
+    by_setting: dict[str, list[str]]  # a young person counts under every setting not unsuitable
+    by_specialism: dict[str, list[str]]  # ... and every specialism asked for or risk carried
+    referrals: list[Referral]
+
+
+def demand(f: Filters, referrals: Sequence[Referral], today: date) -> Demand:
+    """Who is waiting under the filters, cell by cell (the records the published counts tally)."""
+    waiting: defaultdict[str, list[str]] = defaultdict(list)
+    by_band: defaultdict[str, list[str]] = defaultdict(list)
+    by_setting: defaultdict[str, list[str]] = defaultdict(list)
+    by_specialism: defaultdict[str, list[str]] = defaultdict(list)
+    matched_referrals: list[Referral] = []
+    for referral in referrals:
+        matched = False
+        for yp in referral.young_people:
+            age = age_on(yp.date_of_birth, today)
+            if not _person_matches(f, referral, age, yp.risks or []):
+                continue
+            matched = True
+            waiting[referral.authority_code].append(yp.reference)
+            by_band[age_band(age)].append(yp.reference)
+            for s in SETTINGS:
+                if (referral.settings or {}).get(s, "suitable") != "unsuitable":
+                    by_setting[s].append(yp.reference)
+            asked = set(referral.required_specialisms or []) | set(referral.preferred_specialisms or [])
+            for s in sorted(asked | set(yp.risks or [])):
+                by_specialism[s].append(yp.reference)
+        if matched:
+            matched_referrals.append(referral)
+    return Demand(dict(waiting), dict(by_band), dict(by_setting), dict(by_specialism), matched_referrals)
+
+
+def _tallies(cells: Mapping[str, list[str]], dz: Disclosure) -> defaultdict[str, Tally]:
+    out: defaultdict[str, Tally] = defaultdict(Tally)
+    for key, references in cells.items():
+        out[key] = total(dz.one("young_person", r) for r in references)
+    return out
+
+
 def _gap_table(
     f: Filters,
     codes: list[str],
     names: Mapping[str, LocalAuthority],
-    waiting: Counter[str],
-    decided: Counter[str],
+    waiting: Mapping[str, Tally],
+    decided: Mapping[str, Tally],
     places: Counter[str],
     vacancies: Counter[str],
-    n: int,
+    dz: Disclosure,
 ) -> tuple[PublishedTable, list[GapBar], list[MapPoint]]:
-    hidden_waiting, hidden_waiting_total = suppress_column([waiting[c] for c in codes], n)
-    hidden_decided, hidden_decided_total = suppress_column([decided[c] for c in codes], n)
+    nothing = Tally()
     rows = []
     bars = []
     points = []
-    for i, code in enumerate(codes):
+    for code in codes:
         authority = names.get(code)
         name = authority.name if authority else code
-        gap = waiting[code] - vacancies[code]
+        published_waiting = dz.value(waiting.get(code, nothing))
         rows.append(
             (
                 authority.region_name if authority else "",
                 name,
-                shown(waiting[code], hidden_waiting[i]),
-                shown(decided[code], hidden_decided[i]),
+                dz.text(waiting.get(code, nothing)),
+                dz.text(decided.get(code, nothing)),
                 f"{places[code]:,}",
                 f"{vacancies[code]:,}",
-                SUPPRESSED if hidden_waiting[i] else f"{gap:,}",
+                SUPPRESSED if published_waiting is None else f"{published_waiting - vacancies[code]:,}",
             )
         )
-        if waiting[code] or vacancies[code]:
-            bars.append(GapBar(name, None if hidden_waiting[i] else waiting[code], rows[-1][2], vacancies[code]))
+        if waiting.get(code, nothing).n or vacancies[code]:
+            bars.append(GapBar(name, published_waiting, rows[-1][2], vacancies[code]))
         if authority is not None:
             points.append(
                 MapPoint(
@@ -417,20 +440,20 @@ def _gap_table(
                     name,
                     authority.lat,
                     authority.lon,
-                    None if hidden_waiting[i] else waiting[code],
+                    published_waiting,
                     rows[-1][2],
                     vacancies[code],
                 )
             )
-    total_waiting = sum(waiting[c] for c in codes)
+    total_waiting = dz.value(total(waiting.get(c, nothing) for c in codes))
     totals = (
         "All",
         "",
-        shown(total_waiting, hidden_waiting_total),
-        shown(sum(decided[c] for c in codes), hidden_decided_total),
+        SUPPRESSED if total_waiting is None else f"{total_waiting:,}",
+        dz.text(total(decided.get(c, nothing) for c in codes)),
         f"{sum(places[c] for c in codes):,}",
         f"{sum(vacancies[c] for c in codes):,}",
-        SUPPRESSED if hidden_waiting_total else f"{total_waiting - sum(vacancies[c] for c in codes):,}",
+        SUPPRESSED if total_waiting is None else f"{total_waiting - sum(vacancies[c] for c in codes):,}",
     )
     published = table(
         "gap",
@@ -459,21 +482,20 @@ def _gap_table(
 def _region_table(
     codes: list[str],
     names: Mapping[str, LocalAuthority],
-    waiting: Counter[str],
+    waiting: Mapping[str, Tally],
     places: Counter[str],
     vacancies: Counter[str],
-    n: int,
+    dz: Disclosure,
 ) -> PublishedTable:
     regions: dict[str, list[str]] = defaultdict(list)
     for code in codes:
         regions[names[code].region_name if code in names else "Unknown"].append(code)
     order = sorted(regions)
-    values = [sum(waiting[c] for c in regions[r]) for r in order]
-    hidden, total_hidden = suppress_column(values, n)
+    values = [total(waiting.get(c, Tally()) for c in regions[r]) for r in order]
     rows = [
         (
             region,
-            shown(values[i], hidden[i]),
+            dz.text(values[i]),
             f"{sum(places[c] for c in regions[region]):,}",
             f"{sum(vacancies[c] for c in regions[region]):,}",
         )
@@ -481,7 +503,7 @@ def _region_table(
     ]
     totals = (
         "All",
-        shown(sum(values), total_hidden),
+        dz.text(total(values)),
         f"{sum(places.values()):,}",
         f"{sum(vacancies.values()):,}",
     )
@@ -500,30 +522,26 @@ def _dimension_table(
     title: str,
     label: str,
     members: list[tuple[str, str]],
-    demand: Counter[str],
+    demand: Mapping[str, Tally],
     supply_of: Any,
-    n: int,
+    dz: Disclosure,
     partition: bool,
 ) -> PublishedTable:
     """Demand and supply by one dimension. Where every child falls in one row (`partition`),
     the column is shown with its total; otherwise rows overlap and no total is shown."""
-    values = [demand[m] for m, _ in members]
-    if partition:
-        hidden, total_hidden = suppress_column(values, n)
-    else:
-        hidden, total_hidden = [primary(v, n) for v in values], False
+    values = [demand.get(m, Tally()) for m, _ in members]
     rows = []
     for i, (member, text) in enumerate(members):
         supply = supply_of(member)
         rows.append(
             (
                 text,
-                shown(values[i], hidden[i]),
+                dz.text(values[i]),
                 f"{sum(p.capacity for p in supply):,}",
                 f"{sum(p.vacancies for p in supply):,}",
             )
         )
-    totals = ("All", shown(sum(values), total_hidden), "", "") if partition else None
+    totals = ("All", dz.text(total(values)), "", "") if partition else None
     extra = () if partition else ("A young person or a placement can count in more than one row.",)
     return table(
         key,
@@ -600,23 +618,31 @@ _OPTION_BANDS = (
 )
 
 
-def _engine_tables(view: EngineView, n: int) -> tuple[PublishedTable, PublishedTable, int]:
-    counts = [sum(1 for v in view.options.values() if lo <= v <= hi) for _, _, lo, hi in _OPTION_BANDS]
-    hidden, total_hidden = suppress_column(counts, n)
+def _engine_tables(
+    view: EngineView, referrals: Sequence[Referral], dz: Disclosure
+) -> tuple[PublishedTable, PublishedTable, Tally]:
+    record = {r.reference: dz.one("referral", r.reference) for r in referrals}
+    counts = [
+        total(record[ref] for ref, v in view.options.items() if lo <= v <= hi and ref in record)
+        for _, _, lo, hi in _OPTION_BANDS
+    ]
     options = table(
         "options",
         "Open referrals by how many safe options the pool offers",
         ("Safe options", "Referrals"),
-        [(text, shown(counts[i], hidden[i])) for i, (_, text, _, _) in enumerate(_OPTION_BANDS)],
-        totals=("All", shown(sum(counts), total_hidden)),
+        [(text, dz.text(counts[i])) for i, (_, text, _, _) in enumerate(_OPTION_BANDS)],
+        totals=("All", dz.text(total(counts))),
         notes=(
             "Each open referral checked against every active placement by the engine's hard rules, "
             "as a ranking does; vacancies shared with other referrals are not allocated here (see scenarios).",
             *notes(),
         ),
     )
-    bound: Counter[str] = Counter(code for codes in view.binding.values() for code in codes)
-    order = [c for c in (*REASON_CODES, "two_or_more") if bound[c]]
+    bound: defaultdict[str, Tally] = defaultdict(Tally)
+    for ref, codes in view.binding.items():
+        for code in codes:
+            bound[code] += record.get(ref, Tally())
+    order = [c for c in (*REASON_CODES, "two_or_more") if bound[c].n]
     binding = table(
         "binding",
         "Referrals with no safe option: the rules that removed the last options",
@@ -624,7 +650,7 @@ def _engine_tables(view: EngineView, n: int) -> tuple[PublishedTable, PublishedT
         [
             (
                 "Every placement breaks two rules or more" if code == "two_or_more" else CODE_WORDS[code].capitalize(),
-                shown(bound[code], primary(bound[code], n)),
+                dz.text(bound[code]),
             )
             for code in order
         ],
@@ -637,8 +663,9 @@ def _engine_tables(view: EngineView, n: int) -> tuple[PublishedTable, PublishedT
     return options, binding, counts[0]
 
 
-def _timing_table(f: Filters, decisions: list[repository.DecisionRow], n: int) -> PublishedTable:
+def _timing_table(f: Filters, decisions: list[repository.DecisionRow], dz: Disclosure) -> PublishedTable:
     days = []
+    counted = Tally()
     for d in decisions:
         if f.authority and d.referral_authority != f.authority:
             continue
@@ -651,7 +678,8 @@ def _timing_table(f: Filters, decisions: list[repository.DecisionRow], n: int) -
         ):
             continue
         days.append((d.decided_at - d.referral_created_at).total_seconds() / 86400)
-    hidden = primary(len(days), n)
+        counted += dz.one("decision", d.decision_id)
+    hidden = dz.value(counted) is None
     if days and not hidden:
         q1, q2, q3 = quartiles(days)
         figures = (f"{q1:.1f}", f"{q2:.1f}", f"{q3:.1f}")
@@ -661,7 +689,7 @@ def _timing_table(f: Filters, decisions: list[repository.DecisionRow], n: int) -
         "timing",
         f"Days from referral to decision (decisions in the last {f.months} months)",
         ("Decisions", "Lower quartile", "Median", "Upper quartile"),
-        [(shown(len(days), hidden), *figures)],
+        [(dz.text(counted), *figures)],
         labels=0,
         notes=("Quartiles and median are not shown for fewer decisions than the threshold.", *notes()),
     )
@@ -682,9 +710,10 @@ class Placed:
     location: int  # index into LOCATION_PARTS
     setting: str
     miles: float
+    record: Tally  # this child, as the published counts tally them
 
 
-def _placed(rows: Iterable[repository.CurrentPlacementRow], f: Filters, today: date) -> list[Placed]:
+def _placed(rows: Iterable[repository.CurrentPlacementRow], f: Filters, today: date, dz: Disclosure) -> list[Placed]:
     out = []
     for row in rows:
         age = age_on(row.date_of_birth, today)
@@ -710,49 +739,40 @@ def _placed(rows: Iterable[repository.CurrentPlacementRow], f: Filters, today: d
                 location,
                 row.setting,
                 miles,
+                dz.one("young_person", row.person_reference),
             )
         )
     return out
 
 
-def _split_counts(group: Sequence[Placed]) -> list[list[int]]:
-    distance = [0, 0, 0]
-    location = [0, 0, 0]
+def _split(group: Sequence[Placed]) -> Split:
+    """A group's children by distance (within, more than 20 miles, not known) and location."""
+    split = Split((3, 3))
     for p in group:
-        distance[p.distance] += 1
-        location[p.location] += 1
-    return [distance, location]
+        split.add(p.record, (p.distance, p.location))
+    return split
+
+
+def _location_row(label: str, split: Split, dz: Disclosure) -> tuple[str, ...]:
+    return (
+        label,
+        dz.text(split.total),
+        split.text(dz, 0, 0),
+        split.text(dz, 0, 1),
+        split.rate(dz, 0, 1),
+        split.text(dz, 1, 0),
+        split.text(dz, 1, 1),
+        split.rate(dz, 1, 1),
+    )
 
 
 def _location_rows(
-    labels: list[str], groups: list[list[Placed]], n: int
-) -> tuple[list[tuple[str, ...]], tuple[str, ...], Partitioned]:
-    result = suppress_partitioned([_split_counts(g) for g in groups], n, shape=(3, 3))
-    rows: list[tuple[str, ...]] = []
-    for r, label in enumerate(labels):
-        rows.append(
-            (
-                label,
-                result.row_total(r),
-                result.cell(r, 0, 0),
-                result.cell(r, 0, 1),
-                result.cell_rate(r, 0, 1),
-                result.cell(r, 1, 0),
-                result.cell(r, 1, 1),
-                result.cell_rate(r, 1, 1),
-            )
-        )
-    totals: tuple[str, ...] = (
-        "All",
-        result.grand_total(),
-        result.column_total(0, 0),
-        result.column_total(0, 1),
-        result.column_rate(0, 1),
-        result.column_total(1, 0),
-        result.column_total(1, 1),
-        result.column_rate(1, 1),
-    )
-    return rows, totals, result
+    labels: list[str], groups: list[list[Placed]], dz: Disclosure
+) -> tuple[list[tuple[str, ...]], tuple[str, ...], Split]:
+    splits = [_split(g) for g in groups]
+    rows = [_location_row(label, split, dz) for label, split in zip(labels, splits, strict=True)]
+    everyone = combined(splits, (3, 3))
+    return rows, _location_row("All", everyone, dz), everyone
 
 
 LOCATION_HEADINGS = (
@@ -779,19 +799,19 @@ def location(user: SignedInUser, f: Filters, today: date | None = None) -> Locat
     """Current placements by responsible authority and by setting: distance from home, inside or outside."""
     require_viewer(user)
     today = today or date.today()
-    n = threshold()
+    dz = protection()
     names = {a.gss_code: a.name for a in authority_repository.list_authorities()}
-    placed = _placed(repository.current_placements(), f, today)
+    placed = _placed(repository.current_placements(), f, today, dz)
     by_authority: dict[str, list[Placed]] = defaultdict(list)
     by_setting: dict[str, list[Placed]] = defaultdict(list)
     for p in placed:
         by_authority[p.responsible].append(p)
         by_setting[p.setting].append(p)
     codes = sorted(by_authority, key=lambda c: names.get(c, c))
-    rows, totals, result = _location_rows([names.get(c, c) for c in codes], [by_authority[c] for c in codes], n)
+    rows, totals, everyone = _location_rows([names.get(c, c) for c in codes], [by_authority[c] for c in codes], dz)
     setting_codes = [s for s in SETTINGS if by_setting[s]]
     setting_rows, setting_totals, _ = _location_rows(
-        [SETTING_WORDS[s] for s in setting_codes], [by_setting[s] for s in setting_codes], n
+        [SETTING_WORDS[s] for s in setting_codes], [by_setting[s] for s in setting_codes], dz
     )
     note = (
         "Children living in a placement now, by the authority responsible for them. Distance: the straight line "
@@ -817,7 +837,7 @@ def location(user: SignedInUser, f: Filters, today: date | None = None) -> Locat
             notes=note,
         ),
     }
-    return Location(f, f.describe(names), tables, result.column_rate(0, 1), result.column_rate(1, 1))
+    return Location(f, f.describe(names), tables, everyone.rate(dz, 0, 1), everyone.rate(dz, 1, 1))
 
 
 # --- equality monitoring ------------------------------------------------------------------
@@ -849,10 +869,10 @@ def equality(user: SignedInUser, f: Filters, today: date | None = None) -> Equal
     """The same outcomes by ethnicity group, sex and age band, so disproportion shows."""
     require_viewer(user)
     today = today or date.today()
-    n = threshold()
+    dz = protection()
     names = {a.gss_code: a.name for a in authority_repository.list_authorities()}
     referrals = repository.open_referrals()
-    waiting: list[tuple[str, str, int, bool]] = []  # ethnicity, sex, age, has a safe option
+    waiting: list[tuple[str, str, int, bool, Tally]] = []  # ethnicity, sex, age, has a safe option, the child
     matched = []
     for referral in referrals:
         people = [
@@ -865,30 +885,26 @@ def equality(user: SignedInUser, f: Filters, today: date | None = None) -> Equal
     view = engine_view([r for r, _ in matched], today)
     for referral, people in matched:
         has_option = view.options.get(referral.reference, 0) > 0
-        waiting.extend((yp.ethnicity, yp.sex, age, has_option) for yp, age in people)
-    placed = _placed(repository.current_placements(), f, today)
+        waiting.extend(
+            (yp.ethnicity, yp.sex, age, has_option, dz.one("young_person", yp.reference)) for yp, age in people
+        )
+    placed = _placed(repository.current_placements(), f, today, dz)
     tables: dict[str, PublishedTable] = {}
     for key, label, groups in _DIMENSIONS:
-        counts = [[0, 0] for _ in groups]
-        for ethnicity, sex, age, has_option in waiting:
-            counts[groups.index(_group_of(key, ethnicity, sex, age))][0 if has_option else 1] += 1
-        result = suppress_partitioned([[c] for c in counts], n, shape=(2,))
+        splits = [Split((2,)) for _ in groups]
+        for ethnicity, sex, age, has_option, child in waiting:
+            splits[groups.index(_group_of(key, ethnicity, sex, age))].add(child, (0 if has_option else 1,))
+        everyone = combined(splits, (2,))
         rows = [
-            (
-                g,
-                result.row_total(r),
-                result.cell(r, 0, 0),
-                result.cell(r, 0, 1),
-                result.cell_rate(r, 0, 1),
-            )
-            for r, g in enumerate(groups)
+            (g, dz.text(sp.total), sp.text(dz, 0, 0), sp.text(dz, 0, 1), sp.rate(dz, 0, 1))
+            for g, sp in zip(groups, splits, strict=True)
         ]
         totals = (
             "All",
-            result.grand_total(),
-            result.column_total(0, 0),
-            result.column_total(0, 1),
-            result.column_rate(0, 1),
+            dz.text(everyone.total),
+            everyone.text(dz, 0, 0),
+            everyone.text(dz, 0, 1),
+            everyone.rate(dz, 0, 1),
         )
         tables[f"waiting_{key}"] = table(
             f"waiting_{key}",
@@ -901,7 +917,7 @@ def equality(user: SignedInUser, f: Filters, today: date | None = None) -> Equal
         by_group: list[list[Placed]] = [[] for _ in groups]
         for p in placed:
             by_group[groups.index(_group_of(key, p.ethnicity, p.sex, p.age))].append(p)
-        placed_rows, placed_totals, _ = _location_rows(groups, by_group, n)
+        placed_rows, placed_totals, _ = _location_rows(groups, by_group, dz)
         tables[f"placed_{key}"] = table(
             f"placed_{key}",
             f"Children placed now by {label.lower()}: distance and location",

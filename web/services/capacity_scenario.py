@@ -11,13 +11,13 @@ is one home with that many places.
 
 Nothing is stored: a scenario is asked, answered and gone (only an audit event that
 one was run, with the number of lines). The figures are counts of children, so they
-are suppressed like every other count on these pages.
+go through the same protection as every other count on these pages (the same children
+give the same figure here as on the overview).
 """
 
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
@@ -29,17 +29,18 @@ from planner.assign import Assignment, assign
 from planner.case import EXPLOITATION_RISKS, SETTINGS, SPECIALISMS, Area
 from planner.constraints import REASON_CODES
 from planner.dfe import DFE_FAR_FROM_HOME_MILES, IN_AREA, miles_from_coordinates, placement_location
+from planner.disclosure import SUPPRESSED, Disclosure, Tally
 from planner.evaluation import evaluate_referral
 from planner.explain import CODE_WORDS
 from planner.siting import neighbourhood_points, safest_point
-from planner.suppression import SUPPRESSED, Line, primary, rate, shown, suppress, suppress_partitioned
 from planner.wording import SETTING_WORDS, words
 from web import db
 from web.repositories import authorities as authority_repository
 from web.repositories import capacity as repository
 from web.services import audit, batch_case, postcodes
 from web.services.accounts import SignedInUser
-from web.services.capacity import notes, require_viewer, threshold
+from web.services.capacity import notes, require_viewer
+from web.services.capacity_figures import Split, combined, protection
 from web.services.capacity_tables import PublishedTable, table
 from web.services.errors import InvalidInput, NotFound
 
@@ -199,63 +200,44 @@ class Outcome:
 
     status: str
     seconds: float
-    placed_by_authority: dict[str, list[int]]  # authority -> [placed, not placed] (young people)
-    referrals_placed: int
-    referrals: int
-    within: int
-    far: int
-    inside: int
-    outside: int
-    location_unknown: int
+    # Young people by responsible authority, split into placed and not placed.
+    by_authority: dict[str, Split]
+    referrals_placed: Tally
+    # Those placed: distance (within 20 miles, further) and location (inside, outside, not known).
+    placed: Split
     total_miles: float
-    new_places_used: int
+    new_places_used: Tally
 
 
-def _outcome(document: dict[str, Any], result: Assignment) -> Outcome:
+def _outcome(document: dict[str, Any], result: Assignment, dz: Disclosure) -> Outcome:
     placements = {p["id"]: p for p in document["placements"]}
     chosen = {m.referral_id: m.placement_id for m in result.matches}
-    by_authority: dict[str, list[int]] = {}
-    within = far = inside = outside = unknown = used = 0
+    by_authority: dict[str, Split] = {}
+    placed = Split((2, 3))
+    referrals_placed = used = Tally()
     total_miles = 0.0
     for referral in document["referrals"]:
         authority = referral.get("la_code") or ""
-        counts = by_authority.setdefault(authority, [0, 0])
+        split = by_authority.setdefault(authority, Split((2,)))
         where = chosen.get(referral["id"])
+        if where is not None:
+            referrals_placed += dz.one("referral", referral["id"])
         for person in referral["young_people"]:
+            child = dz.one("young_person", person["id"])
             if where is None:
-                counts[1] += 1
+                split.add(child, (1,))
                 continue
-            counts[0] += 1
+            split.add(child, (0,))
             p = placements[where]
             miles = miles_from_coordinates(person["home"]["lat"], person["home"]["lon"], p["lat"], p["lon"])
             total_miles += miles
-            if miles > DFE_FAR_FROM_HOME_MILES:
-                far += 1
-            else:
-                within += 1
+            location = 2
             if p.get("la_code") and authority:
-                if placement_location(authority, p["la_code"]) == IN_AREA:
-                    inside += 1
-                else:
-                    outside += 1
-            else:
-                unknown += 1
+                location = 0 if placement_location(authority, p["la_code"]) == IN_AREA else 1
+            placed.add(child, (1 if miles > DFE_FAR_FROM_HOME_MILES else 0, location))
             if where.startswith(NEW_PREFIX + "-"):
-                used += 1
-    return Outcome(
-        result.status,
-        result.solve_seconds,
-        by_authority,
-        len(result.matches),
-        len(document["referrals"]),
-        within,
-        far,
-        inside,
-        outside,
-        unknown,
-        total_miles,
-        used,
-    )
+                used += child
+    return Outcome(result.status, result.solve_seconds, by_authority, referrals_placed, placed, total_miles, used)
 
 
 @dataclass(frozen=True)
@@ -281,6 +263,11 @@ class ScenarioResult:
     notes: tuple[str, ...]
 
 
+def _published(dz: Disclosure, tally: Tally) -> float:
+    """The published count as a number (0 where hidden: a change is then `c` anyway)."""
+    return float(dz.value(tally) or 0)
+
+
 def _change(before: str, after: str, b: float, a: float, digits: int = 0) -> str:
     if SUPPRESSED in (before, after) or "z" in (before, after):
         return SUPPRESSED if SUPPRESSED in (before, after) else "z"
@@ -294,7 +281,7 @@ def run_scenario(user: SignedInUser, form: Mapping[str, Any], today: date | None
     require_viewer(user)
     lines = parse_lines(form)
     today = today or date.today()
-    n = threshold()
+    dz = protection()
     names = {a.gss_code: a.name for a in authority_repository.list_authorities()}
     referrals = repository.open_referrals()
     if not referrals:
@@ -310,37 +297,39 @@ def run_scenario(user: SignedInUser, form: Mapping[str, Any], today: date | None
         )
         policy_limit = built.policy.time_limit_seconds
         allocation = assign(built.world, built.parsed.referrals, built.policy)
-        outcomes.append(_outcome(built.document, allocation))
-    suits = _who_the_places_suit(built, n)
+        outcomes.append(_outcome(built.document, allocation, dz))
+    suits = _who_the_places_suit(built, dz)
     before, after = outcomes
     audit.record(
         user.id, "run", "capacity_scenario", "consortium", detail=f"{len(lines)} lines, {len(extra)} placements"
     )
     db.commit()
 
-    codes = sorted(set(before.placed_by_authority) | set(after.placed_by_authority), key=lambda c: names.get(c, c))
-    grid = [[before.placed_by_authority.get(c, [0, 0]), after.placed_by_authority.get(c, [0, 0])] for c in codes]
-    result = suppress_partitioned(grid, n, shape=(2, 2))
+    codes = sorted(set(before.by_authority) | set(after.by_authority), key=lambda c: names.get(c, c))
+    none = Split((2,))
+    befores = [before.by_authority.get(c, none) for c in codes]
+    afters = [after.by_authority.get(c, none) for c in codes]
     rows = [
         (
             names.get(c, c),
-            result.row_total(r),
-            result.cell(r, 0, 0),
-            result.cell(r, 1, 0),
-            _change(result.cell(r, 0, 0), result.cell(r, 1, 0), grid[r][0][0], grid[r][1][0]),
+            dz.text(b.total),
+            b.text(dz, 0, 0),
+            a.text(dz, 0, 0),
+            _change(b.text(dz, 0, 0), a.text(dz, 0, 0), _published(dz, b.parts[0][0]), _published(dz, a.parts[0][0])),
         )
-        for r, c in enumerate(codes)
+        for c, b, a in zip(codes, befores, afters, strict=True)
     ]
+    everyone_before, everyone_after = combined(befores, (2,)), combined(afters, (2,))
     totals = (
         "All",
-        result.grand_total(),
-        result.column_total(0, 0),
-        result.column_total(1, 0),
+        dz.text(everyone_before.total),
+        everyone_before.text(dz, 0, 0),
+        everyone_after.text(dz, 0, 0),
         _change(
-            result.column_total(0, 0),
-            result.column_total(1, 0),
-            result.column_totals[0][0],
-            result.column_totals[1][0],
+            everyone_before.text(dz, 0, 0),
+            everyone_after.text(dz, 0, 0),
+            _published(dz, everyone_before.parts[0][0]),
+            _published(dz, everyone_after.parts[0][0]),
         ),
     )
     by_authority = table(
@@ -354,34 +343,25 @@ def run_scenario(user: SignedInUser, form: Mapping[str, Any], today: date | None
 
     summary: list[SummaryRow] = []
     sides = []
-    for p, o in enumerate(outcomes):
-        placed, placed_hidden = result.column_totals[p][0], result.hidden_column_totals[p][0]
-        unplaced, unplaced_hidden = result.column_totals[p][1], result.hidden_column_totals[p][1]
-        distance_hidden = suppress([o.within, o.far, placed], [Line((0, 1), 2)], n, [False, False, placed_hidden])
-        location_hidden = suppress(
-            [o.inside, o.outside, o.location_unknown, placed],
-            [Line((0, 1, 2), 3)],
-            n,
-            [False, False, False, placed_hidden],
-        )
-        used_hidden = 0 < o.new_places_used < n
-        referral_hidden = suppress(
-            [o.referrals_placed, o.referrals - o.referrals_placed, o.referrals], [Line((0, 1), 2)], n
-        )
+    for everyone, o in ((everyone_before, before), (everyone_after, after)):
+        placed = everyone.parts[0][0]
+        shown_placed = dz.value(placed)
         sides.append(
             {
-                "placed": (shown(placed, placed_hidden), placed),
-                "unplaced": (shown(unplaced, unplaced_hidden), unplaced),
-                "far": (shown(o.far, distance_hidden[1]), o.far),
-                "far_rate": (rate(o.far, distance_hidden[1], placed, placed_hidden), 0.0),
-                "outside": (shown(o.outside, location_hidden[1]), o.outside),
-                "outside_rate": (rate(o.outside, location_hidden[1], placed, placed_hidden), 0.0),
+                "placed": (dz.text(placed), _published(dz, placed)),
+                "unplaced": (everyone.text(dz, 0, 1), _published(dz, everyone.parts[0][1])),
+                "far": (o.placed.text(dz, 0, 1), _published(dz, o.placed.parts[0][1])),
+                "far_rate": (dz.rate(o.placed.parts[0][1], placed), 0.0),
+                "outside": (o.placed.text(dz, 1, 1), _published(dz, o.placed.parts[1][1])),
+                "outside_rate": (dz.rate(o.placed.parts[1][1], placed), 0.0),
                 "mean": (
-                    SUPPRESSED if primary(placed, n) else ("z" if not placed else f"{o.total_miles / placed:.1f}"),
-                    o.total_miles / placed if placed else 0.0,
+                    SUPPRESSED
+                    if shown_placed is None
+                    else ("z" if not placed.n else f"{o.total_miles / placed.n:.1f}"),
+                    o.total_miles / placed.n if placed.n else 0.0,
                 ),
-                "referrals_placed": (shown(o.referrals_placed, referral_hidden[0]), o.referrals_placed),
-                "used": (shown(o.new_places_used, used_hidden), o.new_places_used),
+                "referrals_placed": (dz.text(o.referrals_placed), _published(dz, o.referrals_placed)),
+                "used": (dz.text(o.new_places_used), _published(dz, o.new_places_used)),
             }
         )
     for key, measure, digits in (
@@ -421,24 +401,25 @@ def run_scenario(user: SignedInUser, form: Mapping[str, Any], today: date | None
     )
 
 
-def _who_the_places_suit(built: batch_case.BuiltCase, n: int) -> PublishedTable:
+def _who_the_places_suit(built: batch_case.BuiltCase, dz: Disclosure) -> PublishedTable:
     """For how many open referrals some added place passes every hard rule, and what rules out the rest."""
     added = np.array([i for i, p in enumerate(built.world.placements) if p.id.startswith(NEW_PREFIX + "-")])
-    suited = 0
-    excluding: Counter[str] = Counter()
+    suited = Tally()
+    excluding: dict[str, Tally] = {}
     for referral in built.parsed.referrals:
         found = evaluate_referral(built.world, referral, built.policy)
+        record = dz.one("referral", referral.id)
         if np.isin(found.feasible, added).any():
-            suited += 1
+            suited += record
             continue
         for code in REASON_CODES:
             if bool(found.fails[code][added].all()):
-                excluding[code] += 1
-    rows = [("Some added place passes every hard rule", shown(suited, primary(suited, n)))]
+                excluding[code] = excluding.get(code, Tally()) + record
+    rows = [("Some added place passes every hard rule", dz.text(suited))]
     rows += [
-        (f"Every added place excluded by: {CODE_WORDS[code]}", shown(excluding[code], primary(excluding[code], n)))
+        (f"Every added place excluded by: {CODE_WORDS[code]}", dz.text(excluding[code]))
         for code in REASON_CODES
-        if excluding[code]
+        if code in excluding
     ]
     return table(
         "scenario_suits",
@@ -466,7 +447,7 @@ SCENARIO_TABLES = ("summary", "suits", "by_authority")
 
 
 def scenario_table(result: ScenarioResult, key: str) -> PublishedTable:
-    """One of the scenario's tables as published, for a CSV or Excel download (same suppression)."""
+    """One of the scenario's tables as published, for a CSV or Excel download (same protection)."""
     if key == "summary":
         return table(
             "summary",

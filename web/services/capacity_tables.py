@@ -11,7 +11,11 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-SUPPRESSION_NOTE = "c: fewer than {n} children (or a figure from which such a count could be worked out), not shown."
+SUPPRESSION_NOTE = "c: fewer than {n} children after the adjustment below (none included), not shown."
+PERTURBATION_NOTE = (
+    "Counts of children are adjusted by a small, fixed amount (at most 2) to protect confidentiality: the same "
+    "children always give the same figure, so totals may differ slightly from the sum of their rows."
+)
 NOT_APPLICABLE_NOTE = "z: not applicable (a rate of nothing)."
 
 

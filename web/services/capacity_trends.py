@@ -13,11 +13,12 @@ from datetime import date, datetime
 
 from planner.capacity import age_band, month_key, month_words, months_back
 from planner.dfe import DFE_FAR_FROM_HOME_MILES, IN_AREA, OUT_OF_AREA, miles_from_coordinates, placement_location
-from planner.suppression import Partitioned, suppress_partitioned
+from planner.disclosure import Disclosure
 from web.repositories import authorities as authority_repository
 from web.repositories import capacity as repository
 from web.services.accounts import SignedInUser
-from web.services.capacity import Filters, notes, require_viewer, threshold
+from web.services.capacity import Filters, notes, require_viewer
+from web.services.capacity_figures import Split, combined, protection
 from web.services.capacity_tables import PublishedTable, table
 from web.services.case_builder import age_on
 
@@ -56,30 +57,21 @@ class Trends:
     outside: list[Series]
 
 
-def _rows(
-    months: list[str], counts: dict[str, list[list[int]]], n: int
-) -> tuple[Partitioned, list[tuple[str, ...]], tuple[str, ...]]:
-    result = suppress_partitioned([counts.get(m, [[0, 0, 0], [0, 0, 0]]) for m in months], n, shape=(3, 3))
-    rows: list[tuple[str, ...]] = [
-        (
-            month_words(m),
-            result.row_total(r),
-            result.cell(r, 0, 1),
-            result.cell_rate(r, 0, 1),
-            result.cell(r, 1, 1),
-            result.cell_rate(r, 1, 1),
-        )
-        for r, m in enumerate(months)
-    ]
-    totals: tuple[str, ...] = (
-        "All",
-        result.grand_total(),
-        result.column_total(0, 1),
-        result.column_rate(0, 1),
-        result.column_total(1, 1),
-        result.column_rate(1, 1),
+def _row(label: str, split: Split, dz: Disclosure) -> tuple[str, ...]:
+    return (
+        label,
+        dz.text(split.total),
+        split.text(dz, 0, 1),
+        split.rate(dz, 0, 1),
+        split.text(dz, 1, 1),
+        split.rate(dz, 1, 1),
     )
-    return result, rows, totals
+
+
+def _rows(months: list[str], counts: dict[str, Split], dz: Disclosure) -> tuple[list[tuple[str, ...]], tuple[str, ...]]:
+    splits = [counts.get(m) or Split((3, 3)) for m in months]
+    rows = [_row(month_words(m), split, dz) for m, split in zip(months, splits, strict=True)]
+    return rows, _row("All", combined(splits, (3, 3)), dz)
 
 
 def _value(text: str) -> float | None:
@@ -94,46 +86,44 @@ def trends(user: SignedInUser, f: Filters, today: date | None = None) -> Trends:
     """The last `f.months` months (at least 6) of placements started, from both sources."""
     require_viewer(user)
     today = today or date.today()
-    n = threshold()
+    dz = protection()
     months = months_back(today, max(6, f.months))
     first = date(int(months[0][:4]), int(months[0][5:]), 1)
     names = {a.gss_code: a.name for a in authority_repository.list_authorities()}
 
-    decided: dict[str, list[list[int]]] = defaultdict(lambda: [[0, 0, 0], [0, 0, 0]])
+    decided: dict[str, Split] = defaultdict(lambda: Split((3, 3)))
     for d in repository.decisions_since(datetime.combine(first, datetime.min.time())):
         if f.authority and d.referral_authority != f.authority:
             continue
         if f.setting and d.placement_setting != f.setting:
             continue
-        for dob, risks, home_lat, home_lon in d.young_people:
+        for i, (dob, risks, home_lat, home_lon) in enumerate(d.young_people):
             if f.bands and age_band(age_on(dob, d.decided_at.date())) not in f.bands:
                 continue
             if f.specialism and f.specialism not in set(d.asked_specialisms) | set(risks):
                 continue
             miles = miles_from_coordinates(home_lat, home_lon, d.placement_lat, d.placement_lon)
-            split = decided[month_key(d.decided_at.date())]
-            split[0][1 if miles > DFE_FAR_FROM_HOME_MILES else 0] += 1
+            where = 2
             if d.placement_authority:
-                inside = placement_location(d.referral_authority, d.placement_authority) == IN_AREA
-                split[1][0 if inside else 1] += 1
-            else:
-                split[1][2] += 1
+                where = 0 if placement_location(d.referral_authority, d.placement_authority) == IN_AREA else 1
+            person = d.person_references[i] if i < len(d.person_references) else i
+            decided[month_key(d.decided_at.date())].add(
+                dz.one("placed_by_decision", f"{d.decision_id}:{person}"),
+                (1 if miles > DFE_FAR_FROM_HOME_MILES else 0, where),
+            )
 
-    episodes: dict[str, list[list[int]]] = defaultdict(lambda: [[0, 0, 0], [0, 0, 0]])
+    episodes: dict[str, Split] = defaultdict(lambda: Split((3, 3)))
     for e in repository.care_episodes_between(first, today):
         if f.authority and e.authority != f.authority:
             continue
         if f.setting and e.place not in _PLACE_SETTINGS[f.setting]:
             continue
-        split = episodes[month_key(e.start)]
-        if e.distance_miles is None:
-            split[0][2] += 1
-        else:
-            split[0][1 if e.distance_miles > DFE_FAR_FROM_HOME_MILES else 0] += 1
-        split[1][{IN_AREA: 0, OUT_OF_AREA: 1}.get((e.location or "").upper(), 2)] += 1
+        distance = 2 if e.distance_miles is None else (1 if e.distance_miles > DFE_FAR_FROM_HOME_MILES else 0)
+        where = {IN_AREA: 0, OUT_OF_AREA: 1}.get((e.location or "").upper(), 2)
+        episodes[month_key(e.start)].add(dz.one("care_episode", e.episode_id), (distance, where))
 
-    _decided_result, decided_rows, decided_totals = _rows(months, decided, n)
-    _episode_result, episode_rows, episode_totals = _rows(months, episodes, n)
+    decided_rows, decided_totals = _rows(months, decided, dz)
+    episode_rows, episode_totals = _rows(months, episodes, dz)
     base_notes = (
         "More than 20 miles and outside the authority as DfE's PL_DISTANCE and PL_LOCATION; where either is "
         "not known the child counts in the placements started only.",
