@@ -385,7 +385,10 @@ def _check_one(world: World, placement: Placement, referral: Referral, policy: P
         world.as_of,
         world.use_expired_intelligence,
     )
-    found = evaluate_referral(alone, referral, policy)
+    # The one-placement world knows only this placement: a worker's exclusion of another
+    # placement cannot apply here, and looking it up would fail (it is not in the world).
+    mine = tuple(e for e in referral.excluded_placements if e.placement_id == placement.id)
+    found = evaluate_referral(alone, replace(referral, excluded_placements=mine), policy)
     return float(found.reported[0]) if len(found.feasible) else None
 
 

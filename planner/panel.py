@@ -161,7 +161,8 @@ class Panel:
                 problems.append(f"{pid}: {taken} young people placed, {int(self.vacancies[i])} vacancies")
             if len(rs) > 1 and any(self.solo[r] for r in rs):
                 problems.append(f"{pid}: a solo referral shares with {len(rs) - 1} other referrals")
-        where = {r: int(self.pair_placement[k]) for r, k in chosen.items()}
+        # Only the pairs that are the referral's own: another index may not be a pair at all.
+        where = {r: i for i, rs in at.items() for r in rs}
         for link in self.kept_apart:
             if link.first in where and where.get(link.first) == where.get(link.second):
                 a, b = self.referrals[link.first].id, self.referrals[link.second].id

@@ -14,13 +14,15 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from flask import Flask
 from werkzeug.serving import make_server
 
 from tests.conftest import make_app
 from tests.e2e.test_journeys import SHOTS, _axe_problems
 from tests.e2e.test_workflow_journey import _sign_in
 from tests.integration.builders import MANCHESTER, NOW, _person
-from tests.integration.decision_builders import build_decision_world
+from tests.integration.decision_builders import build_decision_world, hold_a_place
+from tests.integration.helpers import sign_in
 from web import db
 from web.models import CurrentResident, Placement
 from web.repositories import young_people
@@ -29,7 +31,8 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Flask]]:
+    """The live server's address, and its app (to record a decision the way the pages do)."""
     app = make_app(f"sqlite:///{tmp_path_factory.mktemp('e2e-panel') / 'planner.db'}")
     build_decision_world(app, ["R-P1", "R-P2", "R-P3"])
     with app.app_context():
@@ -40,8 +43,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     httpd = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
+    yield f"http://127.0.0.1:{httpd.server_port}", app
     httpd.shutdown()
+
+
+@pytest.fixture(scope="module")
+def server(served: tuple[str, Flask]) -> str:
+    return served[0]
 
 
 def _clean(page: Any, axe_source: str) -> None:
@@ -118,4 +126,45 @@ def test_a_new_group_link_opens_a_relocation_review_the_social_worker_decides(
     _clean(page, axe_source)
     # The one deliberate empty submit answers 400, which Chromium logs.
     assert [e for e in errors if "status of 400" not in e] == []
+    context.close()
+
+
+def test_a_decision_recorded_since_the_run_holds_its_place_and_is_left_out_of_the_next_panel(
+    browser: Any, served: tuple[str, Flask], axe_source: str
+) -> None:
+    """The run marks the proposal overtaken (no Take forward); the panel page lists the
+    referral as holding its place, and the next run leaves it out, saying so."""
+    server, app = served
+    context, page, errors = _sign_in(browser, server, "po@manchester.test")
+    page.goto(f"{server}/panel/")
+    page.click("button:has-text('Allocate')")
+    page.wait_for_url(re.compile(r".*/panel/\d+$"))
+    run_url = page.url
+    matched = sorted(re.findall(r'id="match-(R-P\d)"', page.content()))
+    reference = matched[0]
+
+    worker = app.test_client()
+    sign_in(worker, "sw@manchester.test")
+    _, code = hold_a_place(app, worker, reference)
+
+    page.goto(run_url)
+    card = page.locator(f"#match-{reference}")
+    assert f"{reference} holds {code}, awaiting" in card.inner_text()
+    assert card.locator("button:has-text('Take forward')").count() == 0
+    _clean(page, axe_source)
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / "panel-overtaken.png"), full_page=True)
+
+    page.click("a.govuk-back-link")
+    assert f"holds {code}, awaiting" in page.locator(f"#holding-{reference}").inner_text()
+    assert page.locator(f"#referral-{reference}").count() == 0
+    _clean(page, axe_source)
+    page.screenshot(path=str(SHOTS / "panel-choose.png"), full_page=True)
+    page.click("button:has-text('Allocate')")
+    page.wait_for_url(re.compile(r".*/panel/\d+$"))
+    assert f"holds {code}, awaiting" in page.locator(f"#held-{reference}").inner_text()
+    assert page.locator(f"#match-{reference}").count() == 0
+    _clean(page, axe_source)
+    page.screenshot(path=str(SHOTS / "panel-held.png"), full_page=True)
+    assert errors == []
     context.close()

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import date
 
 from flask import Flask
+from flask.testing import FlaskClient
 
 from tests.integration.builders import MANCHESTER, NOW, PASSWORD, _person, build_world
+from tests.integration.helpers import csrf_token
 from web import db
-from web.models import Referral, SupportLink
+from web.models import Decision, RankingRun, Referral, SupportLink
 from web.repositories import referrals, young_people
 from web.services import accounts
 
@@ -57,3 +61,25 @@ def plan_form(support_ids: list[str], **overrides: str) -> dict[str, str]:
         form[f"contact-{sid}-travel"] = "Carer drives"
     form.update(overrides)
     return form
+
+
+def hold_a_place(app: Flask, sw: FlaskClient, reference: str, placement: str | None = None) -> tuple[int, str]:
+    """The social worker ranks `reference` and records a decision (awaiting approval) on an
+    out-of-area option (or `placement`); returns (decision id, placement code)."""
+    ranked = sw.post(f"/referrals/{reference}/rankings", data={"csrf_token": csrf_token(sw, f"/referrals/{reference}")})
+    assert ranked.status_code == 302
+    run_id = int(ranked.headers["Location"].rsplit("/", 1)[1])
+    with app.app_context():
+        run = db.session().get(RankingRun, run_id)
+        assert run is not None
+        options = json.loads(run.result_json)["options"]
+    if placement is None:
+        placement = next(o["placement_id"] for o in options if o["facts"]["approval"] not in (None, "none"))
+    path = f"/referrals/{reference}/rankings/{run_id}/decide?placement={placement}"
+    support = re.findall(r'name="contact-(S-\d+)-frequency"', sw.get(path).get_data(as_text=True))
+    done = sw.post(path, data={**plan_form(support), "csrf_token": csrf_token(sw, path)})
+    assert done.status_code == 302, done.get_data(as_text=True)
+    with app.app_context():
+        decision = db.session().query(Decision).order_by(Decision.id.desc()).first()
+        assert decision is not None and decision.status == "awaiting_approval"
+        return decision.id, placement

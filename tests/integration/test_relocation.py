@@ -97,6 +97,32 @@ def test_a_new_group_link_opens_a_review_for_a_placement_it_makes_unsafe(app: Fl
     assert "1. Carers" in alternatives
 
 
+def test_an_alternative_taken_since_the_review_opened_is_no_longer_free_and_listed_last(
+    app: Flask, sw: FlaskClient
+) -> None:
+    """Alternatives are shown against the places free now, not as they were when the review opened."""
+    review_id = _reviews(app, "YP-H1")[0][0]
+    with app.app_context():
+        review = db.session().get(RelocationReview, review_id)
+        assert review is not None
+        first = review.alternatives[0]["placement_id"]
+        placement = db.session().query(Placement).filter_by(code=first).one()
+        before, placement.vacancies = placement.vacancies, 0
+        db.commit()
+    try:
+        page = sw.get(f"/relocation/{review_id}").get_data(as_text=True)
+        cell = page[page.index(f'id="alternative-{first}"') :]
+        assert "No longer free" in cell[: cell.index("</td>")]
+        rows = re.findall(r'id="alternative-([^"]+)"', page)
+        assert rows[-1] == first
+        if len(rows) > 1:
+            assert "1. " in page[page.index(f'id="alternative-{rows[0]}"') :][:40]
+    finally:
+        with app.app_context():
+            db.session().query(Placement).filter_by(code=first).one().vacancies = before
+            db.commit()
+
+
 def test_the_same_link_leaves_a_placement_far_from_the_area_alone(app: Flask, sw: FlaskClient) -> None:
     response = _send(sw, "/young-people/YP-H2/groups/new", LINK)
     assert response.status_code == 302  # type: ignore[attr-defined]

@@ -14,6 +14,7 @@ import os
 from typing import Any
 
 import numpy as np
+from geopy.distance import geodesic
 from hypothesis import HealthCheck, settings
 
 import planner
@@ -27,7 +28,10 @@ settings.register_profile(
 )
 # A longer search for local bug hunting: HYPOTHESIS_PROFILE=thorough pytest tests/unit
 settings.register_profile("thorough", parent=settings.get_profile("unit"), max_examples=2000)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "unit"))
+# CI: the same examples on every run (a red build is not a fluke of the draw), and a failure
+# prints the `@reproduce_failure` blob that replays it locally.
+settings.register_profile("ci", parent=settings.get_profile("unit"), derandomize=True, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "unit"))
 
 AS_OF = "2026-06-01"
 HOME = (53.0, -2.0)
@@ -63,6 +67,17 @@ def where(north_km: float = 0.0, east_km: float = 0.0, origin: tuple[float, floa
     lat = lat0 + north_km / KM_PER_DEG_LAT
     lon = lon0 + east_km / (KM_PER_DEG_LAT * math.cos(math.radians(lat0)))
     return {"lat": lat, "lon": lon}
+
+
+def near_edge(centre: dict[str, Any], km: float, margin: float, bearing: float) -> dict[str, float]:
+    """`{"lat", "lon"}` `km * (1 + margin)` from `centre` along `bearing` (degrees), measured
+    on the ellipsoid: a margin of -0.01 is just inside a limit of `km`, +0.01 just outside.
+
+    Random points seldom land near a buffer's edge; property tests put placements here so
+    the distance rules are tried on both sides of their thresholds.
+    """
+    at = geodesic(kilometers=max(0.0, km * (1 + margin))).destination((centre["lat"], centre["lon"]), bearing)
+    return {"lat": float(at.latitude), "lon": float(at.longitude)}
 
 
 def young_person(id: str = "YP-1", **fields: Any) -> dict[str, Any]:

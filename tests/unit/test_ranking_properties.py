@@ -23,6 +23,7 @@ from tests.unit.conftest import (
     case,
     codes,
     group,
+    near_edge,
     option,
     placement,
     rank,
@@ -172,7 +173,39 @@ def random_cases(draw: st.DrawFn) -> dict[str, Any]:
             "safe_km": draw(st.floats(1, 100)),
             "support_scale_km": draw(st.floats(1, 100)),
         }
+    _onto_edges(draw, placements, areas, ref, {**DEFAULT_POLICY, **policy})
     return case(ref=ref, placements=placements, areas=areas, groups=groups or None, policy=policy or None)
+
+
+def _onto_edges(
+    draw: st.DrawFn, placements: list[dict[str, Any]], areas: list[dict[str, Any]], ref: dict[str, Any], pol: dict
+) -> None:
+    """Move some placements just inside or just outside a buffer or limit of the case.
+
+    Placements drawn anywhere in a 180 km square almost never fall near a 1 km
+    high-severity buffer, so without this the distance rules were barely tried at their
+    thresholds. The margin (1% or 3% of the distance) stays clear of the 0.5% the oracle
+    cannot call.
+    """
+    people = ref["young_people"]
+    edges: list[tuple[dict[str, Any], float]] = []
+    for a in areas:
+        if a["severity"] == "high":
+            edges.append((a, a["radius_km"] + pol["min_km_from_high_severity_areas"]))
+        if a.get("groups"):
+            edges.append((a, a["radius_km"] + pol["min_km_from_linked_areas"]))
+    for p in people:
+        edges += [(r, r["radius_km"] + pol["min_km_from_linked_areas"]) for r in p.get("risk_locations", [])]
+        edges += [(s, s["max_km"]) for s in p.get("support", []) if "max_km" in s]
+        if ref.get("max_km_from_home") is not None:
+            edges.append((p["home"], ref["max_km_from_home"]))
+    if not edges:
+        return
+    for pl in placements:
+        if draw(maybe):
+            centre, km = draw(st.sampled_from(edges))
+            margin = draw(st.sampled_from([-0.03, -0.01, 0.01, 0.03]))
+            pl.update(near_edge(centre, km, margin, draw(st.floats(0, 360))))
 
 
 # --- the oracle ---------------------------------------------------------------------------

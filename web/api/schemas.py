@@ -566,6 +566,33 @@ class ProposedMatchSchema(Schema):
     in_area = fields.Boolean(allow_none=True)
     approval = fields.String(allow_none=True, metadata={"description": "reg 11 approval the placement would need."})
     still_open = fields.Boolean(metadata={"description": "Whether the referral is still open now."})
+    held = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "Set when the referral has had a live decision since the run: "
+            "'holds P-0338, awaiting the nominated officer'. The proposal then does not apply."
+        },
+    )
+    decision_id = fields.Integer(allow_none=True, metadata={"description": "That live decision."})
+    free_now = fields.Integer(metadata={"description": "Places free at the proposed placement now."})
+    no_longer_free = fields.Boolean(
+        metadata={"description": "Fewer places free now than the referral's young people: taken since the run."}
+    )
+    may_take_forward = fields.Boolean(
+        metadata={"description": "Still open, no live decision, and the places still free: accept may succeed."}
+    )
+
+
+class HeldReferralSchema(Schema):
+    referral = _text("The referral's reference.", attribute="reference")
+    needed_by = _one_of(URGENCY, "When the placement is needed.")
+    young_people = fields.Integer()
+    placement = _text("Code of the placement its decision holds.", attribute="placement_code")
+    decision_id = fields.Integer()
+    detail = _text(
+        "'holds P-0338, awaiting the nominated officer' (as now, or as when the panel ran if no longer live).",
+        attribute="words",
+    )
 
 
 class UnplacedSchema(Schema):
@@ -599,8 +626,15 @@ class PanelRunSchema(Schema):
     urgency_bound = fields.Integer(allow_none=True)
     referrals = fields.Integer()
     placements = fields.Integer()
-    matches = fields.List(fields.Nested(ProposedMatchSchema))
+    matches = fields.List(
+        fields.Nested(ProposedMatchSchema),
+        metadata={"description": "Those that may be taken forward first; any overtaken since the run after them."},
+    )
     unplaced = fields.List(fields.Nested(UnplacedSchema))
+    held = fields.List(
+        fields.Nested(HeldReferralSchema),
+        metadata={"description": "Referrals left out because a live decision already holds their place."},
+    )
 
 
 class AcceptedSchema(Schema):
@@ -630,6 +664,10 @@ class AlternativeSchema(Schema):
     miles_from_home = fields.Float()
     in_area = fields.Boolean(allow_none=True)
     reasons = fields.List(fields.String())
+    free_now = fields.Integer(metadata={"description": "Places free at the placement now."})
+    no_longer_free = fields.Boolean(
+        metadata={"description": "Taken since the review opened; listed after the alternatives still free."}
+    )
 
 
 class RelocationReviewSchema(RelocationReviewSummarySchema):

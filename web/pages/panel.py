@@ -29,7 +29,12 @@ def index() -> ResponseReturnValue:
         else:
             return redirect(url_for("panel.show", run_id=run_id))
     page = render_template(
-        "panel/index.html", choices=choices, chosen=chosen, runs=panel.list_panels(current_user), errors=errors
+        "panel/index.html",
+        choices=choices,
+        chosen=chosen,
+        holding=panel.holding_referrals(current_user),
+        runs=panel.list_panels(current_user),
+        errors=errors,
     )
     return page, status
 
@@ -51,6 +56,10 @@ def accept(run_id: int, reference: str) -> ResponseReturnValue:
         abort(404)
     except Forbidden:
         abort(403)
+    except panel.AlreadyDecided as error:
+        # Said before anything else, with the way on: the decision that holds the place.
+        flash(str(error), "important")
+        return redirect(url_for("decisions.show", reference=reference, decision_id=error.decision_id))
     except panel.NoLongerAnOption as error:
         flash(str(error), "error")
         return redirect(url_for("referrals.ranking", reference=reference, run_id=error.ranking_run_id))

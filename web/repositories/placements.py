@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -18,6 +20,15 @@ def list_live_placements() -> list[Placement]:
         .order_by(Placement.code)
     )
     return list(session().scalars(query))
+
+
+def free_places(codes: Collection[str]) -> dict[str, int]:
+    """Places free now at each of these placements, by code: 0 for one no longer active or gone."""
+    if not codes:
+        return {}
+    query = select(Placement.code, Placement.vacancies, Placement.status).where(Placement.code.in_(sorted(codes)))
+    found = {code: vacancies if status == "active" else 0 for code, vacancies, status in session().execute(query)}
+    return {code: found.get(code, 0) for code in codes}
 
 
 def supply_rows() -> list[tuple[str | None, str, bool, int, int, int]]:

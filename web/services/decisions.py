@@ -205,6 +205,48 @@ def decide(
     return decision.id
 
 
+ROLE_WORDS = {"nominated_officer": "the nominated officer", "director": "the director"}
+
+
+def waiting_for(decision: Decision) -> list[str]:
+    """The roles whose answer a decision awaiting approval still needs, most senior last."""
+    if decision.status != "awaiting_approval":
+        return []
+    roles = {role for key, role in requirements_of(decision) if _answered(decision, key) is None}
+    return [role for role in ("nominated_officer", "director") if role in roles]
+
+
+def holding_words(decision: Decision) -> str:
+    """'holds P-0338, awaiting the nominated officer'; 'holds P-0338, agreed'."""
+    roles = waiting_for(decision)
+    if decision.status == "approved":
+        state = "agreed"
+    elif roles:
+        state = "awaiting " + " and ".join(ROLE_WORDS[r] for r in roles)
+    else:
+        state = "awaiting approval"
+    return f"holds {decision.placement.code}, {state}"
+
+
+def live_decisions(authority_code: str) -> dict[str, Decision]:
+    """The live decision of each open referral of the authority, by referral reference.
+
+    Live: awaiting approval or agreed, on a referral still open. Such a decision holds
+    its places already (they were taken when it was recorded), so the referral is not
+    looking for another one.
+    """
+    return {
+        d.referral.reference: d
+        for d in decision_repository.list_live_for_authority(authority_code)
+        if d.referral.status == "open"
+    }
+
+
+def live_decision(referral: Referral) -> Decision | None:
+    """The referral's decision awaiting approval or agreed, if it has one."""
+    return decision_repository.active_decision(referral.id)
+
+
 def requirements_of(decision: Decision) -> list[tuple[str, str]]:
     """(requirement, role) pairs this decision needs approved."""
     needed = []

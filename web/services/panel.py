@@ -6,6 +6,13 @@ engine's `assign`: urgency-weighted young people placed first, then score), and 
 the run as a record, like a ranking run. Accepting a proposed match never decides
 anything: it stores a fresh ranking of that referral and opens the decision form on the
 proposed option, which still needs its care plan and approvals.
+
+A referral with a live decision (awaiting approval, or agreed) already holds its place:
+the places were taken when the decision was recorded. The panel leaves it out, and says
+which place it holds, rather than proposing a second placement that would use up a
+vacancy another child needs. A stored run is shown against the places free now: a
+proposal whose place has gone since is marked "no longer free" and listed after the
+proposals that can still be taken forward.
 """
 
 from __future__ import annotations
@@ -20,11 +27,12 @@ from planner.assign import assign
 from planner.match_detail import option_for
 from planner.panel import URGENCY_WORDS
 from web import db
-from web.models import PanelRun, Referral
+from web.models import Decision, PanelRun, Referral
 from web.repositories import panels as panel_repository
+from web.repositories import placements as placement_repository
 from web.repositories import ranking_runs as run_repository
 from web.repositories import referrals as referral_repository
-from web.services import audit
+from web.services import audit, decisions
 from web.services.accounts import SignedInUser
 from web.services.batch_case import build_case
 from web.services.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -57,17 +65,52 @@ class OpenReferral:
     created_at: datetime
 
 
+@dataclass(frozen=True)
+class HeldReferral:
+    """An open referral whose live decision already holds its place: left out of a panel."""
+
+    reference: str
+    needed_by: str
+    young_people: int
+    placement_code: str
+    decision_id: int
+    words: str  # "holds P-0338, awaiting the nominated officer"
+
+
+def _held(reference: str, needed_by: str, young_people: int, decision: Decision) -> HeldReferral:
+    return HeldReferral(
+        reference, needed_by, young_people, decision.placement.code, decision.id, decisions.holding_words(decision)
+    )
+
+
 def open_referrals(user: SignedInUser) -> list[OpenReferral]:
-    """The open referrals of the user's authority, most urgent first: what a panel can take."""
+    """The open referrals of the user's authority that a panel can take, most urgent first.
+
+    Those holding a place by a live decision are not among them (see `holding_referrals`).
+    """
     require_panel(user)
+    live = decisions.live_decisions(user.authority_code)
     return [
         OpenReferral(r.reference, r.needed_by, URGENCY_WORDS[r.needed_by], len(r.young_people), r.created_at)
         for r in referral_repository.list_referrals(user.authority_code, "open")
+        if r.reference not in live
     ]
 
 
+def holding_referrals(user: SignedInUser) -> list[HeldReferral]:
+    """Open referrals of the user's authority whose live decision holds a place, by reference."""
+    require_panel(user)
+    live = decisions.live_decisions(user.authority_code)
+    return [_held(reference, d.referral.needed_by, d.places, d) for reference, d in sorted(live.items())]
+
+
 def run_panel(user: SignedInUser, references: list[str], as_of: date | None = None) -> int:
-    """Allocate the chosen open referrals together, store the run and audit it; returns its id."""
+    """Allocate the chosen open referrals together, store the run and audit it; returns its id.
+
+    A chosen referral holding a place by a live decision is left out. The run lists every
+    open referral of the authority left out so, chosen or not: the page does not offer
+    them, and the run page says which place each holds.
+    """
     require_panel(user)
     chosen = sorted(set(references))
     if not chosen:
@@ -86,6 +129,14 @@ def run_panel(user: SignedInUser, references: list[str], as_of: date | None = No
             message = f"Referral {reference} is {referral.status}, not open"
             raise InvalidInput([message], {"referrals": message})
         referrals.append(referral)
+    live = decisions.live_decisions(user.authority_code)
+    if all(r.reference in live for r in referrals):
+        message = "Every referral chosen already holds a place: " + "; ".join(
+            f"{r.reference} {decisions.holding_words(live[r.reference])}" for r in referrals
+        )
+        raise InvalidInput([message], {"referrals": message})
+    referrals = [r for r in referrals if r.reference not in live]
+    held = holding_referrals(user)
     built = build_case(referrals, as_of or date.today(), batch=True)
     assignment = assign(built.world, built.parsed.referrals, built.policy)
     result = assignment.to_dict()
@@ -101,13 +152,25 @@ def run_panel(user: SignedInUser, references: list[str], as_of: date | None = No
                 "components": option.components,
             }
     result["match_details"] = details
+    # Left out because each already holds a place; in words as they stood when the panel ran.
+    result["held"] = [
+        {
+            "referral_id": h.reference,
+            "needed_by": h.needed_by,
+            "young_people": h.young_people,
+            "placement_id": h.placement_code,
+            "decision_id": h.decision_id,
+            "detail": h.words,
+        }
+        for h in held
+    ]
     run = PanelRun(
         authority_code=user.authority_code,
         requested_by_id=user.id,
         requested_at=datetime.now(),
         engine_version=planner.__version__,
         policy_version=result["policy"]["version"],
-        referral_refs=chosen,
+        referral_refs=[r.reference for r in referrals],
         case_sha256=built.sha256,
         case_json=built.text,
         result_json=json.dumps(result, separators=(",", ":")),
@@ -134,6 +197,14 @@ class ProposedMatch:
     in_area: bool | None
     approval: str | None
     still_open: bool
+    held: str | None  # "holds P-0338, awaiting the nominated officer": a live decision since the run
+    decision_id: int | None
+    free_now: int  # places free at the placement now
+    no_longer_free: bool  # fewer places free now than the referral's young people
+
+    @property
+    def may_take_forward(self) -> bool:
+        return self.still_open and self.held is None and not self.no_longer_free
 
 
 @dataclass(frozen=True)
@@ -159,6 +230,7 @@ class PanelView:
     urgency_bound: int | None
     matches: list[ProposedMatch]
     unplaced: list[UnplacedReferral]
+    held: list[HeldReferral]
     referrals: int
     placements: int
 
@@ -185,17 +257,21 @@ def get_panel(user: SignedInUser, run_id: int) -> PanelView:
     open_now = {
         r.reference for r in referral_repository.list_referrals(user.authority_code, "open") if r.reference in referrals
     }
+    live = decisions.live_decisions(user.authority_code)
+    free = placement_repository.free_places({item["placement_id"] for item in result["assignments"]})
     matches = []
     for item in result["assignments"]:
         ref, code = item["referral_id"], item["placement_id"]
         detail = result.get("match_details", {}).get(ref, {})
         facts = detail.get("facts", {})
         km = facts.get("distance_from_home_km")
+        decision = live.get(ref)
+        size = len(referrals[ref]["young_people"])
         matches.append(
             ProposedMatch(
                 ref,
                 referrals[ref]["needed_by"],
-                len(referrals[ref]["young_people"]),
+                size,
                 code,
                 placements[code]["label"],
                 placements[code]["setting"],
@@ -206,6 +282,10 @@ def get_panel(user: SignedInUser, run_id: int) -> PanelView:
                 facts.get("in_area"),
                 facts.get("approval"),
                 ref in open_now,
+                None if decision is None else decisions.holding_words(decision),
+                None if decision is None else decision.id,
+                free[code],
+                free[code] < size,
             )
         )
     unplaced = [
@@ -217,7 +297,23 @@ def get_panel(user: SignedInUser, run_id: int) -> PanelView:
         )
         for u in result["unassigned"]
     ]
-    matches.sort(key=lambda m: (_urgency_order(m.needed_by), m.reference))
+    # What can still be taken forward first: a proposal overtaken since the run goes last.
+    matches.sort(key=lambda m: (not m.may_take_forward, _urgency_order(m.needed_by), m.reference))
+    held = []
+    for item in result.get("held", []):
+        # As it stands now while the decision is live; otherwise as it stood at the run.
+        decision = live.get(item["referral_id"])
+        words = decisions.holding_words(decision) if decision is not None else f"{item['detail']} when the panel ran"
+        held.append(
+            HeldReferral(
+                item["referral_id"],
+                item["needed_by"],
+                item["young_people"],
+                item["placement_id"],
+                item["decision_id"],
+                words,
+            )
+        )
     unplaced.sort(key=lambda u: (_urgency_order(u.needed_by), u.reference))
     levels = result["levels"]["urgency_points"]
     for ref in referrals:
@@ -239,6 +335,7 @@ def get_panel(user: SignedInUser, run_id: int) -> PanelView:
         levels["bound"],
         matches,
         unplaced,
+        held,
         len(referrals),
         len(placements),
     )
@@ -271,6 +368,14 @@ class NoLongerAnOption(Conflict):
         self.ranking_run_id = ranking_run_id
 
 
+class AlreadyDecided(Conflict):
+    """The referral has a live decision: it holds a place, and the proposal does not apply."""
+
+    def __init__(self, message: str, decision_id: int):
+        super().__init__(message)
+        self.decision_id = decision_id
+
+
 @dataclass(frozen=True)
 class Accepted:
     reference: str
@@ -282,7 +387,9 @@ def accept_match(user: SignedInUser, run_id: int, reference: str) -> Accepted:
     """Take a proposed match into the decision workflow: a fresh ranking that lists it.
 
     Nothing is decided: the social worker records the decision, care plan and
-    approvals from the decision form, as for any option. If the placement stopped
+    approvals from the decision form, as for any option. A referral with a live
+    decision is told so first (`AlreadyDecided`, naming the place it holds), before any
+    ranking is run: the decision form would only refuse it. If the placement stopped
     being an option since the panel ran (its last place taken, new intelligence), the
     user is told why and nothing else changes.
     """
@@ -294,6 +401,13 @@ def accept_match(user: SignedInUser, run_id: int, reference: str) -> Accepted:
     if match is None:
         raise NotFound(reference)
     referral: Referral = get_for(user, reference)
+    decision = decisions.live_decision(referral)
+    if decision is not None:
+        raise AlreadyDecided(
+            f"{reference} already has a placement decision: it {decisions.holding_words(decision)}. "
+            "The panel's proposal does not apply; the decision shows what it is waiting for.",
+            decision.id,
+        )
     if referral.status != "open":
         raise Conflict(f"Referral {reference} is {referral.status} now; the panel's proposal no longer applies.")
     code = match["placement_id"]

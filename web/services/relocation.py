@@ -20,6 +20,7 @@ from planner import rank
 from planner.case import SETTINGS
 from web import db
 from web.models import Placement, Referral, ReferralExclusion, RelocationReview, YoungPerson
+from web.repositories import placements as placement_repository
 from web.repositories import relocation as repository
 from web.repositories import young_people as young_people_repository
 from web.services import audit
@@ -263,10 +264,20 @@ def get_review(user: SignedInUser, review_id: int) -> ReviewView:
         review.placement.code,
         decision.referral.reference if decision else None,
         decision.id if decision else None,
-        list(review.alternatives),
+        _as_now(review.alternatives),
         OUTCOMES.get(review.status),
         review.outcome_note,
     )
+
+
+def _as_now(alternatives: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The stored alternatives against the places free now: one taken since the review opened is
+    marked `no_longer_free` and moved after those still free (each keeps its order otherwise)."""
+    free = placement_repository.free_places({a["placement_id"] for a in alternatives})
+    marked = [
+        {**a, "free_now": free[a["placement_id"]], "no_longer_free": free[a["placement_id"]] < 1} for a in alternatives
+    ]
+    return sorted(marked, key=lambda a: a["no_longer_free"])
 
 
 def close_review(user: SignedInUser, review_id: int, outcome: str, note: str) -> None:
