@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from planner.authorities import lsoa_authorities
 from planner.crime_counts import FAMILIES, count_offences
 
 HEADER = (
@@ -252,3 +255,25 @@ def test_only_the_authoritys_own_lsoas_are_suggested() -> None:
     assert [s.lsoa_code for s in southend.suggestions] == ["E01000002", "E01000004"]
     everyone = count_offences(data, min_offences=1)
     assert len(everyone.suggestions) == 4 and everyone.other_authorities == {}
+
+
+REAL_FILE = Path("/work/shared/data/police-uk/2018-01-essex-street.csv")
+
+
+@pytest.mark.skipif(not REAL_FILE.exists(), reason=f"{REAL_FILE} is not here: the shared data folder is not mounted")
+def test_the_essex_police_file_is_split_between_essex_southend_and_thurrock() -> None:
+    """January 2018: the file's own top 25 holds 8 LSOAs of Southend-on-Sea and Thurrock;
+    counted for Essex County Council, none of them is suggested and their rows are counted."""
+    data = REAL_FILE.read_bytes()
+    where = lsoa_authorities()
+    whole = count_offences(data)
+    top = [where[s.lsoa_code] for s in whole.suggestions][:25]
+    assert top.count("E06000033") + top.count("E06000034") == 8
+    essex = count_offences(data, lsoa_authorities=where, authority="E10000012")
+    assert {where[s.lsoa_code] for s in essex.suggestions} == {"E10000012"}
+    assert len(essex.suggestions) == 27  # the 22nd to the 27th all have 15
+    assert [s.total for s in essex.suggestions][21:] == [15] * 6
+    assert (essex.other_authorities["E06000033"], essex.other_authorities["E06000034"]) == (601, 431)
+    placed_elsewhere = sum(essex.other_authorities.values())
+    skipped = essex.skipped_no_coordinates + essex.skipped_no_lsoa + essex.other_crime_types
+    assert skipped + placed_elsewhere + sum(essex.offences.values()) == essex.rows == 14786
