@@ -71,6 +71,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python bench/assign_bench.py
 	$(BIN)/python bench/polygon_bench.py
 	$(BIN)/python bench/import_postcodes_bench.py
+	$(BIN)/python bench/postcode_lookup_bench.py
 	$(BIN)/python bench/import_ssda903_bench.py
 	$(BIN)/python bench/import_police_uk_bench.py
 	$(BIN)/python bench/capacity_bench.py

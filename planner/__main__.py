@@ -1,5 +1,8 @@
 """Command line: `python -m planner rank|assign|validate CASE.json` (`-` reads standard input).
 
+Postcodes resolve through the packaged ONS Postcode Directory (every UK postcode) unless
+`--no-packaged-postcodes` is given; `--postcodes CSV` adds a table that wins over it.
+
 Exit status 0 on success, 2 when the case is invalid (one line per problem on
 standard error, naming the field), 1 when the file cannot be read.
 """
@@ -13,6 +16,7 @@ import sys
 from typing import Any
 
 from planner import CaseError, assign_case, rank_case, validate_case
+from planner.postcode_lookup import compact, packaged_postcodes
 
 EXIT_INVALID = 2
 
@@ -31,18 +35,25 @@ def _read(path: str) -> Any:
         raise CaseError([f"(case): not valid JSON: {error.msg} at line {error.lineno} column {error.colno}"]) from None
 
 
-def _postcodes(path: str | None) -> Any:
-    """A postcode lookup from a CSV with columns postcode, lat, lon (spaces ignored)."""
+def _postcodes(path: str | None, packaged: bool = True) -> Any:
+    """A postcode lookup: the CSV's rows (columns postcode, lat, lon; spaces ignored) first,
+    then the packaged directory unless `packaged` is False; None when there is neither."""
+    fallback = packaged_postcodes() if packaged else None
     if path is None:
-        return None
+        return fallback
     table: dict[str, tuple[float, float]] = {}
     with open(path, newline="", encoding="utf-8") as fh:
         for line, row in enumerate(csv.DictReader(fh), start=2):
             try:
-                table[row["postcode"].replace(" ", "").upper()] = (float(row["lat"]), float(row["lon"]))
+                table[compact(row["postcode"])] = (float(row["lat"]), float(row["lon"]))
             except (KeyError, TypeError, ValueError, AttributeError):
                 raise CaseError([f"--postcodes {path} line {line}: needs columns postcode, lat, lon"]) from None
-    return lambda postcode: table.get(postcode.replace(" ", "").upper())
+
+    def lookup(postcode: str) -> tuple[float, float] | None:
+        found = table.get(compact(postcode))
+        return found if found is not None or fallback is None else fallback(postcode)
+
+    return lookup
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -56,11 +67,18 @@ def main(argv: list[str] | None = None) -> int:
     for name, text in commands:
         cmd = sub.add_parser(name, help=text)
         cmd.add_argument("case", help="case JSON file, or - for standard input")
-        cmd.add_argument("--postcodes", help="CSV of postcode,lat,lon to resolve postcode locations")
+        cmd.add_argument(
+            "--postcodes", help="CSV of postcode,lat,lon that wins over the packaged ONS Postcode Directory"
+        )
+        cmd.add_argument(
+            "--no-packaged-postcodes",
+            action="store_true",
+            help="resolve postcodes only from --postcodes, not from the packaged directory",
+        )
     args = parser.parse_args(argv)
     try:
         raw = _read(args.case)
-        postcodes = _postcodes(args.postcodes)
+        postcodes = _postcodes(args.postcodes, packaged=not args.no_packaged_postcodes)
         if args.command == "validate":
             problems = validate_case(raw, require="any", postcodes=postcodes)
             if problems:

@@ -32,6 +32,13 @@ def adjoining_pairs() -> frozenset[frozenset[str]]:
         return frozenset(frozenset((row["gss_code_a"], row["gss_code_b"])) for row in csv.DictReader(fh))
 
 
+@lru_cache(maxsize=1)
+def lsoa_authorities() -> dict[str, str]:
+    """LSOA code to the English children's-services authority it lies in (2011 and 2021 codes)."""
+    with open(REFERENCE_DIR / "lsoa_authorities.csv", newline="", encoding="utf-8") as fh:
+        return {row["lsoa_code"]: row["gss_code"] for row in csv.DictReader(fh)}
+
+
 def adjoins(a: str, b: str) -> bool:
     return frozenset((a, b)) in adjoining_pairs()
 

@@ -5,13 +5,23 @@ Reported by, Falls within, Longitude, Latitude, Location, LSOA code, LSOA name, 
 type, Last outcome category, Context). Four offence families count: drugs, possession of
 weapons, violence and sexual offences, and robbery. Each LSOA with at least
 `min_offences` of them becomes a candidate; the `top_n` with the most are suggested,
-ties broken by LSOA code so the same file always gives the same list.
+in order of their counts and then LSOA code so the same file always gives the same
+list. LSOAs with as many offences as the last one suggested are suggested too: a cut-off
+that split a tie would choose between equal areas by their codes.
+
+A force's file covers several authorities (Essex Police's covers Essex, Southend-on-Sea
+and Thurrock). Given `lsoa_authorities` (LSOA code -> upper-tier authority) and the
+importing `authority`, only that authority's LSOAs are counted towards suggestions; the
+offences in other authorities' LSOAs are counted by authority, not suggested. An LSOA the
+table does not know (a code newer than it) stays with the importing authority.
 
 A suggestion is never an area: police.uk counts say where offences were recorded, not
 where a group operates, and a person decides what (if anything) an LSOA's count means.
 
 Rows without an LSOA or without coordinates cannot be placed; they are counted as
-skipped, as police.uk itself publishes some that way. A missing required column, a Month
+skipped, as police.uk itself publishes some that way. Every row is counted once: without
+coordinates, else without an LSOA, else of another crime type, else in another
+authority's LSOA, else an offence counted here. A missing required column, a Month
 that is not YYYY-MM, a coordinate that is not a number in range or an LSOA code that is
 not a GSS code is a problem with the row named (spreadsheet numbering: the header is
 row 1), and a file with any problem gives no suggestions.
@@ -25,6 +35,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -103,10 +114,12 @@ class LsoaCount:
 class CrimeCounts:
     """The counting's result: the suggestions, the file's figures, and any problems.
 
-    `rows` are the data rows read; `offences` the rows in the four families that were
-    placed in an LSOA; `skipped_no_coordinates` and `skipped_no_lsoa` the rows (of any
-    crime type) that could not be placed; `lsoas` how many LSOAs had any offence in the
-    families and `lsoas_at_threshold` how many had at least the minimum.
+    `rows` are the data rows read, each counted in exactly one of: `skipped_no_coordinates`
+    (any crime type), `skipped_no_lsoa` (placed on the map, no LSOA), `other_crime_types`
+    (placed, not in the four families), `other_authorities` (offences in another
+    authority's LSOAs, by authority code) and `offences` (the four families, by family).
+    `lsoas` is how many of the authority's LSOAs had any offence in the families and
+    `lsoas_at_threshold` how many had at least the minimum.
     """
 
     rows: int = 0
@@ -114,6 +127,7 @@ class CrimeCounts:
     skipped_no_coordinates: int = 0
     skipped_no_lsoa: int = 0
     other_crime_types: int = 0
+    other_authorities: dict[str, int] = field(default_factory=dict)
     lsoas: int = 0
     lsoas_at_threshold: int = 0
     first_month: str | None = None
@@ -134,6 +148,7 @@ class CrimeCounts:
             "skipped_no_coordinates": self.skipped_no_coordinates,
             "skipped_no_lsoa": self.skipped_no_lsoa,
             "other_crime_types": self.other_crime_types,
+            "offences_other_authorities": sum(self.other_authorities.values()),
             "lsoas": self.lsoas,
             "lsoas_at_threshold": self.lsoas_at_threshold,
             "suggestions": len(self.suggestions),
@@ -247,11 +262,21 @@ def _month_text(number: int) -> str:
     return f"{number // 12:04d}-{number % 12 + 1:02d}"
 
 
+def _owner(lsoa_code: str, lsoa_authorities: Mapping[str, str] | None, authority: str | None) -> str:
+    """The LSOA's authority when it is another than `authority`, else "" (counted here)."""
+    if lsoa_authorities is None or authority is None:
+        return ""
+    found = lsoa_authorities.get(lsoa_code)
+    return found if found is not None and found != authority else ""
+
+
 def count_offences(
     data: bytes,
     top_n: int = DEFAULT_TOP_N,
     min_offences: int = DEFAULT_MIN_OFFENCES,
     max_problems: int = MAX_PROBLEMS,
+    lsoa_authorities: Mapping[str, str] | None = None,
+    authority: str | None = None,
 ) -> CrimeCounts:
     """Count a police.uk street-level CSV's offences by LSOA and pick the LSOAs to suggest.
 
@@ -265,6 +290,10 @@ def count_offences(
         Suggest only LSOAs with at least this many offences in the four families.
     max_problems:
         Keep at most this many problems in full (in row order); count the rest.
+    lsoa_authorities, authority:
+        LSOA code -> upper-tier authority code, and the authority the suggestions are
+        for: offences in LSOAs of other authorities are counted in `other_authorities`
+        instead. Without both, every LSOA counts.
 
     Returns
     -------
@@ -308,7 +337,18 @@ def count_offences(
     month_number = month.lookup([_month_number(v) for v in month.values], 0).astype(np.int64)
     no_coordinates = np.isnan(lon) | np.isnan(lat)
     no_lsoa = ~no_coordinates & (lsoa.codes < 0)
-    offence = ~no_coordinates & ~no_lsoa & (family >= 0)
+    other_type = ~no_coordinates & ~no_lsoa & (family < 0)
+    in_family = ~no_coordinates & ~no_lsoa & (family >= 0)
+    # Each distinct LSOA's other authority (an index into `others`, -1 for the importing
+    # one), spread to rows by code, so the rows are never compared as text.
+    owners = [_owner(code, lsoa_authorities, authority) for code in lsoa.values]
+    others = sorted({code for code in owners if code})
+    index = {code: i for i, code in enumerate(others)}
+    owner = lsoa.lookup([index.get(code, -1) for code in owners], -1).astype(np.int64)
+    elsewhere = in_family & (owner >= 0)
+    offence = in_family & ~elsewhere
+    per_other = np.bincount(owner[elsewhere], minlength=len(others))
+    other_authorities = {code: int(n) for code, n in zip(others, per_other, strict=True) if n}
 
     per_family = np.bincount(family[offence], minlength=len(FAMILIES))
     base = CrimeCounts(
@@ -316,7 +356,8 @@ def count_offences(
         offences={code: int(n) for code, n in zip(FAMILIES, per_family, strict=True)},
         skipped_no_coordinates=int(no_coordinates.sum()),
         skipped_no_lsoa=int(no_lsoa.sum()),
-        other_crime_types=int((family < 0).sum()),
+        other_crime_types=int(other_type.sum()),
+        other_authorities=other_authorities,
         first_month=_month_text(int(month_number.min())) if rows else None,
         last_month=_month_text(int(month_number.max())) if rows else None,
     )
@@ -340,7 +381,10 @@ def count_offences(
     names = dict(zip(seen.tolist(), name.codes[named][first_row].tolist(), strict=True))
 
     candidates = np.flatnonzero(total >= min_offences)
-    chosen = sorted(candidates.tolist(), key=lambda slot: (-int(total[slot]), lsoa.values[slot]))[:top_n]
+    ordered = sorted(candidates.tolist(), key=lambda slot: (-int(total[slot]), lsoa.values[slot]))
+    # Keep every LSOA tied with the last one that fits: the cut-off never splits a tie.
+    cut_off = int(total[ordered[top_n - 1]]) if len(ordered) > top_n else 0
+    chosen = [slot for index, slot in enumerate(ordered) if index < top_n or int(total[slot]) == cut_off]
     suggestions = tuple(
         LsoaCount(
             rank=rank,

@@ -32,6 +32,16 @@ not copied into the project. Folders below are relative to ``--shared``.
     the few just outside every polygon (the boundaries are clipped to the coastline) go
     to the nearest authority within ``SNAP_KM``. The file mixes 2011 and 2021 LSOA codes
     with no vintage flag, so all codes are kept.
+``lsoa_authorities.csv``
+    Every English LSOA code in the same centroid file with the upper-tier authority its
+    centroid lies in (the same point-in-polygon), so a police.uk count by LSOA is given
+    to the authority the LSOA is really in (Southend-on-Sea and Thurrock are not Essex).
+``district_authorities.csv``
+    Every current local authority district (lower tier) in the UK with the authority
+    that runs children's services there, from ``ons-geography/la_all_codes.csv``: the
+    English upper tier (a district of a county goes to the county, E10), and each Welsh
+    (W06), Scottish (S12) and Northern Irish (N09) council as its own upper tier. The
+    packaged ONS Postcode Directory gives districts; this turns them into authorities.
 """
 
 from __future__ import annotations
@@ -52,6 +62,7 @@ REPO_ROOT = OUT_DIR.parents[1]
 DEFAULT_SHARED = REPO_ROOT.parent / "shared" / "data"
 
 UTLA_CODES = "ons-geography/utla_all_codes.csv"
+LA_CODES = "ons-geography/la_all_codes.csv"
 LSOA_POINTS = "ons-geography/lsoa_latlong.csv"
 UTLA_POINTS = "la-adjacency/utla_points.csv"
 ADJACENCY = "la-adjacency/utla_adjacency_with_river_crossings.csv"
@@ -545,6 +556,27 @@ def write_lsoa_points(lsoa: pd.DataFrame, located: np.ndarray, region: dict[str,
     return counts
 
 
+def write_lsoa_authorities(lsoa: pd.DataFrame, located: np.ndarray, codes: set[str], path: Path) -> int:
+    """Write every English LSOA with the authority its centroid lies in; the row count."""
+    assert set(located) <= codes, "an LSOA was placed outside the 153 authorities"
+    rows = zip(lsoa["LSOACD"].tolist(), located.tolist(), strict=True)
+    return write_csv(path, ("lsoa_code", "gss_code"), rows)
+
+
+def read_district_authorities(shared: Path, codes: set[str]) -> list[tuple[str, str]]:
+    """(district code, children's-services authority code) for every current UK district."""
+    table = pd.read_csv(shared / LA_CODES, dtype=str, keep_default_na=False)
+    table = table[table["Current"] == "TRUE"]
+    assert table["LADCD"].is_unique, "a current district listed twice"
+    pairs = sorted(zip(table["LADCD"], table["UTLACD"], strict=True))
+    english = {upper for lower, upper in pairs if lower.startswith("E")}
+    assert english == codes, "current English districts do not map onto exactly the 153 authorities"
+    for lower, upper in pairs:
+        # Wales, Scotland and Northern Ireland have one tier: each council is its own authority.
+        assert lower.startswith("E") or lower == upper, f"{lower} has upper tier {upper}"
+    return pairs
+
+
 # ------------------------------------------------------------------------- checks, main
 
 
@@ -603,6 +635,11 @@ def main() -> None:
     print(f"lsoa_points_north_west: {int(counts.sum())} rows in {len(counts)} authorities")
     for code, count in counts.items():
         print(f"  {code} {names[str(code)]}: {count}")
+    print(f"lsoa_authorities: {write_lsoa_authorities(lsoa, located, codes, out / 'lsoa_authorities.csv')} rows")
+
+    districts = read_district_authorities(shared, codes)
+    write_csv(out / "district_authorities.csv", ("district_code", "authority_code"), districts)
+    print(f"district_authorities: {len(districts)} rows")
 
 
 if __name__ == "__main__":

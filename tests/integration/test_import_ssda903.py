@@ -161,10 +161,10 @@ def test_every_bad_value_is_a_problem_naming_file_row_and_field(world: Flask) ->
 
 
 def test_postcode_not_in_the_table_is_a_problem_not_a_guess(world: Flask) -> None:
-    """A well-formed HOME_POST that is not in the postcode table names its column and row."""
+    """A well-formed HOME_POST that is not in the postcode lookup names its column and row."""
     outcome = _run(world, "D400,1,01/01/2012,WBRI,,,\n", "D400,01/01/2025,S,C2,N4,U4,PR1,,,,ZZ9 9ZZ,M1 1AA,\n")
     assert _problems(outcome) == {("episodes", 2, "HOME_POST")}
-    assert "not in the postcode table" in outcome.problems[0].message
+    assert "not in the postcode lookup" in outcome.problems[0].message
     assert _person(world, f"{MANCHESTER}-D400") is None
 
 

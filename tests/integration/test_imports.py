@@ -192,7 +192,7 @@ def test_one_bad_row_refuses_the_whole_file_with_a_row_by_row_report(app: Flask)
     assert response.status_code == 400
     assert "There is a problem" in page and "nothing was imported" in page
     assert "setting must be one of" in page and "vacancies must be between 0 and capacity" in page
-    assert "postcode ZZ9 9ZZ is not in the postcode table" in page
+    assert "postcode ZZ9 9ZZ is not in the postcode lookup" in page
     assert '<td class="govuk-table__cell govuk-table__cell--numeric">3</td>' in page
     assert _count(app, Placement) == before
     event = _last_audit(app)

@@ -1,22 +1,28 @@
 """police.uk import into suggested areas, and reviewing them: confirm as an area, or dismiss.
 
-Every file here is synthetic and written for the test: LSOA codes in an unused range,
-'Testshire' names and coordinates placed beside the test world's placements.
+The files built here are synthetic: LSOA codes in an unused range (so no reference table
+gives them to another authority), 'Testshire' names and coordinates placed beside the
+test world's placements. Each import uses a year of its own, because importing the same
+months again adds nothing twice. The real Essex Police file in the shared data folder
+checks the attribution of LSOAs to Essex, Southend-on-Sea and Thurrock, when it is there.
 """
 
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import re
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from planner.authorities import lsoa_authorities
 from tests.integration.builders import MANCHESTER, PASSWORD, SALFORD, build_world
 from tests.integration.helpers import csrf_token, post, sign_in
 from web import db
@@ -34,6 +40,10 @@ AT_P_FAR = ("E01099901", "Testshire 001A", 53.2300, -1.4200)
 AT_P_RES = ("E01099902", "Testshire 001B", 53.0000, -1.6000)
 ELSEWHERE = ("E01099903", "Testshire 002A", 52.5000, -1.0000)
 FEW = ("E01099904", "Testshire 002B", 52.6000, -1.1000)
+# A fresh year for each synthetic file, so no two imports cover the same months.
+_YEARS = itertools.count(2001)
+REAL_FILE = Path("/work/shared/data/police-uk/2018-01-essex-street.csv")
+ESSEX, SOUTHEND, THURROCK = "E10000012", "E06000033", "E06000034"
 
 
 def _rows(lsoa: tuple[str, str, float, float], crime: str, n: int, month: str = "2024-02") -> list[str]:
@@ -43,18 +53,20 @@ def _rows(lsoa: tuple[str, str, float, float], crime: str, n: int, month: str = 
     ] * n
 
 
-def street_file() -> bytes:
-    """Three LSOAs over the threshold of 10 (ranked 14, 12, 11), one under it, and unplaced rows."""
+def street_file(year: int | None = None) -> bytes:
+    """Three LSOAs over the threshold of 10 (ranked 14, 12, 11), one under it, and unplaced rows,
+    from January to March of `year` (a year no other file here used, unless given)."""
+    year = next(_YEARS) if year is None else year
     lines = [
         HEADER,
-        *_rows(AT_P_FAR, "Drugs", 6, "2024-01"),
-        *_rows(AT_P_FAR, "Violence and sexual offences", 8, "2024-03"),
-        *_rows(AT_P_RES, "Possession of weapons", 4),
-        *_rows(AT_P_RES, "Robbery", 8),
-        *_rows(ELSEWHERE, "Violence and sexual offences", 11),
-        *_rows(FEW, "Drugs", 9),
-        *_rows(ELSEWHERE, "Burglary", 20),
-        "id,2024-02,Test Police,Test Police,,,No location,,,Drugs,,",
+        *_rows(AT_P_FAR, "Drugs", 6, f"{year}-01"),
+        *_rows(AT_P_FAR, "Violence and sexual offences", 8, f"{year}-03"),
+        *_rows(AT_P_RES, "Possession of weapons", 4, f"{year}-02"),
+        *_rows(AT_P_RES, "Robbery", 8, f"{year}-02"),
+        *_rows(ELSEWHERE, "Violence and sexual offences", 11, f"{year}-02"),
+        *_rows(FEW, "Drugs", 9, f"{year}-02"),
+        *_rows(ELSEWHERE, "Burglary", 20, f"{year}-02"),
+        f"id,{year}-02,Test Police,Test Police,,,No location,,,Drugs,,",
     ]
     return ("\n".join(lines) + "\n").encode()
 
@@ -77,6 +89,8 @@ def world(app: Flask) -> None:
     build_world(app)
     with app.app_context():
         accounts.create_user("admin@manchester.test", "ADMIN", "admin", MANCHESTER, PASSWORD)
+        for email, code in (("po@essex.test", ESSEX), ("po@southend.test", SOUTHEND), ("po@thurrock.test", THURROCK)):
+            accounts.create_user(email, email.split("@")[0].upper(), "placement_officer", code, PASSWORD)
         db.commit()
 
 
@@ -166,7 +180,8 @@ def test_import_writes_ranked_suggestions_and_never_an_area(app: Flask) -> None:
     ]
     first = found[0]
     assert first.counts == {"drugs": 6, "weapons": 0, "violence": 8, "robbery": 0}
-    assert (first.first_month, first.last_month) == ("2024-01", "2024-03")
+    assert (first.first_month[4:], first.last_month[4:]) == ("-01", "-03")
+    assert first.first_month[:4] == first.last_month[:4]
     assert (first.lat, first.lon) == (pytest.approx(53.23), pytest.approx(-1.42))
     assert first.authority_code == MANCHESTER
     assert _count(app, Area) == areas_before
@@ -277,7 +292,7 @@ def test_list_shows_counts_by_family_for_the_users_authority(app: Flask) -> None
     assert cells[:1] == ["1"]
     assert "E01099901" in row and "Testshire 001A" in row
     assert [c.strip() for c in cells[2:7]] == ["6", "0", "8", "0", "14"]
-    assert "January to March 2024" in row
+    assert re.search(r"January to March \d{4}", row)
     assert "Confirm as an area" in row and "Dismiss" in row
     assert "never a neighbourhood’s name" in page
     assert 'href="/suggested-areas/"' in client.get("/supply").get_data(as_text=True)  # the navigation link
@@ -290,7 +305,7 @@ def test_confirm_creates_an_area_the_next_ranking_uses(app: Flask) -> None:
     client = _signed_in(app)
     path = f"/suggested-areas/{suggestion.id}/confirm"
     form = client.get(path).get_data(as_text=True)
-    assert "police.uk street-level crime, January to March 2024" in form  # the source, filled in
+    assert re.search(r"police.uk street-level crime, January to March \d{4}", form)  # the source, filled in
     response = post(client, path, path, _confirm_data())
     assert response.status_code == 302
     assert "Confirmed as area" in client.get(response.headers["Location"]).get_data(as_text=True)
@@ -416,3 +431,128 @@ def test_the_sample_file_imports(app: Flask) -> None:
     """data/samples/police-uk-street-sample.csv (synthetic) is a valid file with suggestions."""
     sample = Path(__file__).resolve().parents[2] / "data" / "samples" / "police-uk-street-sample.csv"
     assert _suggestions(app, _import(app, data=sample.read_bytes()))
+
+
+# --- importing the same file again, skipped rows, ties, real authorities ------------------
+
+
+def _outcome(app: Flask, data: bytes, email: str = "po@manchester.test") -> Any:
+    with app.test_request_context():
+        outcome = run_import("police_uk", {"file": ("street.csv", data)}, dry_run=False, user=_user(app, email))
+    assert outcome.ok, outcome.problems
+    return outcome
+
+
+def test_importing_the_same_file_again_adds_nothing_twice(app: Flask) -> None:
+    """The second import of the same months reports its three areas as already suggested."""
+    data = street_file()
+    first = _outcome(app, data)
+    before = _count(app, SuggestedArea)
+    again = _outcome(app, data)
+    assert first.added == {"suggested areas": 3}
+    assert again.added == {"suggested areas": 0}
+    assert again.skipped["areas already suggested for the same months"] == 3
+    assert _count(app, SuggestedArea) == before
+    # Another authority importing the same file gets its own suggestions.
+    assert _outcome(app, data, "po@salford.test").added == {"suggested areas": 3}
+
+
+def test_a_reviewed_suggestion_is_not_suggested_again(app: Flask) -> None:
+    """Dismissed once, an LSOA stays dismissed when the same months are imported again."""
+    data = street_file()
+    dismissed = _suggestions(app, _outcome(app, data).import_id)[0]
+    client = _signed_in(app)
+    path = f"/suggested-areas/{dismissed.id}/dismiss"
+    assert post(client, path, path, {"note": "Known airport search point"}).status_code == 302
+    again = _outcome(app, data)
+    assert again.added == {"suggested areas": 0}
+    with app.app_context():
+        same = db.session().scalars(
+            select(SuggestedArea).where(
+                SuggestedArea.authority_code == MANCHESTER,
+                SuggestedArea.lsoa_code == dismissed.lsoa_code,
+                SuggestedArea.first_month == dismissed.first_month,
+            )
+        )
+        assert [s.status for s in same] == ["dismissed"]
+
+
+def test_skipped_rows_do_not_overlap_and_add_up_to_the_rows_read(app: Flask) -> None:
+    """A row without coordinates is counted there only, even if it is not an offence."""
+    year = next(_YEARS)
+    extra = [
+        f"id,{year}-02,Test Police,Test Police,,,No location,,,Burglary,,",
+        f"id,{year}-02,Test Police,Test Police,-1.0,52.5,On or near Test Street,,,Burglary,,",
+    ]
+    data = street_file(year) + ("\n".join(extra) + "\n").encode()
+    outcome = _outcome(app, data)
+    assert outcome.skipped == {
+        "rows without coordinates": 2,
+        "rows without an LSOA": 1,
+        "rows of other crime types": 20,
+    }
+    offences = 6 + 8 + 4 + 8 + 11 + 9
+    assert outcome.rows == sum(outcome.skipped.values()) + offences
+
+
+def test_ties_at_the_cut_off_are_kept_together(app: Flask) -> None:
+    """With room for one suggestion and two LSOAs tied on 12, both are suggested."""
+    year = next(_YEARS)
+    lines = [
+        HEADER,
+        *_rows(AT_P_FAR, "Drugs", 12, f"{year}-01"),
+        *_rows(AT_P_RES, "Robbery", 12, f"{year}-01"),
+        *_rows(ELSEWHERE, "Robbery", 11, f"{year}-01"),
+    ]
+    app.config.update(POLICE_UK_SUGGESTIONS=1)
+    try:
+        import_id = _outcome(app, ("\n".join(lines) + "\n").encode()).import_id
+    finally:
+        app.config.update(POLICE_UK_SUGGESTIONS=25)
+    assert [(s.rank, s.lsoa_code, s.total) for s in _suggestions(app, import_id)] == [
+        (1, "E01099901", 12),
+        (2, "E01099902", 12),
+    ]
+
+
+needs_real_file = pytest.mark.skipif(
+    not REAL_FILE.exists(), reason=f"the real police.uk file is not here ({REAL_FILE}): shared data not mounted"
+)
+
+
+@needs_real_file
+def test_the_essex_police_file_gives_each_lsoa_to_its_real_authority(app: Flask) -> None:
+    """Essex Police's January 2018 file: Essex County Council is suggested only LSOAs in Essex;
+    Southend-on-Sea's and Thurrock's are counted as theirs, and suggested to them."""
+    data = REAL_FILE.read_bytes()
+    where = lsoa_authorities()
+    essex = _outcome(app, data, "po@essex.test")
+    found = _suggestions(app, essex.import_id)
+    assert len(found) >= 25
+    assert {where[s.lsoa_code] for s in found} == {ESSEX}
+    assert {s.authority_code for s in found} == {ESSEX}
+    assert essex.skipped["rows in Southend-on-Sea’s LSOAs"] > 0
+    assert essex.skipped["rows in Thurrock’s LSOAs"] > 0
+    assert essex.rows == 14786
+    offences = sum(sum(s.counts.values()) for s in found)
+    assert offences <= essex.rows - sum(essex.skipped.values())
+    for email, code in (("po@southend.test", SOUTHEND), ("po@thurrock.test", THURROCK)):
+        theirs = _suggestions(app, _outcome(app, data, email).import_id)
+        assert theirs and {where[s.lsoa_code] for s in theirs} == {code}
+        assert {s.authority_code for s in theirs} == {code}
+        assert all(s.lsoa_name.startswith(("Southend-on-Sea", "Thurrock")) for s in theirs)
+
+
+@needs_real_file
+def test_importing_the_essex_police_file_twice_adds_nothing_the_second_time(app: Flask) -> None:
+    """Idempotent on the real file: the same suggestions, not twice as many."""
+    data = REAL_FILE.read_bytes()
+    _outcome(app, data, "po@essex.test")  # the first import, or a repeat of the test above
+    count = select(func.count()).select_from(SuggestedArea).where(SuggestedArea.authority_code == ESSEX)
+    with app.app_context():
+        before = db.session().scalar(count)
+    again = _outcome(app, data, "po@essex.test")
+    with app.app_context():
+        assert db.session().scalar(count) == before
+    assert again.added == {"suggested areas": 0}
+    assert again.skipped["areas already suggested for the same months"] == before

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import planner
+from planner.postcode_lookup import packaged_postcodes
 from tests.unit.conftest import case, placement, referral, young_person
 
 REPO = Path(__file__).resolve().parents[2]
@@ -106,9 +107,25 @@ def test_rank_resolves_postcodes_from_a_csv(tmp_path):
     assert done.returncode == 0, done.stderr
     by_point = case(ref=referral(people=[young_person(home={"lat": 53.4794, "lon": -2.2453})]))
     assert json.loads(done.stdout) == planner.rank_case(by_point)
-    without = run("rank", "-", stdin=json.dumps(raw))
+    without = run("rank", "-", "--no-packaged-postcodes", stdin=json.dumps(raw))
     assert without.returncode == 2
     assert without.stderr.startswith("referral.young_people[0].home.postcode: ")
+
+
+def test_rank_resolves_every_uk_postcode_by_default():
+    """Without --postcodes, the packaged ONS Postcode Directory resolves a real postcode;
+    an unknown one is still an error naming the field."""
+    raw = case(ref=referral(people=[young_person(home={"postcode": "m1 1ae"})]))
+    done = run("rank", "-", stdin=json.dumps(raw))
+    assert done.returncode == 0, done.stderr
+    found = packaged_postcodes().find("M1 1AE")
+    assert found is not None
+    by_point = case(ref=referral(people=[young_person(home={"lat": found.lat, "lon": found.lon})]))
+    assert json.loads(done.stdout) == planner.rank_case(by_point)
+    unknown = case(ref=referral(people=[young_person(home={"postcode": "ZZ9 9ZZ"})]))
+    refused = run("rank", "-", stdin=json.dumps(unknown))
+    assert refused.returncode == 2
+    assert refused.stderr.startswith("referral.young_people[0].home.postcode: 'ZZ9 9ZZ' is not in the postcode lookup")
 
 
 def test_the_sample_batch_case_allocates_every_referral_keeping_the_kept_apart_pair_apart():

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from planner.authorities import lsoa_authorities
 from planner.crime_counts import FAMILIES, count_offences
 
 HEADER = (
@@ -191,3 +194,86 @@ def test_rows_are_numbered_as_records_when_a_quoted_cell_spans_lines() -> None:
     quoted = 'abc,2024-03,Test Police,Test Police,0.1,51.5,"On or near\nTest Street",E01000001,Testshire 001,Drugs,,'
     result = count_offences(csv(quoted, row(month="March")))
     assert [(p.row, p.field) for p in result.problems] == [(3, "Month")]
+
+
+def test_every_row_is_counted_once_so_the_counts_add_up_to_the_rows() -> None:
+    """A burglary without coordinates is skipped for its coordinates, not also as another crime type."""
+    data = csv(
+        row(crime="Burglary", lon="", lat=""),
+        row(crime="Burglary", lsoa=""),
+        row(crime="Drugs", lon="", lat=""),
+        row(crime="Burglary"),
+        row(crime="Drugs"),
+        row(crime="Drugs", lsoa="E01000777"),
+    )
+    result = count_offences(data, min_offences=1, lsoa_authorities={"E01000777": "E06000033"}, authority="E10000012")
+    assert (result.skipped_no_coordinates, result.skipped_no_lsoa, result.other_crime_types) == (2, 1, 1)
+    assert result.other_authorities == {"E06000033": 1}
+    assert sum(result.offences.values()) == 1
+    counted = result.skipped_no_coordinates + result.skipped_no_lsoa + result.other_crime_types
+    assert counted + sum(result.other_authorities.values()) + sum(result.offences.values()) == result.rows
+
+
+def test_ties_at_the_cut_off_are_kept_together() -> None:
+    """top_n=2 with the 2nd, 3rd and 4th tied: all four are suggested; a clear cut-off cuts."""
+    data = csv(
+        *many(5, lsoa="E01000002"),
+        *many(3, lsoa="E01000009"),
+        *many(3, lsoa="E01000003"),
+        *many(3, lsoa="E01000001"),
+        *many(2, lsoa="E01000004"),
+    )
+    tied = count_offences(data, min_offences=1, top_n=2)
+    assert [(s.rank, s.lsoa_code) for s in tied.suggestions] == [
+        (1, "E01000002"),
+        (2, "E01000001"),
+        (3, "E01000003"),
+        (4, "E01000009"),
+    ]
+    assert [s.lsoa_code for s in count_offences(data, min_offences=1, top_n=1).suggestions] == ["E01000002"]
+    assert len(count_offences(data, min_offences=1, top_n=4).suggestions) == 4
+
+
+def test_only_the_authoritys_own_lsoas_are_suggested() -> None:
+    """An LSOA of another authority is counted for that authority; an LSOA the table does not
+    know stays with the importing authority; without a table every LSOA counts."""
+    where = {"E01000001": "E10000012", "E01000002": "E06000033", "E01000003": "E06000034"}
+    data = csv(
+        *many(4, lsoa="E01000001"),
+        *many(6, lsoa="E01000002"),
+        *many(2, lsoa="E01000003", crime="Robbery"),
+        *many(3, lsoa="E01000004"),
+        *many(5, lsoa="E01000003", crime="Burglary"),
+    )
+    essex = count_offences(data, min_offences=1, lsoa_authorities=where, authority="E10000012")
+    assert [s.lsoa_code for s in essex.suggestions] == ["E01000001", "E01000004"]
+    assert essex.other_authorities == {"E06000033": 6, "E06000034": 2}
+    assert essex.other_crime_types == 5  # other crime types count as such, wherever they are
+    assert essex.lsoas == 2
+    assert essex.summary()["offences_other_authorities"] == 8
+    southend = count_offences(data, min_offences=1, lsoa_authorities=where, authority="E06000033")
+    assert [s.lsoa_code for s in southend.suggestions] == ["E01000002", "E01000004"]
+    everyone = count_offences(data, min_offences=1)
+    assert len(everyone.suggestions) == 4 and everyone.other_authorities == {}
+
+
+REAL_FILE = Path("/work/shared/data/police-uk/2018-01-essex-street.csv")
+
+
+@pytest.mark.skipif(not REAL_FILE.exists(), reason=f"{REAL_FILE} is not here: the shared data folder is not mounted")
+def test_the_essex_police_file_is_split_between_essex_southend_and_thurrock() -> None:
+    """January 2018: the file's own top 25 holds 8 LSOAs of Southend-on-Sea and Thurrock;
+    counted for Essex County Council, none of them is suggested and their rows are counted."""
+    data = REAL_FILE.read_bytes()
+    where = lsoa_authorities()
+    whole = count_offences(data)
+    top = [where[s.lsoa_code] for s in whole.suggestions][:25]
+    assert top.count("E06000033") + top.count("E06000034") == 8
+    essex = count_offences(data, lsoa_authorities=where, authority="E10000012")
+    assert {where[s.lsoa_code] for s in essex.suggestions} == {"E10000012"}
+    assert len(essex.suggestions) == 27  # the 22nd to the 27th all have 15
+    assert [s.total for s in essex.suggestions][21:] == [15] * 6
+    assert (essex.other_authorities["E06000033"], essex.other_authorities["E06000034"]) == (601, 431)
+    placed_elsewhere = sum(essex.other_authorities.values())
+    skipped = essex.skipped_no_coordinates + essex.skipped_no_lsoa + essex.other_crime_types
+    assert skipped + placed_elsewhere + sum(essex.offences.values()) == essex.rows == 14786

@@ -36,7 +36,8 @@ def rank_case() -> ResponseReturnValue:
     types strict, references resolved) and ranks its referral. Nothing is stored; the
     ranking is audited by a hash of the case. A 422 lists every problem under
     `errors.json`, keyed by the field's path, such as `placements[3].lat`.
-    A home given by postcode is resolved from the postcode lookup table.
+    A home given by postcode is resolved from the postcode lookup (an imported ONSPD
+    edition, else the packaged directory).
     """
     case = request.get_json(silent=True)
     try:

@@ -16,6 +16,18 @@ def add_suggestions(suggestions: Iterable[SuggestedArea]) -> None:
     session().flush()
 
 
+def already_suggested(authority_code: str, lsoa_codes: Iterable[str]) -> set[tuple[str, str, str]]:
+    """(LSOA code, first month, last month) of the authority's suggestions for those LSOAs,
+    whatever their status: what an earlier import of the same months already suggested."""
+    wanted = sorted(set(lsoa_codes))
+    if not wanted:
+        return set()
+    query = select(SuggestedArea.lsoa_code, SuggestedArea.first_month, SuggestedArea.last_month).where(
+        SuggestedArea.authority_code == authority_code, SuggestedArea.lsoa_code.in_(wanted)
+    )
+    return {(code, first, last) for code, first, last in session().execute(query)}
+
+
 def list_for_authority(authority_code: str, imports: int = 20) -> list[tuple[ImportRun, list[SuggestedArea]]]:
     """The authority's `imports` most recent police.uk imports with suggestions, newest first,
     each with its suggestions in rank order."""

@@ -6,7 +6,8 @@ Three files, each for one authority:
   episodes and of the decisions approved or awaiting approval, with PL_DISTANCE and
   PL_LOCATION. For a decision, HOME_POST is the young person's home postcode and PL_POST
   the placement's; the distance comes from their grid references when both are in the
-  postcode table, else from the stored coordinates (DISTANCE_FROM says which).
+  postcode lookup (an imported ONSPD edition, else the packaged directory), else from
+  the stored coordinates (DISTANCE_FROM says which).
 - ``ps-referrals``: the authority's referrals as Placements Standard v2 records (JSON), in
   the form the Placements Standard import reads back.
 - ``ps-placements``: the standing decisions as Placements Standard v2 ActualPlacement records.
@@ -26,12 +27,13 @@ from typing import Any
 
 from planner.case import SETTINGS
 from planner.dfe import miles_from_coordinates, placement_location
+from planner.postcode_lookup import PostcodeRecord
 from web import db
-from web.models import CareEpisode, Decision, Postcode, Referral, YoungPerson
+from web.models import CareEpisode, Decision, Referral, YoungPerson
 from web.repositories import care_episodes as episode_repository
 from web.repositories import exports as repository
-from web.repositories import imports as import_repository
 from web.services import audit
+from web.services import postcodes as postcode_service
 from web.services.accounts import SignedInUser
 from web.services.errors import Forbidden, NotFound
 from web.services.imports.placements_standard import (
@@ -192,8 +194,8 @@ def _sort_date(text: str) -> date:
     return datetime.strptime(text, "%d/%m/%Y").date() if text else date.min
 
 
-def _postcodes(codes: Iterable[str | None]) -> dict[str, Postcode]:
-    return import_repository.postcodes_by_code(compact(c) for c in codes if c)
+def _postcodes(codes: Iterable[str | None]) -> dict[str, PostcodeRecord]:
+    return postcode_service.find_many(c for c in codes if c)
 
 
 def _stored_row(authority_code: str, episode: CareEpisode) -> dict[str, str]:
@@ -219,7 +221,7 @@ def _stored_row(authority_code: str, episode: CareEpisode) -> dict[str, str]:
 
 
 def _decision_row(
-    authority_code: str, decision: Decision, person: YoungPerson, postcodes: dict[str, Postcode]
+    authority_code: str, decision: Decision, person: YoungPerson, postcodes: dict[str, PostcodeRecord]
 ) -> dict[str, str]:
     placement = decision.placement
     home = postcodes.get(compact(person.home_postcode)) if person.home_postcode else None

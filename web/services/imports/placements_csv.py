@@ -2,7 +2,7 @@
 
 The columns are documented in docs/guide/imports.md, with the accepted values (the
 engine's own vocabularies in planner/case.py). A placement is found by a postcode
-(resolved through the postcode table) or by lat and lon; its authority is the
+(resolved through the postcode lookup) or by lat and lon; its authority is the
 authority_code column, else the postcode's authority. A row updates the placement
 with the same code; a column left out of the file leaves that field as it was, a
 blank cell in a column that is there clears it (or sets its default).
@@ -67,7 +67,7 @@ class PlacementsCsvImporter:
         "Reads a list of placements (foster households, children's homes, supported accommodation, "
         "secure homes) with their places, vacancies, ages, specialisms and location. A row adds the "
         "placement or, when its code is already known, updates it. Locations come from a postcode "
-        "(looked up in the postcode table) or from lat and lon."
+        "(every UK postcode is known) or from lat and lon."
     )
     roles: tuple[str, ...] = ("admin", "placement_officer")
     files: tuple[FileSpec, ...] = (FileSpec("file", "Placements list (CSV)", hint=COLUMNS_HINT),)
@@ -213,8 +213,8 @@ def _location(cells: Cells, present: set[str], row: _Row) -> None:
 
 
 def _locate(rows: list[_Row], problems: Problems, authorities: set[str]) -> None:
-    """Resolve postcodes in one query: coordinates where none were given, and the authority."""
-    found = repository.postcodes_by_code(row.postcode for row in rows if row.postcode)
+    """Resolve postcodes together: coordinates where none were given, and the authority."""
+    found = postcode_service.find_many(row.postcode for row in rows if row.postcode)
     for row in rows:
         if row.postcode is None:
             continue
@@ -225,8 +225,8 @@ def _locate(rows: list[_Row], problems: Problems, authorities: set[str]) -> None
                     "file",
                     row.number,
                     "postcode",
-                    f"postcode {postcode_service.display(row.postcode)} is not in the postcode table: "
-                    "import the ONS Postcode Directory, or give lat and lon",
+                    f"postcode {postcode_service.display(row.postcode)} is not in the postcode lookup: "
+                    "give lat and lon, or import a newer ONS Postcode Directory that has it",
                 )
             continue
         if row.needs_lookup:

@@ -5,7 +5,7 @@ The standard (SocialCareData, MIT) describes a referral in sections
 a record may keep those sections or give their fields flat. Its words map onto ours:
 urgency (today / in less than 5 days / in more than 5 days) onto `needed_by`, setting
 suitability onto `Referral.settings`, "Risk Present" onto the child's risks, "locations
-to avoid" that carry coordinates (or a postcode in the postcode table) onto risk
+to avoid" that carry coordinates (or a postcode the postcode lookup knows) onto risk
 locations. The child must already be a young person of the authority. What the
 standard has no field for in a referral (communication, pets, cultural needs, the
 preferred location, locations without coordinates) goes into the referral's notes,
@@ -29,6 +29,7 @@ from web.models import Referral, RiskLocation, YoungPerson
 from web.repositories import care_episodes as people_repository
 from web.repositories import imports as import_repository
 from web.repositories import referrals as referral_repository
+from web.services import postcodes as postcode_service
 from web.services.imports.base import FileSpec, ImportContext, Loaded, Problems, decode
 from web.services.imports.ssda903 import child_reference
 from web.services.imports.tabular import parse_date
@@ -420,7 +421,7 @@ class _Load:
             for item in items
             if isinstance(item, dict) and isinstance(item.get("postcode"), str) and is_well_formed(item["postcode"])
         ]
-        postcodes = import_repository.postcodes_by_code(codes) if codes else {}
+        postcodes = postcode_service.find_many(codes) if codes else {}
         name = "locationsToAvoid"
         for index, item in enumerate(items, start=1):
             if isinstance(item, str):
@@ -448,7 +449,7 @@ class _Load:
             if isinstance(postcode, str) and postcode.strip():
                 found = postcodes.get(compact(postcode)) if is_well_formed(postcode) else None
                 if found is None:
-                    self.problem(number, name, f"location to avoid {index}: the postcode is not in the postcode table")
+                    self.problem(number, name, f"location to avoid {index}: the postcode is not in the postcode lookup")
                     continue
                 places.append(_Place(label, found.lat, found.lon, radius))
                 continue

@@ -7,12 +7,21 @@ an `Area`: a suggestion reaches a ranking only when a person confirms it on the
 suggested areas page, with a generic label, a source, a confidence and a review date.
 How many are suggested, and the fewest offences that count, are the settings
 POLICE_UK_SUGGESTIONS and POLICE_UK_MIN_OFFENCES.
+
+A force's file covers several authorities, so each LSOA is given to the upper-tier
+authority it lies in (`data/reference/lsoa_authorities.csv`, from ONS): only the
+importing authority's LSOAs become its suggestions, and the offences in other
+authorities' LSOAs are reported by authority (that authority imports the same file for
+its own). Importing the same months again adds nothing twice: an LSOA the authority
+already has a suggestion for, over the same months, is reported, not added, whatever
+became of the first one (still to review, confirmed or dismissed).
 """
 
 from __future__ import annotations
 
 from flask import current_app
 
+from planner.authorities import authority_name, lsoa_authorities
 from planner.crime_counts import DEFAULT_MIN_OFFENCES, DEFAULT_TOP_N, REQUIRED_COLUMNS, count_offences
 from web.models import SuggestedArea
 from web.repositories import suggested_areas as repository
@@ -28,8 +37,10 @@ class PoliceUkImporter:
     label: str = "police.uk street-level crime"
     description: str = (
         "A police.uk street-level crime CSV (one force, one or more months). Drug, weapon, violence and "
-        "robbery offences are counted by LSOA and the LSOAs with the most become suggested areas for you "
-        "to review. Nothing reaches a ranking until a person confirms a suggestion as an area."
+        "robbery offences are counted by LSOA and your authority's LSOAs with the most become suggested "
+        "areas for you to review; offences in other authorities' LSOAs are counted, not suggested. "
+        "Importing the same months again adds nothing twice. Nothing reaches a ranking until a person "
+        "confirms a suggestion as an area."
     )
     roles: tuple[str, ...] = ("admin", "placement_officer")
     files: tuple[FileSpec, ...] = (
@@ -47,10 +58,14 @@ class PoliceUkImporter:
             top_n=int(current_app.config.get("POLICE_UK_SUGGESTIONS", DEFAULT_TOP_N)),
             min_offences=int(current_app.config.get("POLICE_UK_MIN_OFFENCES", DEFAULT_MIN_OFFENCES)),
             max_problems=MAX_PROBLEMS_KEPT,
+            lsoa_authorities=lsoa_authorities(),
+            authority=context.authority_code,
         )
         if not counted.ok:
             problems = [Problem(FILE, p.row, p.field, p.message) for p in counted.problems]
             return Loaded(rows=counted.rows, added={}, problems=problems, more_problems=counted.more_problems)
+        held = repository.already_suggested(context.authority_code, (s.lsoa_code for s in counted.suggestions))
+        new = [s for s in counted.suggestions if (s.lsoa_code, s.first_month, s.last_month) not in held]
         repository.add_suggestions(
             SuggestedArea(
                 import_id=context.import_id,
@@ -66,19 +81,26 @@ class PoliceUkImporter:
                 rank=s.rank,
                 status="suggested",
             )
-            for s in counted.suggestions
+            for s in new
         )
         # Skipped rows are reported, not problems: police.uk publishes some rows without a
         # location, and a reviewer should know how many offences could not be placed.
+        # Each row is in one count only (planner.crime_counts), so the counts add up to the rows.
+        skipped = {
+            "rows without coordinates": counted.skipped_no_coordinates,
+            "rows without an LSOA": counted.skipped_no_lsoa,
+            "rows of other crime types": counted.other_crime_types,
+        }
+        for code, offences in counted.other_authorities.items():
+            skipped[f"rows in {authority_name(code) or code}’s LSOAs"] = offences
+        already = len(counted.suggestions) - len(new)
+        if already:
+            skipped["areas already suggested for the same months"] = already
         return Loaded(
             rows=counted.rows,
-            added={"suggested areas": len(counted.suggestions)},
+            added={"suggested areas": len(new)},
             problems=[],
-            skipped={
-                "rows without coordinates": counted.skipped_no_coordinates,
-                "rows without an LSOA": counted.skipped_no_lsoa,
-                "rows of other crime types": counted.other_crime_types,
-            },
+            skipped={why: n for why, n in skipped.items() if n},
         )
 
 

@@ -1,5 +1,8 @@
 """The ONS Postcode Directory (ONSPD) CSV: postcodes to coordinates, authority and LSOA, offline.
 
+Every UK postcode already resolves from the packaged directory (`planner.postcode_lookup`);
+this import is for newer editions and LSOAs, and a postcode it stores wins over the package.
+
 Reads the published column names: pcds (or pcd) for the postcode, lat and long,
 oseast1m and osnrth1m (the grid reference DfE's placement distance uses), oscty (the
 county, the children's-services authority where there is one) else oslaua, and
@@ -57,10 +60,11 @@ class PostcodeDirectoryImporter:
     kind: str = "postcodes"
     label: str = "ONS Postcode Directory"
     description: str = (
-        "Reads the ONS Postcode Directory (ONSPD) CSV as ONS publishes it, so postcodes resolve "
-        "to a map position, a grid reference, a children's-services authority and an LSOA without "
-        "going online. Postcodes already stored are replaced; terminated postcodes and postcodes "
-        "with no grid reference are skipped and counted."
+        "Every UK postcode already resolves from the directory packaged with the planner. Import a "
+        "newer ONS Postcode Directory (ONSPD) CSV, as ONS publishes it, for postcodes newer than "
+        "that or for their LSOAs: a postcode imported here wins over the packaged one. Postcodes "
+        "already stored are replaced; terminated postcodes and postcodes with no grid reference "
+        "are skipped and counted."
     )
     roles: tuple[str, ...] = ("admin",)
     files: tuple[FileSpec, ...] = (

@@ -5,8 +5,9 @@ episodes, all for the importing user's authority. A child's reference is the
 authority's GSS code and the SSDA903 CHILD id ("E09000033-566910"), so two
 authorities' CHILD ids never clash (docs/decisions/0020-ssda903-child-reference.md).
 A child's home is the HOME_POST of their latest episode, resolved through the
-postcode table; PL_DISTANCE and PL_LOCATION are derived as the DfE derives them
-(`planner.dfe`). A postcode that is not in the table is a problem, never a guess.
+postcode lookup (an imported ONS Postcode Directory edition, else the packaged one);
+PL_DISTANCE and PL_LOCATION are derived as the DfE derives them (`planner.dfe`). A
+postcode the lookup does not know is a problem, never a guess.
 
 Importing the same return again updates rather than duplicates: a child is matched by
 reference, an episode by child and DECOM, a missing episode by child, kind and start.
@@ -19,9 +20,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from planner.dfe import miles_from_coordinates, placement_distance_miles, placement_location
-from web.models import CareEpisode, MissingEpisode, Postcode, YoungPerson
+from planner.postcode_lookup import PostcodeRecord
+from web.models import CareEpisode, MissingEpisode, YoungPerson
 from web.repositories import care_episodes as repository
-from web.repositories import imports as import_repository
+from web.services import postcodes as postcode_service
 from web.services.imports.base import FileSpec, ImportContext, Loaded, Problems
 from web.services.imports.tabular import Cells, Table, iterate_rows, read_csv
 from web.services.postcodes import compact, display, is_well_formed
@@ -135,8 +137,8 @@ class Ssda903Importer:
         "Reads the Header, Episodes and (optionally) Missing tables of an SSDA903 return as CSV "
         "(dates dd/mm/yyyy). Each child becomes a young person of your authority, referenced by your "
         "authority's code and their CHILD id; each episode a care episode with the DfE's placement "
-        "distance (PL_DISTANCE) and in or out of area (PL_LOCATION) derived from the postcode table; "
-        "each missing row a missing episode. Every HOME_POST and PL_POST must be in the postcode table. "
+        "distance (PL_DISTANCE) and in or out of area (PL_LOCATION) derived from the postcodes; "
+        "each missing row a missing episode. Every HOME_POST and PL_POST must be a known UK postcode. "
         "Importing the same return again updates the records rather than adding them twice."
     )
     roles = ("admin",)
@@ -324,20 +326,23 @@ class _Load:
                 found.append(_Missing(number, child, kind, began, ended))
         return found
 
-    def _resolve_postcodes(self, episodes: list[_Episode]) -> dict[str, Postcode]:
-        """The postcode rows of every HOME_POST and PL_POST; a problem for each one not there."""
+    def _resolve_postcodes(self, episodes: list[_Episode]) -> dict[str, PostcodeRecord]:
+        """The postcode records of every HOME_POST and PL_POST; a problem for each one not there."""
         wanted = {p for e in episodes for p in (e.home_post, e.pl_post) if p}
-        found = import_repository.postcodes_by_code(wanted)
+        found = postcode_service.find_many(wanted)
         for episode in episodes:
             for name, code in (("HOME_POST", episode.home_post), ("PL_POST", episode.pl_post)):
                 if code and code not in found:
                     self.problems.add(
-                        "episodes", episode.row, name, f"{name} is not in the postcode table: import its postcode first"
+                        "episodes",
+                        episode.row,
+                        name,
+                        f"{name} is not in the postcode lookup: import a newer ONS Postcode Directory that has it",
                     )
         return found
 
     def _homes(
-        self, children: dict[str, _Child], episodes: list[_Episode], postcodes: dict[str, Postcode]
+        self, children: dict[str, _Child], episodes: list[_Episode], postcodes: dict[str, PostcodeRecord]
     ) -> dict[str, str]:
         """Each child's home postcode: the HOME_POST of their latest episode that has one."""
         latest: dict[str, _Episode] = {}
@@ -356,7 +361,7 @@ class _Load:
         children: dict[str, _Child],
         episodes: list[_Episode],
         missing: list[_Missing],
-        postcodes: dict[str, Postcode],
+        postcodes: dict[str, PostcodeRecord],
         homes: dict[str, str],
     ) -> Loaded:
         authority = self.context.authority_code
@@ -418,7 +423,7 @@ class _Load:
         return self.problems.loaded(self.rows, added, {why: n for why, n in dropped.items() if n})
 
     def _write_episodes(
-        self, episodes: list[_Episode], people: dict[str, YoungPerson], postcodes: dict[str, Postcode]
+        self, episodes: list[_Episode], people: dict[str, YoungPerson], postcodes: dict[str, PostcodeRecord]
     ) -> int:
         authority = self.context.authority_code
         existing = repository.episodes_of(p.id for p in people.values())
@@ -476,8 +481,8 @@ class _Load:
         return written, skipped
 
 
-def distance_between(home: Postcode | None, placed: Postcode | None) -> float | None:
-    """PL_DISTANCE between two postcode rows: from grid references, else from coordinates."""
+def distance_between(home: PostcodeRecord | None, placed: PostcodeRecord | None) -> float | None:
+    """PL_DISTANCE between two postcodes: from grid references, else from coordinates."""
     if home is None or placed is None:
         return None
     if None not in (home.easting, home.northing, placed.easting, placed.northing):
