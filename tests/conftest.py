@@ -25,7 +25,6 @@ from web.services import reference_data
 
 # 2 December 2026 is the day a test that read the real clock failed: a good default to keep.
 DEFAULT_TEST_NOW = "2026-12-02T10:00:00"
-_clock: time_machine.travel | None = None
 
 
 def test_now() -> datetime:
@@ -36,15 +35,15 @@ def test_now() -> datetime:
 test_now.__test__ = False  # type: ignore[attr-defined]  # a helper, not a test
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    global _clock
-    _clock = time_machine.travel(test_now(), tick=True)
-    _clock.start()
+# Pinned when this module is first imported, not in pytest_configure: pytest imports the
+# conftest of a folder named on the command line (tests/e2e) before it configures, and
+# that imports builders whose dates must already come from the pinned clock.
+_clock = time_machine.travel(test_now(), tick=True)
+_clock.start()
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    if _clock is not None:
-        _clock.stop()
+    _clock.stop()
 
 
 def pytest_report_header(config: pytest.Config) -> str:
