@@ -293,7 +293,10 @@ def test_confirm_creates_an_area_the_next_ranking_uses(app: Flask) -> None:
     assert "police.uk street-level crime, January to March 2024" in form  # the source, filled in
     response = post(client, path, path, _confirm_data())
     assert response.status_code == 302
-    assert "Confirmed as area" in client.get(response.headers["Location"]).get_data(as_text=True)
+    listed = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Confirmed as area" in listed
+    # The re-check looks only near the new area, and says so: nobody lives near P-FAR here.
+    assert "No child lives near the areas that changed" in listed
 
     officer = _user(app, "po@manchester.test")
     with app.app_context():

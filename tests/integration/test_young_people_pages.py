@@ -846,7 +846,8 @@ def test_a_return_with_time_not_known_is_recorded_and_shown_without_midnight(
     assert 'id="end-time-unknown" name="end-time-unknown" type="checkbox" value="yes" checked' in edit
     assert "at 00:00" not in sw.get(f"/young-people/{child}").get_data(as_text=True)
     # A time found out later replaces "not known".
-    assert _send(sw, f"{base}/return", {**_moment("end", start.replace(hour=18)), "where_found": "Park"}).status_code == 302
+    known = {**_moment("end", start.replace(hour=18)), "where_found": "Park"}
+    assert _send(sw, f"{base}/return", known).status_code == 302
     assert _get(app, child).missing_episodes[0].end_time_known is True
 
 

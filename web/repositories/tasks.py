@@ -10,7 +10,10 @@ from web.models import MissingEpisode, YoungPerson
 
 
 def returns_without_interview(authority_code: str) -> list[MissingEpisode]:
-    """Ended missing episodes (away ones only when marked missing) of the authority's children with no interview offered."""
+    """Ended missing episodes of the authority's children with no interview offered.
+
+    Away episodes (A) only when a person marked them missing.
+    """
     query = (
         select(MissingEpisode)
         .join(YoungPerson, MissingEpisode.young_person_id == YoungPerson.id)
