@@ -183,8 +183,13 @@ def recheck(
 
 
 def _recheck(
-    trigger: str, by_user_id: int | None, pairs: list[tuple[YoungPerson, Placement]], as_of: date | None = None
+    trigger: str,
+    by_user_id: int | None,
+    pairs: list[tuple[YoungPerson, Placement]],
+    as_of: date | None = None,
+    behind: frozenset[str] | None = None,
 ) -> Recheck:
+    """Re-check `pairs`; with `behind`, open reviews only where one of those areas is behind the reasons."""
     if not pairs:
         return Recheck(0, [], 0)
     stand_ins = [_stand_in(person, placement) for person, placement in pairs]
@@ -215,6 +220,8 @@ def _recheck(
         if any(sorted({r["code"] for r in e.reasons}) == codes for e in earlier):
             continue  # already under review for the same reasons
         intelligence = _intelligence(built, question, person, placement, codes)
+        if behind is not None and not behind & set(intelligence["areas"]):
+            continue  # broken by other, unchanged intelligence: not what this change is about
         closed = repository.closed_reviews_of(person.id, placement.id)
         if any(_closed_for_the_same(c, codes, intelligence) for c in closed):
             # A person weighed exactly this up and closed it: respect that until it changes.
@@ -264,13 +271,20 @@ def recheck_young_person(user: SignedInUser, person: YoungPerson, what: str) -> 
 
 
 def recheck_near_areas(
-    by_user_id: int | None, what: str, shapes: Sequence[Shape], as_of: date | None = None
+    by_user_id: int | None,
+    what: str,
+    shapes: Sequence[Shape],
+    area_codes: Collection[str],
+    as_of: date | None = None,
 ) -> Recheck:
     """After areas were added, changed or removed: re-check the placements near where they are or were.
 
-    `shapes` are the changed areas' places, before and after the change. Only current
-    placements within the policy's largest hard buffer of one of them are checked; the
-    rest cannot have been affected. No shapes (nothing changed): nothing is checked.
+    `shapes` are the changed areas' places, before and after the change, and `area_codes`
+    their codes. Only current placements within the policy's largest hard buffer of one of
+    the places are checked (the rest cannot have been affected), and a review opens only
+    where one of these areas is behind the reasons: a placement that breaks a rule because of
+    some other, unchanged area is not this change's business (the re-check from the
+    relocation review page finds it). No shapes (nothing changed): nothing is checked.
     """
     if not shapes:
         return Recheck(0, [], 0)
@@ -279,7 +293,7 @@ def recheck_near_areas(
         return Recheck(0, [], 0)
     close = near(shapes, [p.lat for _, p in pairs], [p.lon for _, p in pairs], reach_km(load_policy()))
     nearby = [pair for pair, yes in zip(pairs, close.tolist(), strict=True) if yes]
-    return _recheck(what, by_user_id, nearby, as_of)
+    return _recheck(what, by_user_id, nearby, as_of, frozenset(area_codes))
 
 
 @dataclass(frozen=True)
@@ -308,7 +322,10 @@ class Opened:
     def sentence(self) -> str:
         """What the re-check did, in one or two sentences for a message or the command line."""
         if self.checked == 0:
-            return "No child lives near the areas that changed, so no placement needed re-checking."
+            return (
+                "No child's placement is near an area whose place, severity or groups changed, "
+                "so none needed re-checking."
+            )
         checked = f"{self.checked:,} current placement{'s' if self.checked != 1 else ''}"
         if self.count == 0:
             text = f"Re-checked {checked} near the areas that changed: no relocation review opened."

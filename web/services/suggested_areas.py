@@ -335,7 +335,7 @@ def confirm(user: SignedInUser, suggestion_id: int, data: Mapping[str, Any], tod
     # A new area can make where children live now unsafe: re-check the placements near it,
     # never move anyone.
     result = relocation.recheck_near_areas(
-        user.id, f"area {code} confirmed from a police.uk suggestion", [relocation.shape_of(area)]
+        user.id, f"area {code} confirmed from a police.uk suggestion", [relocation.shape_of(area)], [area.code]
     )
     return Confirmed(area.code, area.label, relocation.opened_for(user.authority_code, result))
 

@@ -13,9 +13,12 @@ updates the area with the same code (a CSV row replaces a drawn polygon by a cir
 
 An area already past its review date is refused with the rest of the file, before anything
 is written: the rankings would not use it, so importing it would only look like action.
-A row that repeats what is stored changes nothing (its `updated_at` stays); the places of
-the areas added or changed, before and after, go back with the result so the re-check
-looks only at placements near them (`web.services.relocation.recheck_near_areas`).
+A row that repeats what is stored changes nothing (its `updated_at` stays). The codes and
+places (before and after) of the areas added, or changed in what the hard rules read (where
+they are, severity, groups, or back in force after their review date), go back with the
+result, so the re-check looks only at placements near them and opens reviews only where they
+are behind the reasons (`web.services.relocation.recheck_near_areas`). A change of source,
+confidence or a later review date alone is written but re-checks nothing.
 """
 
 from __future__ import annotations
@@ -85,27 +88,37 @@ class AreasImporter:
         now = datetime.now()
         added = updated = unchanged = 0
         places = []
+        codes = []
         for row in rows:
             area = existing.get(row.values["code"])
             if area is None:
                 area = Area(**row.values, updated_at=now)
                 repository.add(area)
+                repository.set_area_groups(area, [groups[code] for code in row.group_codes])
                 added += 1
+                bites = True
             elif _same(area, row):
                 unchanged += 1
                 continue
             else:
-                places.append(shape_of(area))  # where it was: placements near there may be safe now
+                before = _what_the_rules_read(area, context.today)
+                was = shape_of(area)
                 for name, value in row.values.items():
                     setattr(area, name, value)
                 area.updated_at = now
                 updated += 1
-            repository.set_area_groups(area, [groups[code] for code in row.group_codes])
-            places.append(shape_of(area))
+                repository.set_area_groups(area, [groups[code] for code in row.group_codes])
+                bites = _what_the_rules_read(area, context.today) != before
+                if bites:
+                    places.append(was)  # where it was: placements near there are looked at too
+            if bites:
+                places.append(shape_of(area))
+                codes.append(area.code)
         repository.flush()
         counts = {"areas added": added, "areas updated": updated, "areas unchanged": unchanged}
         loaded = problems.loaded(len(rows), counts)
         loaded.changed_places = places
+        loaded.changed_areas = codes
         return loaded
 
 
@@ -217,6 +230,19 @@ def _same(area: Area, row: _Row) -> bool:
         if stored != value:
             return False
     return sorted(g.code for g in area.groups) == row.group_codes
+
+
+def _what_the_rules_read(area: Area, today: date) -> tuple[Any, ...]:
+    """What the hard rules read of an area: where it is, how severe, whose, and whether in force."""
+    return (
+        area.lat,
+        area.lon,
+        area.radius_km,
+        json.dumps(area.polygon),
+        area.severity,
+        sorted(g.code for g in area.groups),
+        area.review_by >= today,
+    )
 
 
 def _check_review_dates(rows: list[_Row], today: date, problems: Problems) -> None:

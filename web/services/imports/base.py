@@ -81,6 +81,7 @@ class Loaded:
     # Where intelligence changed (areas added or changed, before and after): the re-check
     # after the import looks at the placements near these only.
     changed_places: list[Shape] = field(default_factory=list)
+    changed_areas: list[str] = field(default_factory=list)  # their codes
 
 
 class Importer(Protocol):
@@ -328,7 +329,9 @@ def run_import(
     if kind in AREA_KINDS:
         # New or changed areas can make where children live now unsafe: re-check the placements
         # near them, never move anyone, and say which reviews it opened.
-        result = relocation.recheck_near_areas(user_id, f"areas imported (import {run.id})", loaded.changed_places)
+        result = relocation.recheck_near_areas(
+            user_id, f"areas imported (import {run.id})", loaded.changed_places, loaded.changed_areas
+        )
         outcome.reviews = relocation.opened_for(authority_code, result)
     return outcome
 
