@@ -627,7 +627,7 @@ class RelocationReview(Base):
     outcome_note: Mapped[str | None] = mapped_column(Text, nullable=True)
     # The intelligence behind the reasons, each item with its version, so a re-check on the
     # same unchanged intelligence does not reopen a review a person closed:
-    # {"areas": {code: updated_at iso}, "risk_locations": {id: "lat,lon,radius"}}.
+    # {"areas": {code: version}, "rules": {rule: [codes]}, "groups": [...], "risk_locations": {id: "lat,lon,radius"}}.
     intelligence: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     young_person: Mapped[YoungPerson] = relationship()

@@ -223,9 +223,9 @@ def test_the_result_page_lists_the_reviews_opened_and_counts_other_authorities(a
 
 
 def test_a_placement_broken_by_another_unchanged_area_is_not_this_changes_business(app: Flask) -> None:
-    """YP-Q1 breaks near_linked_area because of A-CITY; a new low-severity area beside P-NEAR opens nothing.
+    """YP-Q1 breaks near_linked_area because of A-CITY; new areas beside P-NEAR open nothing.
 
-    Their placement is checked (it is near), but the new area is not behind the reasons.
+    Their placement is checked (it is near), but the new areas did not make it unsafe.
     """
     csv = HEADER + "A-CITY,Area 01 (Manchester),gang_territory,53.4808,-2.2426,2.0,high,G-RED,Test,high,"
     csv += f"{FUTURE.isoformat()}\n"
@@ -237,3 +237,14 @@ def test_a_placement_broken_by_another_unchanged_area_is_not_this_changes_busine
     outcome = _import(app, beside)
     assert outcome.reviews is not None and (outcome.reviews.checked, outcome.reviews.count) == (1, 0)
     assert [status for _, status in _reviews(app, "YP-Q1")] == ["kept"]
+    # A new Redline area beside P-NEAR: inside its buffer, but A-CITY already ruled P-NEAR out for
+    # YP-Q1 and did not change, so the import opens nothing (the intelligence differs, so the
+    # relocation page's re-check would).
+    linked = HEADER + f"Q-RED,Area R,gang_territory,53.46,-2.26,0.5,medium,G-RED,Briefing,high,{FUTURE.isoformat()}\n"
+    outcome = _import(app, linked)
+    assert outcome.reviews is not None and (outcome.reviews.checked, outcome.reviews.count) == (1, 0)
+    assert [status for _, status in _reviews(app, "YP-Q1")] == ["kept"]
+    with app.test_request_context():
+        person = young_people.get_by_reference("YP-Q1")
+        assert person is not None
+        assert len(relocation.recheck("a re-check", None, [person.id])) == 1

@@ -9,7 +9,9 @@ child's social worker. Nothing moves a child: a person reads the review and reco
 what they decided and why.
 
 An area change re-checks only the placements within the policy's largest hard buffer of
-where the changed areas are or were (`planner.nearby`): nothing farther can have changed.
+where the changed areas are or were (`planner.nearby`): nothing farther can have changed. It
+opens a review only where the changed areas alone break a rule: a placement that another,
+unchanged area already ruled out was unsafe before, and the change did not make it so.
 Each review keeps the intelligence behind its reasons (each area's rule-relevant content,
 the child's linked groups, each risk location's place), so a review a person closed is not
 opened again for the same, unchanged intelligence; only a change to it reopens the question.
@@ -131,23 +133,40 @@ def _intelligence(
     policy = built.policy
     areas: dict[str, str] = {}
     groups: list[str] = []
+    rules: dict[str, list[str]] = {}  # each area rule broken, and the areas that break it
     if "near_linked_area" in codes:
         measured = measure(built.world, question)
         groups = sorted(measured.linked_groups)
         for area in measured.linked_areas:
             if _edge_from(area, placement) < policy.min_km_from_linked_areas:
                 areas[area.id] = area_fingerprint(area)
+                rules.setdefault("near_linked_area", []).append(area.id)
     if "in_high_severity_area" in codes:
         for area in built.world.high.areas:
             if _edge_from(area, placement) < policy.min_km_from_high_severity_areas:
                 areas[area.id] = area_fingerprint(area)
+                rules.setdefault("in_high_severity_area", []).append(area.id)
     risks: dict[str, str] = {}
     if "near_risk_location" in codes:
         for place in person.risk_locations:
             shape = Shape(place.lat, place.lon, place.radius_km)
             if float(edge_km([shape], [placement.lat], [placement.lon])[0]) < policy.min_km_from_linked_areas:
                 risks[str(place.id)] = f"{place.lat},{place.lon},{place.radius_km}"
-    return {"areas": dict(sorted(areas.items())), "groups": groups, "risk_locations": dict(sorted(risks.items()))}
+    return {
+        "areas": dict(sorted(areas.items())),
+        "rules": {rule: sorted(set(found)) for rule, found in sorted(rules.items())},
+        "groups": groups,
+        "risk_locations": dict(sorted(risks.items())),
+    }
+
+
+def _caused_by(intelligence: Mapping[str, Any], changed: frozenset[str]) -> bool:
+    """Whether the changed areas alone break one of the area rules here.
+
+    A placement some other, unchanged area already ruled out was unsafe before the change;
+    the change did not make it so, and the re-check on the relocation page finds it.
+    """
+    return any(found and set(found) <= changed for found in intelligence.get("rules", {}).values())
 
 
 def _closed_for_the_same(earlier: RelocationReview, codes: list[str], intelligence: Mapping[str, Any]) -> bool:
@@ -189,7 +208,7 @@ def _recheck(
     as_of: date | None = None,
     behind: frozenset[str] | None = None,
 ) -> Recheck:
-    """Re-check `pairs`; with `behind`, open reviews only where one of those areas is behind the reasons."""
+    """Re-check `pairs`; with `behind`, open reviews only where those areas alone break an area rule."""
     if not pairs:
         return Recheck(0, [], 0)
     stand_ins = [_stand_in(person, placement) for person, placement in pairs]
@@ -220,8 +239,8 @@ def _recheck(
         if any(sorted({r["code"] for r in e.reasons}) == codes for e in earlier):
             continue  # already under review for the same reasons
         intelligence = _intelligence(built, question, person, placement, codes)
-        if behind is not None and not behind & set(intelligence["areas"]):
-            continue  # broken by other, unchanged intelligence: not what this change is about
+        if behind is not None and not _caused_by(intelligence, behind):
+            continue  # already broken by other, unchanged intelligence: not what this change did
         closed = repository.closed_reviews_of(person.id, placement.id)
         if any(_closed_for_the_same(c, codes, intelligence) for c in closed):
             # A person weighed exactly this up and closed it: respect that until it changes.
@@ -282,9 +301,9 @@ def recheck_near_areas(
     `shapes` are the changed areas' places, before and after the change, and `area_codes`
     their codes. Only current placements within the policy's largest hard buffer of one of
     the places are checked (the rest cannot have been affected), and a review opens only
-    where one of these areas is behind the reasons: a placement that breaks a rule because of
-    some other, unchanged area is not this change's business (the re-check from the
-    relocation review page finds it). No shapes (nothing changed): nothing is checked.
+    where these areas alone break an area rule: a placement that some other, unchanged area
+    already ruled out was unsafe before the change, and is not this change's business (the
+    re-check from the relocation review page finds it). No shapes: nothing is checked.
     """
     if not shapes:
         return Recheck(0, [], 0)
