@@ -20,7 +20,7 @@ from datetime import date, timedelta
 import pytest
 from flask import Flask
 
-from tests.integration.builders import FUTURE, MANCHESTER, NOW, SALFORD, _person, build_world
+from tests.integration.builders import MANCHESTER, SALFORD, _person, build_world
 from tests.integration.helpers import csrf_token, sign_in
 from web import db
 from web.models import Area, CurrentResident, Group, Placement, RelocationReview, YoungPerson, YoungPersonGroup
@@ -29,6 +29,11 @@ from web.services import relocation
 from web.services.imports import Outcome, run_import
 
 HEADER = "code,label,kind,lat,lon,radius_km,severity,groups,source,confidence,review_by\n"
+
+
+def _future() -> date:
+    """A review date a year on, read from the pinned clock when used (builders' FUTURE is fixed at import)."""
+    return date.today() + timedelta(days=365)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -49,12 +54,12 @@ def world(app: Flask) -> None:
                         relationship_kind="exploited_by",
                         source="Test",
                         confidence="high",
-                        review_by=FUTURE,
+                        review_by=_future(),
                     )
                 ]
             young_people.add_young_person(person)
             placement = db.session().query(Placement).filter_by(code=code).one()
-            placement.residents.append(CurrentResident(person_reference=reference, since=NOW.date()))
+            placement.residents.append(CurrentResident(person_reference=reference, since=date.today()))
         db.commit()
 
 
@@ -171,9 +176,8 @@ def test_a_review_closed_before_reviews_kept_their_intelligence_reopens_only_aft
 
 def test_moving_an_area_re_checks_placements_near_where_it_was(app: Flask) -> None:
     """A-CITY moved to Essex: P-NEAR (near where it was) is checked, and YP-Q1 is no longer in its buffer."""
-    csv = (
-        HEADER + f"A-CITY,Area 01 (Manchester),gang_territory,51.6,0.6,2.0,high,G-RED,Test,high,{FUTURE.isoformat()}\n"
-    )
+    moved = f"A-CITY,Area 01 (Manchester),gang_territory,51.6,0.6,2.0,high,G-RED,Test,high,{_future().isoformat()}"
+    csv = HEADER + moved + "\n"
     outcome = _import(app, csv)
     assert outcome.ok, outcome.problems
     assert outcome.reviews is not None and outcome.reviews.checked == 1
@@ -228,19 +232,20 @@ def test_a_placement_broken_by_another_unchanged_area_is_not_this_changes_busine
     Their placement is checked (it is near), but the new areas did not make it unsafe.
     """
     csv = HEADER + "A-CITY,Area 01 (Manchester),gang_territory,53.4808,-2.2426,2.0,high,G-RED,Test,high,"
-    csv += f"{FUTURE.isoformat()}\n"
+    csv += f"{_future().isoformat()}\n"
     _import(app, csv)  # A-CITY back where it was: YP-Q1 breaks the rule again, and a review opens
     opened = _reviews(app, "YP-Q1")
     assert [status for _, status in opened] == ["open"]
     _close(app, opened[0][0])
-    beside = HEADER + f"Q-LOW,Area L,exploitation_hotspot,53.451,-2.25,0.2,low,,Briefing,low,{FUTURE.isoformat()}\n"
+    beside = HEADER + f"Q-LOW,Area L,exploitation_hotspot,53.451,-2.25,0.2,low,,Briefing,low,{_future().isoformat()}\n"
     outcome = _import(app, beside)
     assert outcome.reviews is not None and (outcome.reviews.checked, outcome.reviews.count) == (1, 0)
     assert [status for _, status in _reviews(app, "YP-Q1")] == ["kept"]
     # A new Redline area beside P-NEAR: inside its buffer, but A-CITY already ruled P-NEAR out for
     # YP-Q1 and did not change, so the import opens nothing (the intelligence differs, so the
     # relocation page's re-check would).
-    linked = HEADER + f"Q-RED,Area R,gang_territory,53.46,-2.26,0.5,medium,G-RED,Briefing,high,{FUTURE.isoformat()}\n"
+    row = f"Q-RED,Area R,gang_territory,53.46,-2.26,0.5,medium,G-RED,Briefing,high,{_future().isoformat()}"
+    linked = HEADER + row + "\n"
     outcome = _import(app, linked)
     assert outcome.reviews is not None and (outcome.reviews.checked, outcome.reviews.count) == (1, 0)
     assert [status for _, status in _reviews(app, "YP-Q1")] == ["kept"]
