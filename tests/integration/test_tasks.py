@@ -74,6 +74,10 @@ def test_return_home_interviews_not_offered_show_due_and_overdue(app: Flask) -> 
         away_id = away.id
     path = f"/young-people/YP-R-K1/missing/{away_id}"
     assert "No return home interview is due" in sw.get(path).get_data(as_text=True)
+    # The referral's page counts the away episode apart from the two missing ones.
+    assert '>2 <span class="govuk-hint govuk-!-display-inline">(and 1 away)</span>' in sw.get(
+        "/referrals/R-K1"
+    ).get_data(as_text=True)
     marked = sw.post(f"{path}/mark-missing", data={"confirm_missing": "yes", "csrf_token": csrf_token(sw, path)})
     assert marked.status_code == 302
     page = sw.get("/tasks/").get_data(as_text=True)
