@@ -253,3 +253,27 @@ def test_a_placement_broken_by_another_unchanged_area_is_not_this_changes_busine
         person = young_people.get_by_reference("YP-Q1")
         assert person is not None
         assert len(relocation.recheck("a re-check", None, [person.id])) == 1
+
+
+def test_a_polygon_imported_again_unchanged_changes_nothing(app: Flask) -> None:
+    """A GeoJSON outline re-imported as it was: counted unchanged, re-checks nobody."""
+    import json
+
+    square = [[[-1.9, 52.9], [-1.8, 52.9], [-1.8, 53.0], [-1.9, 53.0], [-1.9, 52.9]]]
+    properties = {
+        "code": "Q-POLY",
+        "label": "Area P",
+        "kind": "gang_territory",
+        "severity": "medium",
+        "source": "Briefing",
+        "confidence": "medium",
+        "review_by": _future().isoformat(),
+    }
+    feature = {"type": "Feature", "properties": properties, "geometry": {"type": "Polygon", "coordinates": square}}
+    document = json.dumps({"type": "FeatureCollection", "features": [feature]}).encode()
+    with app.test_request_context():
+        first = run_import("areas", {"file": ("a.geojson", document)}, dry_run=False, authority_code=MANCHESTER)
+        again = run_import("areas", {"file": ("a.geojson", document)}, dry_run=False, authority_code=MANCHESTER)
+    assert first.ok and first.added["areas added"] == 1
+    assert again.ok and again.added == {"areas added": 0, "areas updated": 0, "areas unchanged": 1}
+    assert again.reviews is not None and again.reviews.checked == 0

@@ -226,7 +226,7 @@ def _same(area: Area, row: _Row) -> bool:
         stored = getattr(area, name)
         if name == "polygon":
             # Stored as JSON: compare as JSON, so tuples and lists of the same points agree.
-            stored, value = json.dumps(stored), json.dumps(value)
+            stored, value = json.dumps(stored, sort_keys=True), json.dumps(value, sort_keys=True)
         if stored != value:
             return False
     return sorted(g.code for g in area.groups) == row.group_codes
@@ -238,7 +238,7 @@ def _what_the_rules_read(area: Area, today: date) -> tuple[Any, ...]:
         area.lat,
         area.lon,
         area.radius_km,
-        json.dumps(area.polygon),
+        json.dumps(area.polygon, sort_keys=True),
         area.severity,
         sorted(g.code for g in area.groups),
         area.review_by >= today,
