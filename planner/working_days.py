@@ -1,41 +1,61 @@
 """Working days for statutory deadlines (Care Planning Regulations 2010 regs 9 and 13(4)).
 
 A working day is a weekday that is not a bank holiday in England and Wales.
-The holidays are passed in, so the engine stays pure and tests can use any set.
+The bank holidays come from the `holidays` library (England and Wales subdivisions of GB),
+which computes any year (Easter, substitute days when Christmas falls at a weekend) and
+lists the one-off holidays announced so far (for example the 2023 Coronation). A hand-kept
+list ran out at the end of 2027, so deadlines after it silently counted weekdays only.
+Callers and tests may still pass their own set of holidays.
 """
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterable
+from collections.abc import Container
 from datetime import date, timedelta
 from functools import lru_cache
-from pathlib import Path
 
-_HOLIDAYS_CSV = Path(__file__).resolve().parent.parent / "data" / "reference" / "bank-holidays-england-and-wales.csv"
+import holidays as holidays_library
 
-
-@lru_cache(maxsize=1)
-def bank_holidays() -> frozenset[date]:
-    """England and Wales bank holidays from data/reference (2025 to 2027)."""
-    with open(_HOLIDAYS_CSV, newline="", encoding="utf-8") as handle:
-        return frozenset(date.fromisoformat(row["date"]) for row in csv.DictReader(handle))
+# Bank holidays are the same in England and in Wales; both are asked for so that a
+# day the library ever lists for only one of them still counts as a holiday here.
+_SUBDIVISIONS = ("ENG", "WLS")
 
 
-def last_listed_year(holidays: Iterable[date] | None = None) -> int:
-    return max(d.year for d in (bank_holidays() if holidays is None else holidays))
+@lru_cache(maxsize=256)
+def bank_holidays_in(year: int) -> frozenset[date]:
+    """England and Wales bank holidays in `year`, substitute days included."""
+    days: set[date] = set()
+    for subdivision in _SUBDIVISIONS:
+        days.update(holidays_library.country_holidays("GB", subdiv=subdivision, years=year).keys())
+    return frozenset(days)
 
 
-def is_working_day(day: date, holidays: Iterable[date] | None = None) -> bool:
-    off = bank_holidays() if holidays is None else holidays
+def bank_holiday_names(year: int) -> dict[date, str]:
+    """Each England and Wales bank holiday in `year` with the library's name for it."""
+    table = holidays_library.country_holidays("GB", subdiv="ENG", years=year)
+    return {day: str(name) for day, name in sorted(table.items())}
+
+
+class _EnglandAndWales(Container[date]):
+    """Every England and Wales bank holiday, for any year, looked up a year at a time."""
+
+    def __contains__(self, day: object) -> bool:
+        return isinstance(day, date) and day in bank_holidays_in(day.year)
+
+
+ENGLAND_AND_WALES: Container[date] = _EnglandAndWales()
+
+
+def is_working_day(day: date, holidays: Container[date] | None = None) -> bool:
+    off = ENGLAND_AND_WALES if holidays is None else holidays
     return day.weekday() < 5 and day not in off
 
 
-def add_working_days(start: date, days: int, holidays: Iterable[date] | None = None) -> date:
+def add_working_days(start: date, days: int, holidays: Container[date] | None = None) -> date:
     """The date `days` working days after `start` (the start day itself is not counted)."""
     if days < 0:
         raise ValueError("days must not be negative")
-    off = frozenset(bank_holidays() if holidays is None else holidays)
+    off = ENGLAND_AND_WALES if holidays is None else holidays
     day = start
     counted = 0
     while counted < days:

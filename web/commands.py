@@ -106,6 +106,8 @@ def import_data(kind: str, file_options: tuple[str, ...], authority: str, dry_ru
     except InvalidInput as error:
         raise click.UsageError("; ".join(error.problems)) from None
     click.echo(outcome.summary())
+    if outcome.reviews is not None:
+        click.echo(outcome.reviews.sentence())
     for problem in outcome.problems:
         where = f"{problem.file}" + (f" row {problem.row}" if problem.row is not None else "")
         column = f", column {problem.field}" if problem.field else ""

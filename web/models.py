@@ -296,6 +296,13 @@ class MissingEpisode(Base):
     kind: Mapped[str] = mapped_column(String(1))  # SSDA903 MISSING: M missing, A away without authorisation
     start: Mapped[datetime] = mapped_column(DateTime)
     end: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # SSDA903 gives dates only: then the time part of start/end is 00:00 and means nothing.
+    # An unknown return time starts the interview clock at the end of that day.
+    start_time_known: Mapped[bool] = mapped_column(Boolean, default=True)
+    end_time_known: Mapped[bool] = mapped_column(Boolean, default=True)
+    # An away episode (A) counts as missing (interview clock, tasks) only once a person says so.
+    marked_missing_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    marked_missing_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     where_found: Mapped[str | None] = mapped_column(String(160), nullable=True)
     found_lat: Mapped[float | None] = mapped_column(Float, nullable=True)
     found_lon: Mapped[float | None] = mapped_column(Float, nullable=True)
@@ -310,6 +317,18 @@ class MissingEpisode(Base):
     risk_location_id: Mapped[int | None] = mapped_column(ForeignKey("risk_locations.id"), nullable=True)
 
     young_person: Mapped[YoungPerson] = relationship(back_populates="missing_episodes")
+    marked_missing_by: Mapped[User | None] = relationship(foreign_keys=[marked_missing_by_id])
+
+    def __init__(self, **kwargs: Any) -> None:
+        # Column defaults apply only at flush; the clock reads these on unsaved episodes too.
+        kwargs.setdefault("start_time_known", True)
+        kwargs.setdefault("end_time_known", True)
+        super().__init__(**kwargs)
+
+    @property
+    def counts_as_missing(self) -> bool:
+        """Missing (M), or away (A) and marked as missing by a person."""
+        return self.kind == "M" or self.marked_missing_at is not None
 
 
 class RankingRun(Base):
@@ -606,6 +625,10 @@ class RelocationReview(Base):
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     outcome_note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # The intelligence behind the reasons, each item with its version, so a re-check on the
+    # same unchanged intelligence does not reopen a review a person closed:
+    # {"areas": {code: version}, "rules": {rule: [codes]}, "groups": [...], "risk_locations": {id: "lat,lon,radius"}}.
+    intelligence: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     young_person: Mapped[YoungPerson] = relationship()
     decision: Mapped[Decision | None] = relationship()

@@ -105,6 +105,29 @@ def test_import_creates_children_episodes_and_missing_episodes(world: Flask) -> 
     assert [(m.kind, m.start, m.end, m.reported_by) for m in missing] == [
         ("M", datetime(2025, 6, 3), datetime(2025, 6, 5), "ssda903 import")
     ]
+    # SSDA903 gives dates only: the times are recorded as not known, never as 00:00.
+    assert [(m.start_time_known, m.end_time_known) for m in missing] == [(False, False)]
+
+
+def test_reimport_keeps_a_time_of_return_a_person_recorded_for_the_same_day(world: Flask) -> None:
+    """A worker's time of return survives a re-import that gives only the same date; a new date replaces it."""
+    header = "K900,1,01/03/2012,WBRI,,,\n"
+    episodes = "K900,01/01/2025,S,C1,N1,U1,PR1,,,,M1 1AA,M1 1AA,\n"
+    _run(world, header, episodes, "K900,,M,02/02/2025,03/02/2025\n")
+    person = _person(world, f"{MANCHESTER}-K900")
+    assert person is not None
+    with world.app_context():
+        episode = db.session().scalars(select(MissingEpisode).where(MissingEpisode.young_person_id == person.id)).one()
+        episode.end, episode.end_time_known = datetime(2025, 2, 3, 18, 30), True
+        db.commit()
+    assert _run(world, header, episodes, "K900,,M,02/02/2025,03/02/2025\n").ok
+    with world.app_context():
+        episode = db.session().scalars(select(MissingEpisode).where(MissingEpisode.young_person_id == person.id)).one()
+        assert (episode.end, episode.end_time_known) == (datetime(2025, 2, 3, 18, 30), True)
+    assert _run(world, header, episodes, "K900,,M,02/02/2025,04/02/2025\n").ok
+    with world.app_context():
+        episode = db.session().scalars(select(MissingEpisode).where(MissingEpisode.young_person_id == person.id)).one()
+        assert (episode.end, episode.end_time_known) == (datetime(2025, 2, 4), False)
 
 
 def test_reimport_updates_rather_than_duplicates(world: Flask) -> None:

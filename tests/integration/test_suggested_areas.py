@@ -308,7 +308,10 @@ def test_confirm_creates_an_area_the_next_ranking_uses(app: Flask) -> None:
     assert re.search(r"police.uk street-level crime, January to March \d{4}", form)  # the source, filled in
     response = post(client, path, path, _confirm_data())
     assert response.status_code == 302
-    assert "Confirmed as area" in client.get(response.headers["Location"]).get_data(as_text=True)
+    listed = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Confirmed as area" in listed
+    # The re-check looks only near the new area, and says so: nobody lives near P-FAR here.
+    assert "placement is near an area whose place" in listed
 
     officer = _user(app, "po@manchester.test")
     with app.app_context():

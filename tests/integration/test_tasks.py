@@ -58,11 +58,60 @@ def _as(app: Flask, email: str) -> FlaskClient:
 
 
 def test_return_home_interviews_not_offered_show_due_and_overdue(app: Flask) -> None:
-    page = _as(app, "sw@manchester.test").get("/tasks/").get_data(as_text=True)
+    """Missing episodes open interview tasks; an away one (A) only once a person marks it missing.
+
+    A return whose time is not known shows "time not known" and is due by the end of the third day after.
+    """
+    sw = _as(app, "sw@manchester.test")
+    page = sw.get("/tasks/").get_data(as_text=True)
+    section = page.split('id="return-home-interviews"')[1]
+    assert "Return home interviews not yet offered (1)" in page
+    assert section.count(">YP-R-K1</a>") == 1
+    assert "Overdue" in section and ">Due<" not in section
+
+    with app.app_context():
+        away = db.session().query(MissingEpisode).filter_by(kind="A").one()
+        away_id = away.id
+    path = f"/young-people/YP-R-K1/missing/{away_id}"
+    assert "No return home interview is due" in sw.get(path).get_data(as_text=True)
+    # The referral's page counts the away episode apart from the two missing ones.
+    assert '>2 <span class="govuk-hint govuk-!-display-inline">(and 1 away)</span>' in sw.get(
+        "/referrals/R-K1"
+    ).get_data(as_text=True)
+    marked = sw.post(f"{path}/mark-missing", data={"confirm_missing": "yes", "csrf_token": csrf_token(sw, path)})
+    assert marked.status_code == 302
+    page = sw.get("/tasks/").get_data(as_text=True)
     section = page.split('id="return-home-interviews"')[1]
     assert "Return home interviews not yet offered (2)" in page
-    assert section.count(">YP-R-K1</a>") == 2
     assert "Overdue" in section and "Due" in section
+    with app.app_context():
+        away = db.session().get(MissingEpisode, away_id)
+        assert away is not None and away.kind == "A" and away.marked_missing_at is not None
+        assert abs(away.marked_missing_at - datetime.now()) < timedelta(minutes=1)
+        assert away.marked_missing_by is not None and away.marked_missing_by.email == "sw@manchester.test"
+
+    # Only the day of the return is known (as from SSDA903): the clock runs from the end of that day.
+    day = (datetime.now() - timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    with app.app_context():
+        person = db.session().query(YoungPerson).filter_by(reference="YP-R-K1").one()
+        person.missing_episodes.append(
+            MissingEpisode(
+                kind="M",
+                start=day - timedelta(days=1),
+                start_time_known=False,
+                end=day,
+                end_time_known=False,
+                reported_by="ssda903 import",
+            )
+        )
+        db.commit()
+    page = sw.get("/tasks/").get_data(as_text=True)
+    section = page.split('id="return-home-interviews"')[1]
+    assert "Return home interviews not yet offered (3)" in page
+    last = day + timedelta(days=3)
+    assert f"{day.day} {day:%B %Y}, time not known" in section
+    assert f"the end of {last.day} {last:%B %Y}" in section
+    assert f"{day.day} {day:%B %Y} at 00:00" not in section
 
 
 def test_a_decision_far_away_shows_its_approval_and_notifications(app: Flask) -> None:

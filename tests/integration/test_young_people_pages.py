@@ -725,7 +725,7 @@ def test_changing_an_episode(app: Flask, sw: FlaskClient, child: str) -> None:
 
 
 def test_repeat_missing_is_flagged_on_the_record_and_the_list(app: Flask, po: FlaskClient, child: str) -> None:
-    """Three episodes in 90 days raise a flag; older episodes do not count."""
+    """Three missing episodes in 90 days raise a flag; older ones, and away ones not marked missing, do not count."""
     now = datetime.now()
     with app.app_context():
         person = young_people.get_by_reference(child)
@@ -739,7 +739,13 @@ def test_repeat_missing_is_flagged_on_the_record_and_the_list(app: Flask, po: Fl
     with app.app_context():
         person = young_people.get_by_reference(child)
         assert person is not None
-        person.missing_episodes.append(MissingEpisode(kind="A", start=now - timedelta(days=1), reported_by="police"))
+        person.missing_episodes.append(MissingEpisode(kind="A", start=now - timedelta(days=2), reported_by="police"))
+        db.commit()
+    assert "Repeat missing" not in po.get(f"/young-people/{child}").get_data(as_text=True)
+    with app.app_context():
+        person = young_people.get_by_reference(child)
+        assert person is not None
+        person.missing_episodes.append(MissingEpisode(kind="M", start=now - timedelta(days=1), reported_by="police"))
         db.commit()
     page = po.get(f"/young-people/{child}").get_data(as_text=True)
     assert "Repeat missing" in page and "3 missing episodes in the last 90 days" in page
@@ -773,3 +779,103 @@ def test_the_rhi_clock() -> None:
 def test_pages_are_not_cached(sw: FlaskClient) -> None:
     """The record holds personal data: never stored by the browser."""
     assert sw.get("/young-people/YP-T1").headers["Cache-Control"] == "no-store"
+
+
+# --- time not known, and away episodes -------------------------------------------------
+
+
+def _day(prefix: str, at: datetime) -> dict[str, str]:
+    """A date with the "time not known" box ticked and no time."""
+    return {
+        f"{prefix}-day": str(at.day),
+        f"{prefix}-month": str(at.month),
+        f"{prefix}-year": str(at.year),
+        f"{prefix}-time-unknown": "yes",
+    }
+
+
+def test_the_rhi_clock_when_only_the_day_of_return_is_known() -> None:
+    """The 72 hours run from the end of the day of return: due at the end of the third day after it."""
+    episode = _episode(datetime(2026, 1, 2))
+    episode.end_time_known = False
+    due = datetime(2026, 1, 6)  # midnight at the end of 5 January
+    clock = rhi_clock(episode, datetime(2026, 1, 5, 23, 59))
+    assert (clock.status, clock.due, clock.text) == ("due", due, "RHI due by the end of 5 January 2026")
+    assert rhi_clock(episode, due + timedelta(minutes=1)).status == "overdue"
+    # An offer late on the day of return is in time, whatever the hour of the return was.
+    episode.rhi_offered, episode.rhi_offered_at = True, datetime(2026, 1, 5, 22, 0)
+    assert rhi_clock(episode, due).status == "offered_in_time"
+
+
+def test_an_away_episode_has_no_interview_clock_until_marked_missing() -> None:
+    """SSDA903 A: no clock, no task; once marked missing, the clock applies."""
+    away = MissingEpisode(kind="A", start=datetime(2026, 1, 1), end=datetime(2026, 1, 2, 9, 0), reported_by="carer")
+    assert rhi_clock(away, datetime(2026, 2, 1)).status == "away"
+    away.marked_missing_at = datetime(2026, 1, 2, 10, 0)
+    assert rhi_clock(away, datetime(2026, 2, 1)).status == "overdue"
+
+
+def test_a_return_with_time_not_known_is_recorded_and_shown_without_midnight(
+    app: Flask, sw: FlaskClient, child: str
+) -> None:
+    """The form accepts "time not known" for the start and the return; the page never says 00:00."""
+    start = (datetime.now() - timedelta(days=3)).replace(hour=0, minute=0, second=0, microsecond=0)
+    form = {"kind": "M", "reported_by": "carer", **_day("start", start)}
+    response = _send(sw, f"/young-people/{child}/missing/new", form)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    base = response.headers["Location"]
+    page = sw.get(base).get_data(as_text=True)
+    assert f"Missing from {start.day} {start:%B %Y}, time not known" in page
+
+    # Ticking "time not known" and giving a time is a contradiction, named on the time.
+    both = {**_moment("end", start + timedelta(days=1)), "end-time-unknown": "yes", "where_found": "Park"}
+    response = _send(sw, f"{base}/return", both)
+    assert response.status_code == 400 and _errors(response.get_data(as_text=True)) == ["end-time"]
+
+    # The same day as the start is allowed when the times are not known.
+    assert _send(sw, f"{base}/return", {**_day("end", start), "where_found": "Park"}).status_code == 302
+    episode = _get(app, child).missing_episodes[0]
+    assert (episode.start_time_known, episode.end, episode.end_time_known) == (False, start, False)
+    page = sw.get(base).get_data(as_text=True)
+    last = start + timedelta(days=3)
+    assert f"{start.day} {start:%B %Y}, time not known" in page
+    assert f"the end of {last.day} {last:%B %Y}" in page
+    assert "at 00:00" not in page
+    # The form shows the box ticked and no time, so saving it again changes nothing.
+    edit = sw.get(f"{base}/return").get_data(as_text=True)
+    assert 'id="end-time-unknown" name="end-time-unknown" type="checkbox" value="yes" checked' in edit
+    assert "at 00:00" not in sw.get(f"/young-people/{child}").get_data(as_text=True)
+    # A time found out later replaces "not known".
+    known = {**_moment("end", start.replace(hour=18)), "where_found": "Park"}
+    assert _send(sw, f"{base}/return", known).status_code == 302
+    assert _get(app, child).missing_episodes[0].end_time_known is True
+
+
+def test_away_episodes_are_shown_apart_and_a_worker_may_mark_one_missing(
+    app: Flask, sw: FlaskClient, child: str
+) -> None:
+    """An away episode sits in its own table until a worker confirms it was missing; who and when are kept."""
+    start = (datetime.now() - timedelta(days=2)).replace(second=0, microsecond=0)
+    form = {"kind": "A", "reported_by": "carer", **_moment("start", start)}
+    base = _send(sw, f"/young-people/{child}/missing/new", form).headers["Location"]
+    profile = sw.get(f"/young-people/{child}").get_data(as_text=True)
+    assert 'id="away-episodes"' in profile and 'id="missing-episodes"' not in profile
+    page = sw.get(base).get_data(as_text=True)
+    assert "Away from placement from" in page and "Mark as missing" in page
+
+    unconfirmed = _send(sw, f"{base}/mark-missing", {})
+    assert unconfirmed.status_code == 400 and _errors(unconfirmed.get_data(as_text=True)) == ["confirm_missing"]
+    assert _get(app, child).missing_episodes[0].marked_missing_at is None
+
+    assert _send(sw, f"{base}/mark-missing", {"confirm_missing": "yes"}).status_code == 302
+    episode = _get(app, child).missing_episodes[0]
+    assert episode.kind == "A" and episode.marked_missing_at is not None
+    assert abs(episode.marked_missing_at - datetime.now()) < timedelta(minutes=1)
+    profile = sw.get(f"/young-people/{child}").get_data(as_text=True)
+    missing_table = profile.split('id="missing-episodes"')[1].split("</table>")[0]
+    assert "(marked missing)" in missing_table and 'id="away-episodes"' not in profile
+    page = sw.get(base).get_data(as_text=True)
+    assert "Marked as missing by" in page and "Mark as missing" not in page.split("Marked as missing by")[1]
+    again = _send(sw, f"{base}/mark-missing", {"confirm_missing": "yes"})
+    assert again.status_code == 400 and _errors(again.get_data(as_text=True)) == ["mark-missing"]
+    assert ("update", f"marked missing episode {episode.id} (away) as missing") in _events(app, child)

@@ -132,7 +132,14 @@ class MissingEpisodeSchema(Schema):
     id = fields.Integer()
     kind = _one_of(("M", "A"), "SSDA903 MISSING: M missing, A away without authorisation.")
     start = _when("When the child went missing.")
+    start_time_known = fields.Boolean(
+        metadata={"description": "False when only the day of the start is known (SSDA903 gives dates only)."}
+    )
     end = _when("When the child was found or came back.", allow_none=True)
+    end_time_known = fields.Boolean(
+        metadata={"description": "False when only the day of the return is known: the 72 hours run from its end."}
+    )
+    marked_missing_at = _when("When a person marked an away (A) episode as missing; null if not.", allow_none=True)
     where_found = fields.String(allow_none=True)
     found_lat = fields.Float(allow_none=True)
     found_lon = fields.Float(allow_none=True)

@@ -82,7 +82,10 @@ def confirm(suggestion_id: int) -> Page:
         area = service.confirm(current_user, suggestion_id, data)
     except FormInvalid as error:
         return _confirm_page(service.confirm_context(current_user, suggestion_id), data, error.errors)
-    flash(f"Confirmed as area {area.code}, {area.label}. Rankings use it from now on.", "success")
+    flash(
+        f"Confirmed as area {area.code}, {area.label}. Rankings use it from now on. {area.reviews.sentence()}",
+        "success",
+    )
     return redirect(url_for(".list_suggestions"))
 
 

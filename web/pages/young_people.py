@@ -225,6 +225,17 @@ def record_interview(reference: str, episode_id: int) -> Page:
     return _episode_step(reference, episode_id, "interview", service.record_interview, "Return home interview recorded")
 
 
+@blueprint.route("/<reference>/missing/<int:episode_id>/mark-missing", methods=["POST"])
+def mark_missing(reference: str, episode_id: int) -> Page:
+    data = _submitted()
+    try:
+        service.mark_missing(current_user, reference, episode_id, data)
+    except FormInvalid as error:
+        return _episode_page(reference, episode_id, data, error.errors)
+    flash("Marked as missing: the return home interview clock now applies", "success")
+    return redirect(url_for(".episode", reference=reference, episode_id=episode_id))
+
+
 @blueprint.route("/<reference>/missing/<int:episode_id>/risk-location", methods=["POST"])
 def make_risk_location(reference: str, episode_id: int) -> Page:
     data = _submitted()

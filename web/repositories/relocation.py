@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from web.db import session
 from web.models import (
+    Area,
     CurrentResident,
     Decision,
     Placement,
@@ -67,6 +69,41 @@ def open_reviews_of(young_person_id: int, placement_id: int) -> list[RelocationR
         RelocationReview.young_person_id == young_person_id,
         RelocationReview.placement_id == placement_id,
         RelocationReview.status == "open",
+    )
+    return list(session().scalars(query))
+
+
+def closed_reviews_of(young_person_id: int, placement_id: int) -> list[RelocationReview]:
+    """Reviews a person closed (kept or moving) for this young person at this placement, newest first."""
+    query = (
+        select(RelocationReview)
+        .where(
+            RelocationReview.young_person_id == young_person_id,
+            RelocationReview.placement_id == placement_id,
+            RelocationReview.status.in_(("kept", "moving")),
+        )
+        .order_by(RelocationReview.closed_at.desc(), RelocationReview.id.desc())
+    )
+    return list(session().scalars(query))
+
+
+def area_versions(codes: Collection[str]) -> dict[str, datetime]:
+    """When each area (by code) was last changed."""
+    if not codes:
+        return {}
+    query = select(Area.code, Area.updated_at).where(Area.code.in_(sorted(codes))).order_by(Area.code)
+    return {code: updated_at for code, updated_at in session().execute(query)}
+
+
+def reviews_by_id(review_ids: Collection[int]) -> list[RelocationReview]:
+    """These reviews, in id order, with the young person and placement loaded."""
+    if not review_ids:
+        return []
+    query = (
+        select(RelocationReview)
+        .where(RelocationReview.id.in_(sorted(review_ids)))
+        .options(selectinload(RelocationReview.young_person), selectinload(RelocationReview.placement))
+        .order_by(RelocationReview.id)
     )
     return list(session().scalars(query))
 

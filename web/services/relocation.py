@@ -7,25 +7,40 @@ risk location, inside a high-severity area). A placement that now breaks one ope
 review: the reasons, a ranked set of alternatives from the engine, and a task for the
 child's social worker. Nothing moves a child: a person reads the review and records
 what they decided and why.
+
+An area change re-checks only the placements within the policy's largest hard buffer of
+where the changed areas are or were (`planner.nearby`): nothing farther can have changed. It
+opens a review only where the changed areas alone break a rule: a placement that another,
+unchanged area already ruled out was unsafe before, and the change did not make it so.
+Each review keeps the intelligence behind its reasons (each area's rule-relevant content,
+the child's linked groups, each risk location's place), so a review a person closed is not
+opened again for the same, unchanged intelligence; only a change to it reopens the question.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import hashlib
+import json
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from planner import rank
+from planner import load_policy, rank
 from planner.case import SETTINGS
+from planner.case import Area as CaseArea
+from planner.case import Referral as CaseReferral
+from planner.measures import measure
+from planner.nearby import Shape, edge_km, near, polygon_parts, reach_km
 from web import db
-from web.models import Placement, Referral, ReferralExclusion, RelocationReview, YoungPerson
+from web.models import Area, Placement, Referral, ReferralExclusion, RelocationReview, YoungPerson
+from web.repositories import authorities
 from web.repositories import placements as placement_repository
 from web.repositories import relocation as repository
 from web.repositories import young_people as young_people_repository
 from web.services import audit
 from web.services.accounts import CASEWORK_ROLES, SignedInUser
-from web.services.batch_case import build_case
+from web.services.batch_case import BuiltCase, build_case
 from web.services.errors import Forbidden, InvalidInput, NotFound
 
 # The hard rules a change of intelligence can newly break for a child already placed.
@@ -83,6 +98,94 @@ def _stand_in(person: YoungPerson, placement: Placement) -> _StandIn:
     )
 
 
+@dataclass(frozen=True)
+class Recheck:
+    """What one re-check did."""
+
+    checked: int  # current placements looked at
+    opened: list[int]  # ids of the reviews it opened
+    not_reopened: int  # placements a person had already reviewed for the same, unchanged intelligence
+
+
+def shape_of(area: Area) -> Shape:
+    """Where a stored area is, as `planner.nearby` measures it."""
+    return Shape(area.lat, area.lon, area.radius_km, polygon_parts(area.polygon))
+
+
+def area_fingerprint(area: CaseArea) -> str:
+    """The version of what an area says to the hard rules: where it is, how severe, whose.
+
+    Its source, confidence and review date are left out: re-confirming an area, or moving
+    its review date, is not new intelligence about the placement.
+    """
+    content = [area.lat, area.lon, area.radius_km, area.polygon, area.severity, sorted(area.groups)]
+    return hashlib.sha256(json.dumps(content, default=list).encode()).hexdigest()[:16]
+
+
+def _edge_from(area: CaseArea, placement: Placement) -> float:
+    shape = Shape(area.lat, area.lon, area.radius_km, area.polygon)
+    return float(edge_km([shape], [placement.lat], [placement.lon])[0])
+
+
+def _intelligence(
+    built: BuiltCase, question: CaseReferral, person: YoungPerson, placement: Placement, codes: Sequence[str]
+) -> dict[str, Any]:
+    """The intelligence behind the reasons, each item with its version (see `RelocationReview.intelligence`)."""
+    policy = built.policy
+    areas: dict[str, str] = {}
+    groups: list[str] = []
+    rules: dict[str, list[str]] = {}  # each area rule broken, and the areas that break it
+    if "near_linked_area" in codes:
+        measured = measure(built.world, question)
+        groups = sorted(measured.linked_groups)
+        for area in measured.linked_areas:
+            if _edge_from(area, placement) < policy.min_km_from_linked_areas:
+                areas[area.id] = area_fingerprint(area)
+                rules.setdefault("near_linked_area", []).append(area.id)
+    if "in_high_severity_area" in codes:
+        for area in built.world.high.areas:
+            if _edge_from(area, placement) < policy.min_km_from_high_severity_areas:
+                areas[area.id] = area_fingerprint(area)
+                rules.setdefault("in_high_severity_area", []).append(area.id)
+    risks: dict[str, str] = {}
+    if "near_risk_location" in codes:
+        for place in person.risk_locations:
+            shape = Shape(place.lat, place.lon, place.radius_km)
+            if float(edge_km([shape], [placement.lat], [placement.lon])[0]) < policy.min_km_from_linked_areas:
+                risks[str(place.id)] = f"{place.lat},{place.lon},{place.radius_km}"
+    return {
+        "areas": dict(sorted(areas.items())),
+        "rules": {rule: sorted(set(found)) for rule, found in sorted(rules.items())},
+        "groups": groups,
+        "risk_locations": dict(sorted(risks.items())),
+    }
+
+
+def _caused_by(intelligence: Mapping[str, Any], changed: frozenset[str]) -> bool:
+    """Whether the changed areas alone break one of the area rules here.
+
+    A placement some other, unchanged area already ruled out was unsafe before the change;
+    the change did not make it so, and the re-check on the relocation page finds it.
+    """
+    return any(found and set(found) <= changed for found in intelligence.get("rules", {}).values())
+
+
+def _closed_for_the_same(earlier: RelocationReview, codes: list[str], intelligence: Mapping[str, Any]) -> bool:
+    """Whether a person already closed a review of these reasons on this same intelligence."""
+    if sorted({r["code"] for r in earlier.reasons}) != codes:
+        return False
+    if earlier.intelligence:
+        return dict(earlier.intelligence) == dict(intelligence)
+    # Closed before reviews kept their intelligence: the same unless an area behind the
+    # reasons changed, or a risk location was added, after the review was closed.
+    closed = earlier.closed_at or earlier.opened_at
+    changed = repository.area_versions(list(intelligence.get("areas", {})))
+    if any(at > closed for at in changed.values()):
+        return False
+    added = {str(r.id): r.created_at for r in earlier.young_person.risk_locations}
+    return not any(added.get(key, closed) > closed for key in intelligence.get("risk_locations", {}))
+
+
 def recheck(
     trigger: str,
     by_user_id: int | None,
@@ -93,11 +196,22 @@ def recheck(
     """Re-check the current placements of the young people given (all when None).
 
     Opens a review for each placement that now breaks an intelligence rule, unless an
-    open review already says the same; returns the ids of the reviews opened. Commits.
+    open review already says the same, or a person closed one on the same intelligence;
+    returns the ids of the reviews opened. Commits.
     """
-    pairs = repository.housed(young_person_ids, authority_code)
+    return _recheck(trigger, by_user_id, repository.housed(young_person_ids, authority_code), as_of).opened
+
+
+def _recheck(
+    trigger: str,
+    by_user_id: int | None,
+    pairs: list[tuple[YoungPerson, Placement]],
+    as_of: date | None = None,
+    behind: frozenset[str] | None = None,
+) -> Recheck:
+    """Re-check `pairs`; with `behind`, open reviews only where those areas alone break an area rule."""
     if not pairs:
-        return []
+        return Recheck(0, [], 0)
     stand_ins = [_stand_in(person, placement) for person, placement in pairs]
     try:
         built = build_case(stand_ins, as_of or date.today(), batch=True)
@@ -109,9 +223,10 @@ def recheck(
             by_user_id, "relocation_recheck_failed", "relocation", "stored records", f"{len(error.problems)} problems"
         )
         db.commit()
-        return []
+        return Recheck(len(pairs), [], 0)
     labels = {p["id"]: p for p in built.document["placements"]}
     opened = []
+    not_reopened = 0
     for (person, placement), question in zip(pairs, built.parsed.referrals, strict=True):
         ranking = rank(built.world, question, built.policy)
         here = next((e for e in ranking.excluded if e.placement_id == placement.code), None)
@@ -124,6 +239,14 @@ def recheck(
         earlier = repository.open_reviews_of(person.id, placement.id)
         if any(sorted({r["code"] for r in e.reasons}) == codes for e in earlier):
             continue  # already under review for the same reasons
+        intelligence = _intelligence(built, question, person, placement, codes)
+        if behind is not None and not _caused_by(intelligence, behind):
+            continue  # already broken by other, unchanged intelligence: not what this change did
+        closed = repository.closed_reviews_of(person.id, placement.id)
+        if any(_closed_for_the_same(c, codes, intelligence) for c in closed):
+            # A person weighed exactly this up and closed it: respect that until it changes.
+            not_reopened += 1
+            continue
         now = datetime.now()
         for review in earlier:
             review.status, review.closed_at = "superseded", now
@@ -153,12 +276,13 @@ def recheck(
             status="open",
             opened_at=now,
             assigned_to_id=decision.decided_by_id if decision else None,
+            intelligence=intelligence,
         )
         repository.add_review(review)
         audit.record(by_user_id, "relocation_review_opened", "young_person", person.reference, ", ".join(codes))
         opened.append(review.id)
     db.commit()
-    return opened
+    return Recheck(len(pairs), opened, not_reopened)
 
 
 def recheck_young_person(user: SignedInUser, person: YoungPerson, what: str) -> list[int]:
@@ -166,9 +290,101 @@ def recheck_young_person(user: SignedInUser, person: YoungPerson, what: str) -> 
     return recheck(f"{what} changed", user.id, [person.id])
 
 
-def recheck_after_area_change(by_user_id: int | None, what: str) -> list[int]:
-    """After areas were added or changed: every young person placed anywhere may be affected."""
-    return recheck(what, by_user_id)
+def recheck_near_areas(
+    by_user_id: int | None,
+    what: str,
+    shapes: Sequence[Shape],
+    area_codes: Collection[str],
+    as_of: date | None = None,
+) -> Recheck:
+    """After areas were added, changed or removed: re-check the placements near where they are or were.
+
+    `shapes` are the changed areas' places, before and after the change, and `area_codes`
+    their codes. Only current placements within the policy's largest hard buffer of one of
+    the places are checked (the rest cannot have been affected), and a review opens only
+    where these areas alone break an area rule: a placement that some other, unchanged area
+    already ruled out was unsafe before the change, and is not this change's business (the
+    re-check from the relocation review page finds it). No shapes: nothing is checked.
+    """
+    if not shapes:
+        return Recheck(0, [], 0)
+    pairs = repository.housed()
+    if not pairs:
+        return Recheck(0, [], 0)
+    close = near(shapes, [p.lat for _, p in pairs], [p.lon for _, p in pairs], reach_km(load_policy()))
+    nearby = [pair for pair, yes in zip(pairs, close.tolist(), strict=True) if yes]
+    return _recheck(what, by_user_id, nearby, as_of, frozenset(area_codes))
+
+
+@dataclass(frozen=True)
+class OpenedReview:
+    """A review a change opened, for the page that made the change."""
+
+    id: int
+    young_person: str
+    placement: str
+    reasons: list[str]
+
+
+@dataclass(frozen=True)
+class Opened:
+    """The reviews a change opened: those of the user's authority by name, others by count only."""
+
+    yours: list[OpenedReview]
+    elsewhere: dict[str, int]  # authority name -> reviews opened there
+    not_reopened: int
+    checked: int
+
+    @property
+    def count(self) -> int:
+        return len(self.yours) + sum(self.elsewhere.values())
+
+    def sentence(self) -> str:
+        """What the re-check did, in one or two sentences for a message or the command line."""
+        if self.checked == 0:
+            return (
+                "No child's placement is near an area whose place, severity or groups changed, "
+                "so none needed re-checking."
+            )
+        checked = f"{self.checked:,} current placement{'s' if self.checked != 1 else ''}"
+        if self.count == 0:
+            text = f"Re-checked {checked} near the areas that changed: no relocation review opened."
+        else:
+            named = [f"{r.young_person} at {r.placement}" for r in self.yours]
+            named += [f"{n} in {name}" for name, n in self.elsewhere.items()]
+            reviews = f"{self.count} relocation review{'s' if self.count != 1 else ''}"
+            text = f"Re-checked {checked} near the areas that changed: opened {reviews} ({'; '.join(named)})."
+        if self.not_reopened:
+            text += (
+                f" {self.not_reopened} review{'s' if self.not_reopened != 1 else ''} closed on the same, "
+                "unchanged intelligence left closed."
+            )
+        return text
+
+
+def opened_for(authority_code: str | None, result: Recheck) -> Opened:
+    """What a re-check opened, as the changing user may see it.
+
+    Another authority's children are not the importer's to read about, so their
+    reviews are counted by authority, never named.
+    """
+    yours: list[OpenedReview] = []
+    elsewhere: dict[str, int] = {}
+    for review in repository.reviews_by_id(result.opened):
+        if review.authority_code == authority_code:
+            yours.append(
+                OpenedReview(
+                    review.id,
+                    review.young_person.reference,
+                    review.placement.label,
+                    [r["detail"] for r in review.reasons],
+                )
+            )
+        else:
+            authority = authorities.get_authority(review.authority_code)
+            name = authority.name if authority is not None else review.authority_code
+            elsewhere[name] = elsewhere.get(name, 0) + 1
+    return Opened(yours, dict(sorted(elsewhere.items())), result.not_reopened, result.checked)
 
 
 def recheck_authority(user: SignedInUser) -> list[int]:

@@ -283,11 +283,21 @@ def _read_confirm(suggestion: SuggestedArea, data: Mapping[str, Any], today: dat
     return _Confirmed(label, kind, radius_km, severity, sorted(set(groups)), source, confidence, review_by)
 
 
-def confirm(user: SignedInUser, suggestion_id: int, data: Mapping[str, Any], today: date | None = None) -> Area:
+@dataclass(frozen=True)
+class Confirmed:
+    """The area a confirmation made, and the relocation reviews the re-check near it opened."""
+
+    code: str
+    label: str
+    reviews: relocation.Opened
+
+
+def confirm(user: SignedInUser, suggestion_id: int, data: Mapping[str, Any], today: date | None = None) -> Confirmed:
     """Confirm a suggestion as an area: create the `Area`, mark the suggestion, audit, commit.
 
-    Returns the new area. Nothing is written if the form has a problem (FormInvalid), the
-    suggestion was already reviewed (Conflict) or is not the user's authority's (NotFound).
+    Then re-checks the current placements near the new area. Nothing is written if the form
+    has a problem (FormInvalid), the suggestion was already reviewed (Conflict) or is not the
+    user's authority's (NotFound).
     """
     try:
         suggestion = _open(user, suggestion_id, for_update=True)
@@ -322,9 +332,12 @@ def confirm(user: SignedInUser, suggestion_id: int, data: Mapping[str, Any], tod
         # Also releases the suggestion's row lock when the form had a problem.
         db.rollback()
         raise
-    # A new area can make where children live now unsafe: re-check, never move anyone.
-    relocation.recheck_after_area_change(user.id, f"area {code} confirmed from a police.uk suggestion")
-    return area
+    # A new area can make where children live now unsafe: re-check the placements near it,
+    # never move anyone.
+    result = relocation.recheck_near_areas(
+        user.id, f"area {code} confirmed from a police.uk suggestion", [relocation.shape_of(area)], [area.code]
+    )
+    return Confirmed(area.code, area.label, relocation.opened_for(user.authority_code, result))
 
 
 def dismiss(user: SignedInUser, suggestion_id: int, data: Mapping[str, Any]) -> None:

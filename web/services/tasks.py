@@ -19,7 +19,7 @@ from web.services.decisions import REQUIREMENT_TITLES, deadlines, requirements_o
 from web.services.referrals import require_casework
 from web.services.relocation import ReviewRow
 from web.services.relocation import open_for_tasks as open_reviews
-from web.services.young_people import rhi_clock
+from web.services.young_people import due_words, rhi_clock, when_words
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,8 @@ class InterviewTask:
     returned: datetime
     due: datetime
     state: str  # due | overdue
+    returned_words: str  # "time not known" where only the day is
+    due_words: str
 
 
 @dataclass(frozen=True)
@@ -108,7 +110,16 @@ def for_user(user: SignedInUser, now: datetime | None = None) -> Tasks:
     for episode in task_repository.returns_without_interview(user.authority_code):
         clock = rhi_clock(episode, now)
         if clock.status in ("due", "overdue") and episode.end is not None and clock.due is not None:
-            interviews.append(InterviewTask(episode.young_person.reference, episode.end, clock.due, clock.status))
+            interviews.append(
+                InterviewTask(
+                    episode.young_person.reference,
+                    episode.end,
+                    clock.due,
+                    clock.status,
+                    when_words(episode.end, episode.end_time_known),
+                    due_words(clock.due, episode.end_time_known),
+                )
+            )
     approvals.sort(key=lambda t: (not t.yours, t.waiting_since))
     by_due = {"overdue": 0, "due": 1}
     notifications.sort(key=lambda t: (by_due[t.state], t.due))

@@ -13,7 +13,11 @@ fields changed, never their values. A form with a problem changes nothing; every
 with a problem is named at once (`FormInvalid.errors`, keyed by the id of the field).
 
 Missing episodes carry the return home interview clock: an interview is due within
-`RHI_DUE_HOURS` of the return (DfE statutory guidance, 2014). Three or more episodes
+`RHI_DUE_HOURS` of the return (DfE statutory guidance, 2014). When only the day of the
+return is known (SSDA903 gives dates only, or the form's "time not known"), the clock runs
+from the end of that day, so it is never shorter than the law allows. Episodes recorded as
+"away from placement without authorisation" (SSDA903 `A`) are shown apart: they carry no
+interview clock and open no task unless a person marks them as missing. Three or more episodes
 within `REPEAT_MISSING_DAYS` flag a child as repeatedly missing, a safeguarding need
 ("Running the Risks", 2015), never a reason to lower priority. A place where a child was
 found becomes a risk location only when a worker says so.
@@ -286,6 +290,16 @@ class _Form:
             return None
         return datetime.combine(day, at)
 
+    def moment_or_day(self, prefix: str, label: str) -> tuple[datetime | None, bool]:
+        """As `moment`, but a ticked `prefix-time-unknown` stands for the time: (the day at 00:00, False)."""
+        if self.raw(f"{prefix}-time-unknown") != "yes":
+            return self.moment(prefix, label), True
+        day = self.day(prefix, f"{label} date")
+        if self.raw(f"{prefix}-time"):
+            self.fail(f"{prefix}-time", f"You said the {label.lower()} time is not known: clear the time, or untick")
+            return None, False
+        return (datetime.combine(day, time()) if day is not None else None), False
+
     def reference(self, name: str, label: str) -> str:
         value = self.raw(name).upper()
         if not value:
@@ -422,24 +436,54 @@ class RhiClock:
     colour: str  # GOV.UK tag colour
 
 
-def rhi_clock(episode: MissingEpisode, now: datetime) -> RhiClock:
-    """The return home interview clock: due `RHI_DUE_HOURS` after the return."""
+def when_words(value: datetime | None, time_known: bool = True) -> str:
+    """A moment in words; a day whose time is not known never shows a made-up 00:00."""
+    if value is None:
+        return ""
+    if not time_known:
+        return f"{value.day} {value:%B %Y}, time not known"
+    return f"{value.day} {value:%B %Y} at {value:%H:%M}"
+
+
+def clock_starts(episode: MissingEpisode) -> datetime | None:
+    """When the interview clock starts: the return, or the end of its day when only the day is known."""
     if episode.end is None:
+        return None
+    if episode.end_time_known:
+        return episode.end
+    return datetime.combine(episode.end.date() + timedelta(days=1), time())
+
+
+def due_words(due: datetime, time_known: bool) -> str:
+    if not time_known:
+        # `due` is midnight at the start of the next day: say "by the end of" the day before.
+        last = due - timedelta(days=1)
+        return f"the end of {last.day} {last:%B %Y}"
+    return f"{due.day} {due:%B %Y} at {due:%H:%M}"
+
+
+def rhi_clock(episode: MissingEpisode, now: datetime) -> RhiClock:
+    """The return home interview clock: due `RHI_DUE_HOURS` after the return (see `clock_starts`)."""
+    if not episode.counts_as_missing:
+        still = " (still away)" if episode.end is None else ""
+        return RhiClock("away", None, f"Away: no interview unless marked missing{still}", "grey")
+    starts = clock_starts(episode)
+    if starts is None:
         return RhiClock("missing", None, "Still missing", "red")
-    due = episode.end + timedelta(hours=RHI_DUE_HOURS)
+    due = starts + timedelta(hours=RHI_DUE_HOURS)
     if episode.rhi_offered and episode.rhi_offered_at is not None:
         if episode.rhi_offered_at <= due:
             return RhiClock("offered_in_time", due, f"Offered within {RHI_DUE_HOURS} hours", "green")
         return RhiClock("offered_late", due, "Offered late", "orange")
     if now > due:
         return RhiClock("overdue", due, "RHI overdue", "red")
-    return RhiClock("due", due, f"RHI due by {due.day} {due:%B %Y at %H:%M}", "yellow")
+    return RhiClock("due", due, f"RHI due by {due_words(due, episode.end_time_known)}", "yellow")
 
 
 def missing_in_window(episodes: Sequence[MissingEpisode], now: datetime) -> int:
-    """Episodes that started in the last `REPEAT_MISSING_DAYS` days."""
+    """Missing episodes (not away ones, unless marked missing) that started in the last `REPEAT_MISSING_DAYS` days."""
     since = now - timedelta(days=REPEAT_MISSING_DAYS)
-    return sum(1 for e in episodes if since <= e.start <= now)
+    return sum(1 for e in episodes if e.counts_as_missing and since <= e.start <= now)
 
 
 @dataclass(frozen=True)
@@ -447,11 +491,28 @@ class EpisodeView:
     episode: MissingEpisode
     clock: RhiClock
     may_become_risk_location: bool
+    started: str  # in words, "time not known" where it is not
+    returned: str  # "" while still missing or away
+    due: str  # when the interview is due, in words; "" when there is no clock
+    marked_missing: str  # "" unless an away episode was marked missing: by whom and when
 
 
 def _episode_view(episode: MissingEpisode, now: datetime) -> EpisodeView:
     has_point = episode.found_lat is not None and episode.found_lon is not None
-    return EpisodeView(episode, rhi_clock(episode, now), has_point and episode.risk_location_id is None)
+    clock = rhi_clock(episode, now)
+    marked = ""
+    if episode.kind == "A" and episode.marked_missing_at is not None:
+        who = episode.marked_missing_by.name if episode.marked_missing_by else "someone no longer known"
+        marked = f"Marked as missing by {who} on {when_words(episode.marked_missing_at)}"
+    return EpisodeView(
+        episode,
+        clock,
+        has_point and episode.risk_location_id is None,
+        when_words(episode.start, episode.start_time_known),
+        when_words(episode.end, episode.end_time_known),
+        due_words(clock.due, episode.end_time_known) if clock.due is not None else "",
+        marked,
+    )
 
 
 @dataclass(frozen=True)
@@ -464,7 +525,8 @@ class Profile:
     missing_in_window: int
     repeat_missing: bool
     overdue_links: frozenset[int]
-    episodes: list[EpisodeView]
+    episodes: list[EpisodeView]  # missing, and away episodes a person marked as missing
+    away_episodes: list[EpisodeView]  # away from placement without authorisation (SSDA903 A)
     referrals: list[Referral]
     today: date
 
@@ -483,7 +545,8 @@ def view(user: SignedInUser, reference: str) -> Profile:
         missing_in_window=recent,
         repeat_missing=recent >= REPEAT_MISSING_EPISODES,
         overdue_links=frozenset(link.id for link in person.group_links if link.review_by < now.date()),
-        episodes=[_episode_view(e, now) for e in reversed(person.missing_episodes)],
+        episodes=[_episode_view(e, now) for e in reversed(person.missing_episodes) if e.counts_as_missing],
+        away_episodes=[_episode_view(e, now) for e in reversed(person.missing_episodes) if not e.counts_as_missing],
         referrals=repository.referrals_naming(person.id),
         today=now.date(),
     )
@@ -529,9 +592,11 @@ def _date_values(prefix: str, value: date | None) -> dict[str, str]:
     return {f"{prefix}-day": str(value.day), f"{prefix}-month": str(value.month), f"{prefix}-year": str(value.year)}
 
 
-def _moment_values(prefix: str, value: datetime | None) -> dict[str, str]:
+def _moment_values(prefix: str, value: datetime | None, time_known: bool = True) -> dict[str, str]:
     if value is None:
         return {}
+    if not time_known:
+        return {**_date_values(prefix, value.date()), f"{prefix}-time-unknown": "yes"}
     return {**_date_values(prefix, value.date()), f"{prefix}-time": f"{value:%H:%M}"}
 
 
@@ -876,10 +941,14 @@ def episode_form(
     episode = _episode(person, episode_id) if episode_id is not None else None
     values: dict[str, Any] = {}
     if episode is not None and step == "details":
-        values = {"kind": episode.kind, **_moment_values("start", episode.start), "reported_by": episode.reported_by}
+        values = {
+            "kind": episode.kind,
+            **_moment_values("start", episode.start, episode.start_time_known),
+            "reported_by": episode.reported_by,
+        }
     elif episode is not None and step == "return":
         values = {
-            **_moment_values("end", episode.end),
+            **_moment_values("end", episode.end, episode.end_time_known),
             "where_found": episode.where_found or "",
             **_place_values("found", None, episode.found_lat, episode.found_lon),
         }
@@ -900,14 +969,26 @@ def episode_form(
     return EpisodeForm(person, episode, values)
 
 
+def _in_order(first: datetime, first_known: bool, then: datetime, then_known: bool) -> bool:
+    """`first` before `then`; where either time is not known, only the days are compared (same day allowed)."""
+    if first_known and then_known:
+        return first < then
+    return first.date() <= then.date()
+
+
 def _episode_fields(form: _Form, episode: MissingEpisode | None, now: datetime) -> dict[str, Any]:
     kind = form.choice("kind", MISSING_KINDS, "Select whether the young person was missing or away")
-    start = form.moment("start", "Start")
-    _not_future(form, "start-day", start, "Start", now)
-    if start is not None and episode is not None and episode.end is not None and start >= episode.end:
+    start, start_known = form.moment_or_day("start", "Start")
+    _not_future(form, "start-day", start if start_known else (start.date() if start else None), "Start", now)
+    if (
+        start is not None
+        and episode is not None
+        and episode.end is not None
+        and not _in_order(start, start_known, episode.end, episode.end_time_known)
+    ):
         form.fail("start-day", "Start must be before the return")
     reported_by = form.choice("reported_by", REPORTED_BY, "Select who reported it")
-    return {"kind": kind, "start": start, "reported_by": reported_by}
+    return {"kind": kind, "start": start, "start_time_known": start_known, "reported_by": reported_by}
 
 
 def add_episode(user: SignedInUser, reference: str, data: Mapping[str, Any]) -> int:
@@ -940,15 +1021,20 @@ def record_return(user: SignedInUser, reference: str, episode_id: int, data: Map
     episode = _episode(person, episode_id)
     now = datetime.now()
     form = _Form(data)
-    end = form.moment("end", "Return")
-    _not_future(form, "end-day", end, "Return", now)
-    if end is not None and form.ok("end-day") and end <= episode.start:
-        form.fail("end-day", f"Return must be after the start ({episode.start.day} {episode.start:%B %Y at %H:%M})")
+    end, end_known = form.moment_or_day("end", "Return")
+    _not_future(form, "end-day", end if end_known else (end.date() if end else None), "Return", now)
+    if (
+        end is not None
+        and form.ok("end-day")
+        and not _in_order(episode.start, episode.start_time_known, end, end_known)
+    ):
+        form.fail("end-day", f"Return must be after the start ({when_words(episode.start, episode.start_time_known)})")
     where = form.text("where_found", "Where they were found", 160)
     place = form.location("found", "where they were found", required=False)
     form.done()
     values = {
         "end": end,
+        "end_time_known": end_known,
         "where_found": where,
         "found_lat": place.lat if place else None,
         "found_lon": place.lon if place else None,
@@ -974,8 +1060,11 @@ def record_interview(user: SignedInUser, reference: str, episode_id: int, data: 
     if offered == "yes":
         offered_at = form.moment("offered_at", "Offered")
         _not_future(form, "offered_at-day", offered_at, "Offered", now)
-        if offered_at is not None and form.ok("offered_at-day") and offered_at < episode.end:
-            form.fail("offered_at-day", "Offered must be at or after the return")
+        if offered_at is not None and form.ok("offered_at-day"):
+            # With only the day of the return known, an offer that day is taken as after it.
+            early = offered_at < episode.end if episode.end_time_known else offered_at.date() < episode.end.date()
+            if early:
+                form.fail("offered_at-day", "Offered must be at or after the return")
         answer = form.choice("accepted", ACCEPTED, "Select whether the young person accepted the interview")
         accepted = ACCEPTED.get(answer)
         held = form.day("held", "Date held", required=False)
@@ -997,6 +1086,26 @@ def record_interview(user: SignedInUser, reference: str, episode_id: int, data: 
     }
     changed = _apply(episode, values)
     _updated(user, person, f"missing episode {episode_id} interview", changed)
+
+
+def mark_missing(user: SignedInUser, reference: str, episode_id: int, data: Mapping[str, Any]) -> None:
+    """A person says an away episode (SSDA903 A) was in fact missing: the interview clock and task follow.
+
+    Who did it and when are kept on the episode; the SSDA903 kind stays as recorded.
+    """
+    person = _editable(user, reference)
+    episode = _episode(person, episode_id)
+    form = _Form(data)
+    if episode.kind != "A":
+        form.fail("mark-missing", "Only an episode recorded as away without authorisation can be marked as missing")
+    elif episode.marked_missing_at is not None:
+        form.fail("mark-missing", "This episode is already marked as missing")
+    elif form.raw("confirm_missing") != "yes":
+        form.fail("confirm_missing", "Confirm that the young person was missing, not only away")
+    form.done()
+    episode.marked_missing_by_id = user.id
+    episode.marked_missing_at = datetime.now()
+    _changed(user, person, "update", f"marked missing episode {episode_id} (away) as missing")
 
 
 def found_location_source(episode: MissingEpisode) -> str:

@@ -10,6 +10,15 @@ GeoJSON: a FeatureCollection whose features carry the same properties; a Point
 feature is a circle (radius_km), a Polygon or MultiPolygon is kept as drawn, with
 lat/lon set to a point inside it and radius_km 0 unless given. A row or feature
 updates the area with the same code (a CSV row replaces a drawn polygon by a circle).
+
+An area already past its review date is refused with the rest of the file, before anything
+is written: the rankings would not use it, so importing it would only look like action.
+A row that repeats what is stored changes nothing (its `updated_at` stays). The codes and
+places (before and after) of the areas added, or changed in what the hard rules read (where
+they are, severity, groups, or back in force after their review date), go back with the
+result, so the re-check looks only at placements near them and opens reviews only where they
+are behind the reasons (`web.services.relocation.recheck_near_areas`). A change of source,
+confidence or a later review date alone is written but re-checks nothing.
 """
 
 from __future__ import annotations
@@ -17,7 +26,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from planner.case import AREA_KINDS, SEVERITY
@@ -26,6 +35,7 @@ from web.repositories import imports as repository
 from web.services.imports.base import FileSpec, ImportContext, Loaded, Problems, decode
 from web.services.imports.geometry import check_polygon_geometry, representative_point
 from web.services.imports.tabular import Cells, iterate_rows, read_csv
+from web.services.relocation import shape_of
 
 MAX_RADIUS_KM = 50.0
 REQUIRED = ("code", "label", "kind", "lat", "lon", "severity", "source", "confidence", "review_by")
@@ -70,26 +80,46 @@ class AreasImporter:
         if rows is None:
             return problems.loaded(0, {})
         _check_groups_and_codes(rows, problems)
+        _check_review_dates(rows, context.today, problems)
         if problems:
             return problems.loaded(len(rows), {})
         groups = repository.groups_by_code(code for row in rows for code in row.group_codes)
         existing = repository.areas_by_code(row.values["code"] for row in rows)
         now = datetime.now()
-        added = updated = 0
+        added = updated = unchanged = 0
+        places = []
+        codes = []
         for row in rows:
             area = existing.get(row.values["code"])
             if area is None:
                 area = Area(**row.values, updated_at=now)
                 repository.add(area)
+                repository.set_area_groups(area, [groups[code] for code in row.group_codes])
                 added += 1
+                bites = True
+            elif _same(area, row):
+                unchanged += 1
+                continue
             else:
+                before = _what_the_rules_read(area, context.today)
+                was = shape_of(area)
                 for name, value in row.values.items():
                     setattr(area, name, value)
                 area.updated_at = now
                 updated += 1
-            repository.set_area_groups(area, [groups[code] for code in row.group_codes])
+                repository.set_area_groups(area, [groups[code] for code in row.group_codes])
+                bites = _what_the_rules_read(area, context.today) != before
+                if bites:
+                    places.append(was)  # where it was: placements near there are looked at too
+            if bites:
+                places.append(shape_of(area))
+                codes.append(area.code)
         repository.flush()
-        return problems.loaded(len(rows), {"areas added": added, "areas updated": updated})
+        counts = {"areas added": added, "areas updated": updated, "areas unchanged": unchanged}
+        loaded = problems.loaded(len(rows), counts)
+        loaded.changed_places = places
+        loaded.changed_areas = codes
+        return loaded
 
 
 IMPORTER = AreasImporter()
@@ -188,6 +218,44 @@ def _parse(cells: Cells, polygon: dict[str, Any] | None) -> _Row | None:
     }
     group_codes = sorted(set(cells.listing("groups")))
     return _Row(cells.row, values, group_codes) if cells.ok else None
+
+
+def _same(area: Area, row: _Row) -> bool:
+    """Whether the stored area already says everything the row says (groups included)."""
+    for name, value in row.values.items():
+        stored = getattr(area, name)
+        if name == "polygon":
+            # Stored as JSON: compare as JSON, so tuples and lists of the same points agree.
+            stored, value = json.dumps(stored, sort_keys=True), json.dumps(value, sort_keys=True)
+        if stored != value:
+            return False
+    return sorted(g.code for g in area.groups) == row.group_codes
+
+
+def _what_the_rules_read(area: Area, today: date) -> tuple[Any, ...]:
+    """What the hard rules read of an area: where it is, how severe, whose, and whether in force."""
+    return (
+        area.lat,
+        area.lon,
+        area.radius_km,
+        json.dumps(area.polygon, sort_keys=True),
+        area.severity,
+        sorted(g.code for g in area.groups),
+        area.review_by >= today,
+    )
+
+
+def _check_review_dates(rows: list[_Row], today: date, problems: Problems) -> None:
+    for row in rows:
+        review_by = row.values["review_by"]
+        if review_by is not None and review_by < today:
+            problems.add(
+                "file",
+                row.number,
+                "review_by",
+                "review_by is in the past: an area past its review date is not used by rankings. "
+                "Check it with its source and give the date of its next review",
+            )
 
 
 def _check_groups_and_codes(rows: list[_Row], problems: Problems) -> None:

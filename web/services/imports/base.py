@@ -23,6 +23,7 @@ from typing import Protocol
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from planner.nearby import Shape
 from web import db
 from web.models import ImportRun
 from web.repositories import authorities
@@ -77,6 +78,10 @@ class Loaded:
     more_problems: int = 0
     # Rows read but deliberately not imported, by reason (e.g. {"terminated postcodes": 3}).
     skipped: dict[str, int] = field(default_factory=dict)
+    # Where intelligence changed (areas added or changed, before and after): the re-check
+    # after the import looks at the placements near these only.
+    changed_places: list[Shape] = field(default_factory=list)
+    changed_areas: list[str] = field(default_factory=list)  # their codes
 
 
 class Importer(Protocol):
@@ -150,6 +155,8 @@ class Outcome:
     more_problems: int = 0
     files: dict[str, str] = field(default_factory=dict)  # FileSpec.name -> file name given
     skipped: dict[str, int] = field(default_factory=dict)
+    # The relocation reviews the import opened (areas imports only; None when none ran).
+    reviews: relocation.Opened | None = None
 
     @property
     def ok(self) -> bool:
@@ -320,8 +327,12 @@ def run_import(
         return _refused(importer, user_id, Outcome(kind, dry_run, 0, {}, [problem], None, 0, given))
     log.info("import %s: %d rows, %s", kind, outcome.rows, outcome.added)
     if kind in AREA_KINDS:
-        # New or changed areas can make where children live now unsafe: re-check, never move anyone.
-        relocation.recheck_after_area_change(user_id, f"areas imported (import {run.id})")
+        # New or changed areas can make where children live now unsafe: re-check the placements
+        # near them, never move anyone, and say which reviews it opened.
+        result = relocation.recheck_near_areas(
+            user_id, f"areas imported (import {run.id})", loaded.changed_places, loaded.changed_areas
+        )
+        outcome.reviews = relocation.opened_for(authority_code, result)
     return outcome
 
 

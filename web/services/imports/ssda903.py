@@ -471,11 +471,21 @@ class _Load:
                 continue
             episode = existing.get((person.id, m.kind, m.start))
             if episode is None:
+                # SSDA903 gives dates only: the times are not known, never 00:00.
                 episode = MissingEpisode(
-                    young_person_id=person.id, kind=m.kind, start=m.start, reported_by=MISSING_REPORTED_BY
+                    young_person_id=person.id,
+                    kind=m.kind,
+                    start=m.start,
+                    start_time_known=False,
+                    end_time_known=False,
+                    reported_by=MISSING_REPORTED_BY,
                 )
                 new.append(episode)
-            episode.end = m.end
+            same_day = episode.end is not None and m.end is not None and episode.end.date() == m.end.date()
+            if not same_day:
+                episode.end = m.end
+                episode.end_time_known = False
+            # else: keep the time of return a person may have recorded for that same day.
             written += 1
         repository.add_all(new)
         return written, skipped
