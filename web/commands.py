@@ -118,7 +118,7 @@ def import_data(kind: str, file_options: tuple[str, ...], authority: str, dry_ru
 
 @click.command("export-data")
 @with_appcontext
-@click.argument("kind", type=click.Choice(["ssda903-episodes", "ps-referrals", "ps-placements"]))
+@click.argument("kind", type=click.Choice(["ssda903-episodes", "ps-referrals", "ps-placements", "nps-placements"]))
 @click.option("--authority", required=True, help="GSS code of the authority whose records to export")
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True), help="file to write")
 def export_data(kind: str, authority: str, out: str) -> None:

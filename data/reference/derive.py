@@ -32,6 +32,12 @@ not copied into the project. Folders below are relative to ``--shared``.
     the few just outside every polygon (the boundaries are clipped to the coastline) go
     to the nearest authority within ``SNAP_KM``. The file mixes 2011 and 2021 LSOA codes
     with no vintage flag, so all codes are kept.
+``national-placement-standard/shacl-shape.ttl`` and ``.../context.jsonld``
+    The National Placement Standard v01 SHACL shapes and JSON-LD context, from
+    ``national-placement-standard/shacl/`` (SocialCareData/standard, OGL v3 / MIT), so the
+    NPS import and export validate without the shared folder. The shapes are copied
+    byte for byte under a comment header naming the source commit and licence; the
+    context is re-written as indented JSON in the standard's own key order.
 """
 
 from __future__ import annotations
@@ -571,6 +577,9 @@ def parse_args() -> argparse.Namespace:
         help="public source data folder (default: ../shared/data from the repo root)",
     )
     parser.add_argument("--out", type=Path, default=OUT_DIR, help="output folder")
+    parser.add_argument(
+        "--nps-only", action="store_true", help="only the National Placement Standard shapes and context (quick)"
+    )
     return parser.parse_args()
 
 
@@ -580,6 +589,10 @@ def main() -> None:
     shared: Path = args.shared
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
+
+    print(f"national-placement-standard: {', '.join(write_nps(shared, out))}")
+    if args.nps_only:
+        return
 
     table = read_authorities(shared)
     codes = set(table["gss_code"])
@@ -603,6 +616,34 @@ def main() -> None:
     print(f"lsoa_points_north_west: {int(counts.sum())} rows in {len(counts)} authorities")
     for code, count in counts.items():
         print(f"  {code} {names[str(code)]}: {count}")
+
+
+NPS_SOURCE = "national-placement-standard"
+NPS_FOLDER = "national-placement-standard"
+
+
+def write_nps(shared: Path, out: Path) -> list[str]:
+    """Copy the NPS v01 SHACL shapes and JSON-LD context into ``out/national-placement-standard``."""
+    source = shared / NPS_SOURCE
+    commit = (source / "SOURCE_COMMIT").read_text(encoding="utf-8").strip()
+    shapes = (source / "shacl" / "shacl-shape.ttl").read_text(encoding="utf-8")
+    context = json.loads((source / "shacl" / "context.jsonld").read_text(encoding="utf-8"))
+    # The checks the import and export rely on: fail here, not at run time.
+    assert ":PlacementShape" in shapes and "sh:targetClass pl:ActualPlacement" in shapes
+    assert context["@context"]["pl"] == "https://ns.socialcaredata.io/placements/"
+    target = out / NPS_FOLDER
+    target.mkdir(parents=True, exist_ok=True)
+    header = (
+        "# National Placement Standard v01 SHACL shapes, from SocialCareData/standard\n"
+        f"# (commit {commit}), assets/shacl/shacl-shape.ttl. Open Government Licence v3.0;\n"
+        "# the repository's code is also offered under MIT. Derived by data/reference/derive.py:\n"
+        "# do not edit by hand.\n"
+    )
+    (target / "shacl-shape.ttl").write_text(header + shapes.replace("\r\n", "\n"), encoding="utf-8", newline="\n")
+    (target / "context.jsonld").write_text(
+        json.dumps(context, indent=2, ensure_ascii=False) + "\n", encoding="utf-8", newline="\n"
+    )
+    return ["shacl-shape.ttl", "context.jsonld"]
 
 
 if __name__ == "__main__":
