@@ -313,3 +313,30 @@ def test_command_line_export_and_import(app: Flask, tmp_path: Path) -> None:
     result = runner.invoke(args=["import-data", "nps", "--file", str(out), "--authority", MANCHESTER, "--dry-run"])
     assert result.exit_code == 0, result.output
     assert "no problems" in result.output
+
+
+def test_exports_page_names_what_stops_the_file(app: Flask) -> None:
+    """From the Exports page a refused export shows which referral and field stop it, and writes no file."""
+    with app.app_context():
+        placement = db.session().query(Placement).filter_by(code="P-FAR").one()
+        placement.urn = None
+        db.commit()
+    try:
+        response = _admin(app).get("/exports/nps-placements")
+        page = response.get_data(as_text=True)
+        assert response.status_code == 422
+        assert "attachment" not in response.headers.get("Content-Disposition", "")
+        assert "The file was not written" in page
+        assert "R-N2: providerURN" in page and "record the placement&#39;s Ofsted URN" in page
+    finally:
+        with app.app_context():
+            placement = db.session().query(Placement).filter_by(code="P-FAR").one()
+            placement.urn = "SC100002"
+            db.commit()
+
+
+def test_imports_page_offers_the_nps_import(app: Flask) -> None:
+    """The Imports page lists the v01 import, taking JSON-LD, JSON and CSV files."""
+    page = _admin(app).get("/imports/nps").get_data(as_text=True)
+    assert "National Placement Standard v01 records" in page
+    assert 'accept=".jsonld,.json,.csv"' in page

@@ -97,7 +97,8 @@ KINDS: dict[str, ExportKind] = {
             "ps-referrals",
             "Placements Standard v2 referrals",
             "Every referral as a Placements Standard v2 record: urgency, siblings, setting suitability, "
-            "risks and locations to avoid. The Placements Standard import reads this file back.",
+            "risks and locations to avoid. The Placements Standard import reads this file back. Superseded by "
+            "the National Placement Standard v01 below: kept for systems still reading v2.",
             "ps-referrals",
             "json",
             "application/json",
@@ -106,7 +107,8 @@ KINDS: dict[str, ExportKind] = {
             "ps-placements",
             "Placements Standard v2 placements",
             "Decisions approved or awaiting approval as Placements Standard v2 ActualPlacement records: "
-            "weekly cost, location, provider URN, siblings placed together and placement type.",
+            "weekly cost, location, provider URN, siblings placed together and placement type. Superseded by "
+            "the National Placement Standard v01 below: kept for systems still reading v2.",
             "ps-placements",
             "json",
             "application/json",
@@ -419,7 +421,7 @@ def nps_document(authority_code: str) -> dict[str, Any]:
         if not f.warning
     ]
     if problems:
-        raise InvalidInput(["The export does not meet the National Placement Standard: " + p for p in problems])
+        raise InvalidInput(problems)
     return document
 
 

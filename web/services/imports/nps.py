@@ -239,7 +239,8 @@ class _Load:
             return None
         for finding in standard.validate(graph, ids):
             name = finding.field or "record"
-            message = f"{name}: {finding.message}"
+            # The standard's own message, which mostly names the field; where it does not, we do.
+            message = finding.message if name in finding.message else f"{name}: {finding.message}"
             if finding.warning:
                 message += " (a warning in the standard's shapes; its validator refuses the record)"
             self.problem(finding.record, finding.field, message)

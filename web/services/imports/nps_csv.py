@@ -166,10 +166,10 @@ def _cell(kind: str, field: str, cell: str) -> tuple[Any, str | None]:
         return (found, None) if found else (None, "is not one of the standard's options")
     if kind == "concepts":
         parts = [part for part in re.split(r"[;,]", cell) if part.strip()]
-        found = [_concept(field, part) for part in parts]
-        if any(f is None for f in found):
+        concepts = [_concept(field, part) for part in parts]
+        if any(c is None for c in concepts):
             return None, "holds an answer that is not one of the standard's options (separate answers with ;)"
-        return found, None
+        return concepts, None
     if kind == "boolean":
         answer = YES.get(_key(cell))
         return (answer, None) if answer is not None else (None, "must be Yes or No")
