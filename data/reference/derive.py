@@ -643,7 +643,9 @@ def write_nps(shared: Path, out: Path) -> list[str]:
     (target / "context.jsonld").write_text(
         json.dumps(context, indent=2, ensure_ascii=False) + "\n", encoding="utf-8", newline="\n"
     )
-    return ["shacl-shape.ttl", "context.jsonld"]
+    # The MIT licence asks for its notice to travel with the copy.
+    (target / "LICENSE.MIT").write_text((source / "LICENSE.MIT").read_text(encoding="utf-8"), encoding="utf-8")
+    return ["shacl-shape.ttl", "context.jsonld", "LICENSE.MIT"]
 
 
 if __name__ == "__main__":
