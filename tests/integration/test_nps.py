@@ -301,6 +301,7 @@ def test_csv_form_refuses_naming_the_column(app: Flask, column: str, value: str,
     outcome = _import(app, "nps.csv", _csv([{**CSV_ROW, "placement_id": "NPS-CSV-2", column: value}]), dry_run=True)
     assert not outcome.ok
     assert field in {p.field for p in outcome.problems}, outcome.problems
+    assert {p.row for p in outcome.problems} == {2}  # the row as a spreadsheet numbers it, header row 1
 
 
 def test_command_line_export_and_import(app: Flask, tmp_path: Path) -> None:

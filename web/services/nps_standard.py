@@ -238,6 +238,10 @@ def validate(graph: Any, ids: dict[str, int]) -> list[Finding]:
         if field is None and isinstance(shape, URIRef):
             field = CHECK_FIELDS.get(_local(str(shape)))
         record = ids.get(str(focus)) if focus is not None else None
+        minimum = results.value(result, SH.sourceConstraintComponent) == SH.MinCountConstraintComponent
+        if minimum and field and message.startswith("Less than"):
+            # pyshacl's own words here name node IRIs; where the shapes give no message, say it plainly.
+            message = f"{field} is required by the standard and is missing"
         findings.add(Finding(record, field, message, warning))
     return sorted(findings, key=lambda f: (f.record or 0, f.field or "", f.message))
 

@@ -174,8 +174,14 @@ class _Load:
     def __init__(self, context: ImportContext) -> None:
         self.context = context
         self.problems = Problems()
+        # For a CSV file: record number -> its row as a spreadsheet numbers it (the header is row 1).
+        self.sheet_rows: dict[int, int] = {}
 
     def problem(self, number: int | None, name: str | None, message: str) -> None:
+        if number is not None and number in self.sheet_rows:
+            row = self.sheet_rows[number]
+            self.problems.add("file", row, name, f"Row {row}: {message}")
+            return
         where = f"Record {number}: " if number is not None else ""
         self.problems.add("file", number, name, where + message)
 
@@ -215,10 +221,11 @@ class _Load:
     def _csv_records(self, text: str) -> list[Any] | None:
         from web.services.imports import nps_csv
 
-        rows, problems = nps_csv.records_from_csv(text)
+        records, problems, rows = nps_csv.records_from_csv(text)
         for row, column, message in problems:
             self.problems.add("file", row, column, (f"Row {row}: " if row is not None else "") + message)
-        return rows
+        self.sheet_rows = {number: row for number, row in enumerate(rows, start=1)}
+        return records
 
     def _validated(self, records: list[Any]) -> list[tuple[int, dict[str, Any]]] | None:
         """Each record's fields as the standard reads them, or None (problems recorded) if any fails SHACL."""

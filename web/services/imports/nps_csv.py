@@ -192,19 +192,20 @@ def _cell(kind: str, field: str, cell: str) -> tuple[Any, str | None]:
     return None, "must be a date written yyyy-mm-dd or dd/mm/yyyy"
 
 
-def records_from_csv(text: str) -> tuple[list[dict[str, Any]] | None, list[Problem]]:
-    """The rows of the standard's CSV form as JSON-LD records, or None with problems (row as numbered in a sheet)."""
+def records_from_csv(text: str) -> tuple[list[dict[str, Any]] | None, list[Problem], list[int]]:
+    """The rows of the standard's CSV form as JSON-LD records (or None), the problems, and each
+    record's row as a spreadsheet numbers it (the header is row 1)."""
     lines = list(csv.reader(text.splitlines()))
     # The spreadsheet puts its section names in a row above the column names.
     start = next((i for i, row in enumerate(lines[:2]) if "child_id" in {_key(c) for c in row}), None)
     if start is None:
-        return None, [(None, "child_ID", "The CSV file must have the standard's column names, child_ID first")]
+        return None, [(None, "child_ID", "The CSV file must have the standard's column names, child_ID first")], []
     header = [_key(c) for c in lines[start]]
     unknown = [name for name in header if name and name not in COLUMNS]
     problems: list[Problem] = [(None, name, f"{name} is not a column of the standard's CSV form") for name in unknown]
     body = [(start + 2 + i, row) for i, row in enumerate(lines[start + 1 :]) if any(c.strip() for c in row)]
     if len(body) > MAX_ROWS:
-        return None, [(None, None, f"The file holds more than {MAX_ROWS} rows: split it")]
+        return None, [(None, None, f"The file holds more than {MAX_ROWS} rows: split it")], []
     records: list[dict[str, Any]] = []
     for number, row in body:
         record: dict[str, Any] = {"@type": "Placement"}
@@ -219,4 +220,4 @@ def records_from_csv(text: str) -> tuple[list[dict[str, Any]] | None, list[Probl
             target = record if not section else record.setdefault(section, {"@type": CLASSES[section]})
             target[field] = value
         records.append(record)
-    return (None if problems else records), problems
+    return (None if problems else records), problems, [number for number, _row in body]
