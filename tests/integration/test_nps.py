@@ -341,3 +341,32 @@ def test_imports_page_offers_the_nps_import(app: Flask) -> None:
     page = _admin(app).get("/imports/nps").get_data(as_text=True)
     assert "National Placement Standard v01 records" in page
     assert 'accept=".jsonld,.json,.csv"' in page
+
+
+@pytest.mark.parametrize(
+    ("content", "field"),
+    [
+        (b'{"childId": "CSV001", "placementAvailability": {"neededBy": "Today"}}', "@type"),
+        (b"[" * 100_000 + b"]" * 100_000, None),
+        (b'{"@graph": [{"@type": "Placement", "childId": 7}]}', "childId"),
+    ],
+)
+def test_malformed_records_are_refused_not_crashed_on(app: Flask, content: bytes, field: str | None) -> None:
+    """A record without its @type, a file nested too deep, a childId that is not text: refused with words."""
+    outcome = _import(app, "odd.jsonld", content, dry_run=True)
+    assert not outcome.ok
+    if field is not None:
+        assert field in {p.field for p in outcome.problems}, outcome.problems
+
+
+def test_derived_shapes_and_context_are_the_standards(app: Flask) -> None:
+    """data/reference holds the standard's shapes and context unchanged (derive.py is rerun when they change)."""
+    if not SHARED.is_dir():
+        pytest.skip("the standard's public files (../shared/data) are not on this machine")
+    from planner.authorities import REFERENCE_DIR
+
+    derived = REFERENCE_DIR / "national-placement-standard"
+    shapes = (derived / "shacl-shape.ttl").read_text(encoding="utf-8")
+    assert shapes.endswith((SHARED / "shacl" / "shacl-shape.ttl").read_text(encoding="utf-8"))
+    context = json.loads((derived / "context.jsonld").read_text(encoding="utf-8"))
+    assert context == json.loads((SHARED / "shacl" / "context.jsonld").read_text(encoding="utf-8"))

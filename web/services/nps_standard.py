@@ -167,6 +167,9 @@ def prepare(record: Any, number: int, ids: dict[str, int]) -> tuple[dict[str, An
     """
     if not isinstance(record, dict):
         return None, [Finding(number, None, "a record must be an object with the standard's fields", False)]
+    if record.get("@type") not in ("Placement", "pl:Placement", f"{NS}Placement"):
+        # Without it the shapes would not look at the record at all.
+        return None, [Finding(number, "@type", '@type must be "Placement" (the standard\'s record)', False)]
     prepared = _cleaned(record)
     assert isinstance(prepared, dict)
     # Our own node names: a file's @id may be a compact IRI of any prefix, or repeated

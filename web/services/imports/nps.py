@@ -209,6 +209,9 @@ class _Load:
         try:
             # Numbers as written (1500.00 stays 1500.00): see nps_standard.prepare.
             document = json.loads(text, parse_float=Decimal)
+        except RecursionError:
+            self.problem(None, None, "The file is nested too deeply to be a National Placement Standard record")
+            return None
         except ValueError as error:
             line = getattr(error, "lineno", None)
             self.problem(None, None, "The file is not JSON" + (f" (line {line})" if line else ""))
