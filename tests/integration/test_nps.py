@@ -328,6 +328,7 @@ def test_exports_page_names_what_stops_the_file(app: Flask) -> None:
         assert response.status_code == 422
         assert "attachment" not in response.headers.get("Content-Disposition", "")
         assert "The file was not written" in page
+        assert "<title>Error: Exports" in page
         assert "R-N2: providerURN" in page and "record the placement&#39;s Ofsted URN" in page
     finally:
         with app.app_context():
