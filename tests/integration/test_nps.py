@@ -37,7 +37,8 @@ INVALID = {
     "invalid-other-missing-text.jsonld": "culturalNeedsOther",
     "invalid-postcode.jsonld": "placementLocation",
 }
-EXAMPLE_CHILDREN = ("ABCD2012", "NEEDEDBY001", "OTHER001", "CSV001")
+EXAMPLE_CHILDREN = ("ABCD2012", "NEEDEDBY001", "OTHER001", "CSV001", "SYN001", "SYN002")
+SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -371,3 +372,11 @@ def test_derived_shapes_and_context_are_the_standards(app: Flask) -> None:
     assert shapes.endswith((SHARED / "shacl" / "shacl-shape.ttl").read_text(encoding="utf-8"))
     context = json.loads((derived / "context.jsonld").read_text(encoding="utf-8"))
     assert context == json.loads((SHARED / "shacl" / "context.jsonld").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("name", ["nps-v01-referral.jsonld", "nps-v01-referrals.csv"])
+def test_the_samples_check_clean(app: Flask, name: str) -> None:
+    """data/samples' synthetic v01 files (JSON-LD with the standard's context URL, and CSV) pass a dry run."""
+    outcome = _import(app, name, (SAMPLES / name).read_bytes(), dry_run=True)
+    assert outcome.ok, outcome.problems
+    assert outcome.added["referrals added"] == 1
