@@ -120,19 +120,25 @@ def import_data(kind: str, file_options: tuple[str, ...], authority: str, dry_ru
 
 @click.command("export-data")
 @with_appcontext
-@click.argument("kind", type=click.Choice(["ssda903-episodes", "ps-referrals", "ps-placements"]))
+@click.argument("kind", type=click.Choice(["ssda903-episodes", "ps-referrals", "ps-placements", "nps-placements"]))
 @click.option("--authority", required=True, help="GSS code of the authority whose records to export")
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True), help="file to write")
 def export_data(kind: str, authority: str, out: str) -> None:
-    """Export an authority's SSDA903 episodes (CSV) or Placements Standard v2 referrals or placements (JSON)."""
+    """Export an authority's SSDA903 episodes (CSV), Placements Standard v2 referrals or placements (JSON),
+    or National Placement Standard v01 referrals and placements (JSON-LD, checked against its SHACL shapes)."""
     from pathlib import Path
 
     from web.services import exports
-    from web.services.errors import NotFound
+    from web.services.errors import InvalidInput, NotFound
 
     try:
         found = exports.export_from_command_line(kind, authority.strip().upper())
     except NotFound as error:
         raise click.UsageError(str(error)) from None
+    except InvalidInput as error:
+        click.echo("The file was not written: it would not meet the standard (referral: field: problem).")
+        for problem in error.problems:
+            click.echo(f"  {problem}")
+        raise SystemExit(1) from None
     Path(out).write_text(found.content, encoding="utf-8", newline="")
     click.echo(f"Wrote {found.rows} {'rows' if kind == 'ssda903-episodes' else 'records'} to {out}.")

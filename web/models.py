@@ -258,6 +258,9 @@ class Referral(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     updated_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # National Placement Standard v01 answers we have no column for (communication, pets,
+    # out-of-area reason, ...), kept as imported so the export writes them back unchanged.
+    nps_fields: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
     young_people: Mapped[list[YoungPerson]] = relationship(
         secondary="referral_young_people", order_by="YoungPerson.reference"

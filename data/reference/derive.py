@@ -42,6 +42,12 @@ not copied into the project. Folders below are relative to ``--shared``.
     English upper tier (a district of a county goes to the county, E10), and each Welsh
     (W06), Scottish (S12) and Northern Irish (N09) council as its own upper tier. The
     packaged ONS Postcode Directory gives districts; this turns them into authorities.
+``national-placement-standard/shacl-shape.ttl`` and ``.../context.jsonld``
+    The National Placement Standard v01 SHACL shapes and JSON-LD context, from
+    ``national-placement-standard/shacl/`` (SocialCareData/standard, OGL v3 / MIT), so the
+    NPS import and export validate without the shared folder. The shapes are copied
+    byte for byte under a comment header naming the source commit and licence; the
+    context is re-written as indented JSON in the standard's own key order.
 """
 
 from __future__ import annotations
@@ -603,6 +609,9 @@ def parse_args() -> argparse.Namespace:
         help="public source data folder (default: ../shared/data from the repo root)",
     )
     parser.add_argument("--out", type=Path, default=OUT_DIR, help="output folder")
+    parser.add_argument(
+        "--nps-only", action="store_true", help="only the National Placement Standard shapes and context (quick)"
+    )
     return parser.parse_args()
 
 
@@ -612,6 +621,10 @@ def main() -> None:
     shared: Path = args.shared
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
+
+    print(f"national-placement-standard: {', '.join(write_nps(shared, out))}")
+    if args.nps_only:
+        return
 
     table = read_authorities(shared)
     codes = set(table["gss_code"])
@@ -640,6 +653,36 @@ def main() -> None:
     districts = read_district_authorities(shared, codes)
     write_csv(out / "district_authorities.csv", ("district_code", "authority_code"), districts)
     print(f"district_authorities: {len(districts)} rows")
+
+
+NPS_SOURCE = "national-placement-standard"
+NPS_FOLDER = "national-placement-standard"
+
+
+def write_nps(shared: Path, out: Path) -> list[str]:
+    """Copy the NPS v01 SHACL shapes and JSON-LD context into ``out/national-placement-standard``."""
+    source = shared / NPS_SOURCE
+    commit = (source / "SOURCE_COMMIT").read_text(encoding="utf-8").strip()
+    shapes = (source / "shacl" / "shacl-shape.ttl").read_text(encoding="utf-8")
+    context = json.loads((source / "shacl" / "context.jsonld").read_text(encoding="utf-8"))
+    # The checks the import and export rely on: fail here, not at run time.
+    assert ":PlacementShape" in shapes and "sh:targetClass pl:ActualPlacement" in shapes
+    assert context["@context"]["pl"] == "https://ns.socialcaredata.io/placements/"
+    target = out / NPS_FOLDER
+    target.mkdir(parents=True, exist_ok=True)
+    header = (
+        "# National Placement Standard v01 SHACL shapes, from SocialCareData/standard\n"
+        f"# (commit {commit}), assets/shacl/shacl-shape.ttl. Open Government Licence v3.0;\n"
+        "# the repository's code is also offered under MIT. Derived by data/reference/derive.py:\n"
+        "# do not edit by hand.\n"
+    )
+    (target / "shacl-shape.ttl").write_text(header + shapes.replace("\r\n", "\n"), encoding="utf-8", newline="\n")
+    (target / "context.jsonld").write_text(
+        json.dumps(context, indent=2, ensure_ascii=False) + "\n", encoding="utf-8", newline="\n"
+    )
+    # The MIT licence asks for its notice to travel with the copy.
+    (target / "LICENSE.MIT").write_text((source / "LICENSE.MIT").read_text(encoding="utf-8"), encoding="utf-8")
+    return ["shacl-shape.ttl", "context.jsonld", "LICENSE.MIT"]
 
 
 if __name__ == "__main__":

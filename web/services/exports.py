@@ -1,6 +1,6 @@
-"""Exports: SSDA903-style episodes with DfE's derived fields, and Placements Standard v2 records.
+"""Exports: SSDA903-style episodes with DfE's derived fields, and placement standards' records.
 
-Three files, each for one authority:
+Four files, each for one authority:
 
 - ``ssda903-episodes``: an Episodes table (CSV, dates dd/mm/yyyy) of the imported care
   episodes and of the decisions approved or awaiting approval, with PL_DISTANCE and
@@ -11,6 +11,10 @@ Three files, each for one authority:
 - ``ps-referrals``: the authority's referrals as Placements Standard v2 records (JSON), in
   the form the Placements Standard import reads back.
 - ``ps-placements``: the standing decisions as Placements Standard v2 ActualPlacement records.
+- ``nps-placements``: every referral, with the placement arranged for it where a decision
+  stands, as National Placement Standard v01 JSON-LD; checked against the standard's SHACL
+  shapes before it is written (a record that fails stops the export, naming it and the
+  field; warnings are allowed). The NPS import reads it back unchanged.
 
 Only admins export; every export is audited (kind and counts, never the contents).
 """
@@ -23,6 +27,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from planner.case import SETTINGS
@@ -33,9 +38,11 @@ from web.models import CareEpisode, Decision, Referral, YoungPerson
 from web.repositories import care_episodes as episode_repository
 from web.repositories import exports as repository
 from web.services import audit
+from web.services import nps_standard as nps
 from web.services import postcodes as postcode_service
-from web.services.accounts import SignedInUser
-from web.services.errors import Forbidden, NotFound
+from web.services.accounts import ROLE_NAMES, SignedInUser
+from web.services.errors import Forbidden, InvalidInput, NotFound
+from web.services.imports import nps as nps_import
 from web.services.imports.placements_standard import (
     DEFAULT_SECURE,
     NEEDED_BY_WORDS,
@@ -92,7 +99,8 @@ KINDS: dict[str, ExportKind] = {
             "ps-referrals",
             "Placements Standard v2 referrals",
             "Every referral as a Placements Standard v2 record: urgency, siblings, setting suitability, "
-            "risks and locations to avoid. The Placements Standard import reads this file back.",
+            "risks and locations to avoid. The Placements Standard import reads this file back. Superseded by "
+            "the National Placement Standard v01 below: kept for systems still reading v2.",
             "ps-referrals",
             "json",
             "application/json",
@@ -101,10 +109,22 @@ KINDS: dict[str, ExportKind] = {
             "ps-placements",
             "Placements Standard v2 placements",
             "Decisions approved or awaiting approval as Placements Standard v2 ActualPlacement records: "
-            "weekly cost, location, provider URN, siblings placed together and placement type.",
+            "weekly cost, location, provider URN, siblings placed together and placement type. Superseded by "
+            "the National Placement Standard v01 below: kept for systems still reading v2.",
             "ps-placements",
             "json",
             "application/json",
+        ),
+        ExportKind(
+            "nps-placements",
+            "National Placement Standard v01 referrals and placements",
+            "Every referral, with the placement arranged for it where a decision is approved or awaiting "
+            "approval, as National Placement Standard v01 (June 2026) JSON-LD, checked against the standard's "
+            "SHACL shapes before it is written. Officers are named by role, never by name. The National "
+            "Placement Standard import reads this file back unchanged.",
+            "nps-placements",
+            "jsonld",
+            "application/ld+json",
         ),
     )
 }
@@ -151,6 +171,9 @@ def _export(kind: str, authority_code: str, user_id: int | None) -> ExportFile:
     elif kind == "ps-referrals":
         records = referral_records(authority_code)
         content, count = _json(records), len(records)
+    elif kind == "nps-placements":
+        document = nps_document(authority_code)
+        content, count = json.dumps(document, indent=2, ensure_ascii=False) + "\n", len(document["@graph"])
     else:
         records = placement_records(authority_code)
         content, count = _json(records), len(records)
@@ -351,3 +374,209 @@ def placement_records(authority_code: str) -> list[dict[str, Any]]:
             }
         )
     return records
+
+
+# National Placement Standard v01
+
+# Our setting -> the standard's placement type concept (a secure children's home is residential care).
+NPS_PLACEMENT_TYPES = {
+    "foster": "Foster",
+    "residential": "Residential",
+    "supported": "SupportedAccommodation",
+    "secure": "Residential",
+}
+# qualityAssurance.placementOfficerName is required; staff names are personal data, so the
+# export gives the recording officer's role (decision 0022), or this where no decision stands.
+NO_OFFICER = "Not recorded"
+NPS_NODE = "urn:care-placement-planner:{authority}:referral:{reference}"
+# What to do about a value the standard requires that a placement may lack.
+_NPS_HINTS = {
+    "providerURN": " (record the placement's Ofsted URN)",
+    "placementLocation": " (record the placement's postcode)",
+    "totalWeeklyCost": " (record the placement's weekly cost)",
+}
+
+
+def nps_document(authority_code: str) -> dict[str, Any]:
+    """Every referral of the authority as a v01 record, in a JSON-LD document that meets the shapes.
+
+    InvalidInput (naming each record by its placementId, and the field) when a record does not;
+    the standard's warnings (a weekly cost outside £100 to £100,000) are allowed.
+    """
+    standing: dict[int, Decision] = {}
+    for decision in repository.standing_decisions(authority_code):
+        standing[decision.referral_id] = decision  # oldest first: the latest start wins
+    records = [
+        nps_record(authority_code, referral, standing.get(referral.id))
+        for referral in repository.referrals(authority_code)
+        if referral.young_people
+    ]
+    document = nps.document(records)
+    ids = {}
+    for number, record in enumerate(records, start=1):
+        ids[record["@id"]] = number
+        ids.update({f"{record['@id']}/{section}": number for section in nps.SECTIONS})
+    problems = [
+        f"{records[f.record - 1]['placementId'] if f.record else 'The file'}: {f.field or 'record'}: {f.message}"
+        + _NPS_HINTS.get(f.field or "", "")
+        for f in nps.validate(nps.graph_of(document), ids)
+        if not f.warning
+    ]
+    if problems:
+        raise InvalidInput(problems)
+    return document
+
+
+def _outward(postcode: str | None) -> str | None:
+    code = compact(postcode) if postcode else ""
+    return code[:-3] if len(code) > 3 else None
+
+
+def _money(value: float) -> str:
+    return nps.decimal_text(Decimal(repr(value)).quantize(Decimal("0.01")))
+
+
+def nps_record(authority_code: str, referral: Referral, decision: Decision | None) -> dict[str, Any]:
+    """One referral as the standard's Placement record: our fields, then what an import kept."""
+    kept = nps_import.effective_fields(referral, decision is not None)
+    people = list(referral.young_people)
+    child, others = people[0], people[1:]
+    node = NPS_NODE.format(authority=authority_code, reference=referral.reference)
+
+    def concept(field: str, name: str) -> str:
+        return nps.concept(field, name)
+
+    def answer(name: str) -> Any:
+        return kept.get(name, nps_import.DEFAULTS.get(name))
+
+    availability: dict[str, Any] = {
+        "@id": f"{node}/placementAvailability",
+        "@type": "PlacementAvailability",
+        "neededBy": concept("neededBy", nps_import.NEEDED_BY_CONCEPTS[referral.needed_by]),
+        "siblingCount": kept.get("siblingCount", len(others)),
+        "isPreferredLocationLocal": answer("isPreferredLocationLocal"),
+    }
+    if "outOfLAReason" in kept:
+        availability["outOfLAReason"] = concept("outOfLAReason", kept["outOfLAReason"])
+    if "outOfLAReasonOther" in kept:
+        availability["outOfLAReasonOther"] = kept["outOfLAReasonOther"]
+    if others:
+        availability["siblingIds"] = [child_id(authority_code, p.reference) for p in others]
+
+    therapeutic = "therapeutic" in (referral.preferred_specialisms or [])
+    support = sorted({*kept.get("additionalSupport", []), *([nps_import.THERAPEUTIC] if therapeutic else [])})
+    requirements: dict[str, Any] = {
+        "@id": f"{node}/placementRequirements",
+        "@type": "PlacementRequirements",
+        "communicationNeeds": concept("communicationNeeds", answer("communicationNeeds")),
+        "specificCommunicationRequirement": [
+            concept("specificCommunicationRequirement", n) for n in answer("specificCommunicationRequirement")
+        ],
+        "culturalNeeds": concept("culturalNeeds", answer("culturalNeeds")),
+        "livingCompanions": concept(
+            "livingCompanions", nps_import.SOLO if referral.solo else answer("livingCompanions")
+        ),
+        "pets": concept("pets", answer("pets")),
+        "deprivationOfLiberty": "deprivation_of_liberty" in (referral.required_specialisms or []),
+    }
+    if support:
+        requirements["additionalSupport"] = [concept("additionalSupport", n) for n in support]
+    for name in ("specificCommunicationRequirementOther", "culturalNeedsOther", "additionalSupportOther"):
+        if name in kept:
+            requirements[name] = kept[name]
+    if "homeAdaptationRequired" in kept:
+        requirements["homeAdaptationRequired"] = kept["homeAdaptationRequired"]
+
+    settings = referral.settings or {}
+    recommendation: dict[str, Any] = {"@id": f"{node}/placementRecommendation", "@type": "PlacementRecommendation"}
+    for setting in SETTINGS:
+        value = settings.get(setting, DEFAULT_SECURE if setting == "secure" else "suitable")
+        name = (
+            nps_import.NOT_SPECIFIED
+            if value == "suitable" and setting in kept.get("notSpecified", [])
+            else nps_import.SUITABILITY_CONCEPTS[value]
+        )
+        recommendation[SETTING_FIELDS[setting]] = concept(SETTING_FIELDS[setting], name)
+
+    risks = set(child.risks or [])
+    assessment: dict[str, Any] = {"@id": f"{node}/riskAssessment", "@type": "RiskAssessment"}
+    for name, code in RISK_FIELDS.items():
+        assessment[name] = concept(name, nps_import.RISK_PRESENT if code in risks else nps_import.NO_KNOWN_RISK)
+    for name in nps_import.UNMAPPED_RISKS:
+        assessment[name] = concept(name, answer(name))
+
+    referral_day = referral.created_at.date().isoformat()
+    quality: dict[str, Any] = {
+        "@id": f"{node}/qualityAssurance",
+        "@type": "QualityAssurance",
+        "referralDate": referral_day,
+    }
+    record: dict[str, Any] = {
+        "@id": node,
+        "@type": "Placement",
+        "childId": child_id(authority_code, child.reference),
+        "placementId": referral.reference,
+        "placementAvailability": availability,
+        "placementRequirements": requirements,
+        "placementRecommendation": recommendation,
+        "riskAssessment": assessment,
+    }
+    if decision is not None:
+        record["actualPlacement"] = _nps_actual(node, decision, len(others))
+        day = decision.decided_at.date().isoformat()
+        quality.update(
+            placementDate=day,
+            placementOfficerName=ROLE_NAMES.get(decision.decided_by.role, decision.decided_by.role),
+            costDate=day,
+        )
+    else:
+        if "actualPlacement" in kept:
+            record["actualPlacement"] = _kept_actual(node, kept["actualPlacement"])
+        quality.update(
+            placementDate=kept.get("placementDate", referral_day),
+            placementOfficerName=NO_OFFICER,
+            costDate=kept.get("costDate", referral_day),
+        )
+    record["qualityAssurance"] = quality
+    if child.risk_locations:
+        record["locationsToAvoid"] = [
+            {
+                "@type": "LocationToAvoid",
+                "label": r.label,
+                "lat": nps.decimal_text(r.lat),
+                "lon": nps.decimal_text(r.lon),
+                "radiusKm": nps.decimal_text(r.radius_km),
+            }
+            for r in child.risk_locations
+        ]
+    return record
+
+
+def _nps_actual(node: str, decision: Decision, siblings: int) -> dict[str, Any]:
+    """The placement a standing decision arranged, as the standard's ActualPlacement."""
+    placement = decision.placement
+    actual: dict[str, Any] = {
+        "@id": f"{node}/actualPlacement",
+        "@type": "ActualPlacement",
+        "placementType": nps.concept("placementType", NPS_PLACEMENT_TYPES[placement.setting]),
+        # Our preferred location is near home: out of area or at a distance is not it.
+        "isLocationPreferred": not (decision.out_of_area or decision.at_a_distance),
+        # Regulation 10 approval is needed exactly when the move disrupts education in year 10 or 11.
+        "isEducationContinuous": not decision.needs_education_approval,
+        "siblingsPlacedTogether": siblings,
+    }
+    # Left out when unknown: the shapes then refuse the export, naming the field.
+    if placement.urn:
+        actual["providerURN"] = placement.urn
+    if outward := _outward(placement.postcode):
+        actual["placementLocation"] = outward
+    if placement.weekly_cost is not None:
+        actual["totalWeeklyCost"] = _money(placement.weekly_cost)
+    return actual
+
+
+def _kept_actual(node: str, kept: dict[str, Any]) -> dict[str, Any]:
+    actual = {"@id": f"{node}/actualPlacement", "@type": "ActualPlacement", **kept}
+    if "placementType" in kept:
+        actual["placementType"] = nps.concept("placementType", kept["placementType"])
+    return actual

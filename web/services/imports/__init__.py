@@ -6,7 +6,7 @@ them through `run_import`, `importer_for` and `importers_for_role`.
 
 from __future__ import annotations
 
-from web.services.imports import areas, placements_csv, placements_standard, police_uk, postcodes, ssda903
+from web.services.imports import areas, nps, placements_csv, placements_standard, police_uk, postcodes, ssda903
 from web.services.imports.base import (
     FileSpec,
     ImportContext,
@@ -29,6 +29,7 @@ register(areas.IMPORTER)
 register(police_uk.IMPORTER)
 register(ssda903.IMPORTER)
 register(placements_standard.IMPORTER)
+register(nps.IMPORTER)
 
 __all__ = [
     "FileSpec",

@@ -89,7 +89,7 @@ class Importer(Protocol):
 
     @property
     def kind(self) -> str:
-        """ "postcodes" | "placements_csv" | "areas" | "ssda903" | "placements_standard" | "police_uk"."""
+        """ "postcodes" | "placements_csv" | "areas" | "ssda903" | "placements_standard" | "nps" | "police_uk"."""
         ...
 
     @property

@@ -126,7 +126,9 @@ class PlacementsStandardImporter:
         "needed, siblings, how suitable each setting is, risks and locations to avoid. Each record becomes "
         "an open referral for a young person already recorded in your authority (matched by childId); "
         "risks marked Risk Present are added to the young person, locations to avoid with coordinates "
-        "become risk locations. Importing a record with the same referralId again updates that referral."
+        "become risk locations. Importing a record with the same referralId again updates that referral. "
+        "Superseded by the National Placement Standard v01 import, which keeps every answer: use this one "
+        "only for files written in v2."
     )
     roles = ("placement_officer", "admin")
     files = (
