@@ -77,4 +77,6 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         # Long work runs as jobs on this queue (docs/decisions/0060); empty: the embedded SQLite queue.
         "REDIS_URL": os.environ.get("REDIS_URL", ""),
         "JOB_SILENT_SECONDS": _positive_int("JOB_SILENT_SECONDS", 600),
+        # The embedded queue's file (default instance/jobs.sqlite3): the web server and its worker share it.
+        "JOBS_SQLITE_PATH": os.environ.get("JOBS_SQLITE_PATH", ""),
     }

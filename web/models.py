@@ -645,7 +645,7 @@ JOB_STATUSES = ("queued", "running", "done", "failed")
 
 
 class Job(Base):
-    """Long work run by a worker off the web request (docs/decisions/0060-jobs-on-a-queue.md).
+    """Long work run by a worker off the web request (docs/decisions/0070-jobs-on-a-queue.md).
 
     What it did is kept as aggregates or a file for the person who asked: a scenario's
     published tables, an export's file. A job whose worker stopped is failed with the reason.

@@ -4,7 +4,7 @@ Like `web.db` this is plumbing: services enqueue through `enqueue`, and a worker
 (`flask --app wsgi jobs-worker`, started by `make run`) runs what was queued, each job in
 an app context of its own. Several workers on several machines share one Redis queue. In
 tests `JOBS_IMMEDIATE` runs a job at once, inside the call that queued it.
-See docs/decisions/0060-jobs-on-a-queue.md.
+See docs/decisions/0070-jobs-on-a-queue.md.
 """
 
 from __future__ import annotations

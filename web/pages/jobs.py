@@ -30,8 +30,9 @@ def show(job_id: int) -> str | Response:
         job = service.view(current_user, job_id)
     except NotFound:
         abort(404)
-    if job.status == "done" and job.result_endpoint:
-        return redirect(url_for(job.result_endpoint, job_id=job.id))
+    if job.result_page is not None:
+        endpoint, arguments = job.result_page
+        return redirect(url_for(endpoint, **arguments))
     return render_template("jobs/show.html", job=job, refresh=None if job.finished else REFRESH_SECONDS)
 
 

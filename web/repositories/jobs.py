@@ -18,7 +18,8 @@ def add_job(job: Job) -> Job:
 
 
 def get_job(job_id: int) -> Job | None:
-    return session().get(Job, job_id)
+    """The job as stored now (a worker may have changed it since this session last read it)."""
+    return session().get(Job, job_id, populate_existing=True)
 
 
 def claim(job_id: int, now: datetime) -> Job | None:

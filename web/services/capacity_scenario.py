@@ -495,7 +495,11 @@ def result_from_dict(data: Mapping[str, Any]) -> ScenarioResult:
     )
 
 
-@jobs.handler("capacity_scenario", "Capacity scenario", result_endpoint="capacity.scenario_result")
+@jobs.handler(
+    "capacity_scenario",
+    "Capacity scenario",
+    result_page=lambda job_id, _result: ("capacity.scenario_result", {"job_id": job_id}),
+)
 def scenario_job(user: SignedInUser, params: dict[str, Any], progress: jobs.Progress) -> jobs.Outcome:
     """A scenario as a job: two allocations of every open referral, then the published tables."""
     progress(5, "Allocating every open referral, before and after")

@@ -43,20 +43,21 @@ class Outcome:
 
 Progress = Callable[[int, str], None]
 Handler = Callable[[SignedInUser, dict[str, Any], Progress], Outcome]
+# Where a finished job shows what it did: (endpoint, its arguments) from the job's id and result.
+ResultPage = Callable[[int, dict[str, Any]], tuple[str, dict[str, Any]]]
 HANDLERS: dict[str, Handler] = {}
-# Where a finished job of each kind shows its result (an endpoint taking job_id).
-RESULT_ENDPOINTS: dict[str, str] = {}
+RESULT_PAGES: dict[str, ResultPage] = {}
 KIND_WORDS: dict[str, str] = {}
 
 
-def handler(kind: str, words: str, result_endpoint: str | None = None) -> Callable[[Handler], Handler]:
-    """Register the function that does a kind of job (decorator)."""
+def handler(kind: str, words: str, result_page: ResultPage | None = None) -> Callable[[Handler], Handler]:
+    """Register the function that does a kind of job (decorator), and where its result is shown."""
 
     def register(function: Handler) -> Handler:
         HANDLERS[kind] = function
         KIND_WORDS[kind] = words
-        if result_endpoint:
-            RESULT_ENDPOINTS[kind] = result_endpoint
+        if result_page:
+            RESULT_PAGES[kind] = result_page
         return function
 
     return register
@@ -135,7 +136,8 @@ class JobView:
     has_file: bool
     filename: str | None
     problems: list[str]  # a job refused for its input: every problem found
-    result_endpoint: str | None
+    # Where the finished job's result is shown (endpoint and arguments), if it has a page of its own.
+    result_page: tuple[str, dict[str, Any]] | None
 
     @property
     def finished(self) -> bool:
@@ -160,6 +162,7 @@ def view(user: SignedInUser, job_id: int) -> JobView:
     """A job of the user's, as its page and the API show it."""
     _notice_a_silent_worker()
     job = _owned(user, job_id)
+    page = RESULT_PAGES.get(job.kind)
     return JobView(
         job.id,
         job.kind,
@@ -174,7 +177,7 @@ def view(user: SignedInUser, job_id: int) -> JobView:
         job.result_file is not None,
         job.result_filename,
         list((job.result or {}).get("problems") or []) if job.status == "failed" else [],
-        RESULT_ENDPOINTS.get(job.kind) if job.status == "done" else None,
+        page(job.id, dict(job.result or {})) if page and job.status == "done" else None,
     )
 
 
@@ -184,6 +187,12 @@ def result(user: SignedInUser, job_id: int, kind: str) -> dict[str, Any]:
     if job.kind != kind or job.status != "done" or job.result is None:
         raise NotFound(str(job_id))
     return dict(job.result)
+
+
+def result_summary(user: SignedInUser, job_id: int) -> dict[str, Any]:
+    """A finished job's result as the API gives it (aggregates and ids; files are fetched on their page)."""
+    job = _owned(user, job_id)
+    return dict(job.result or {})
 
 
 def params(user: SignedInUser, job_id: int) -> dict[str, Any]:
