@@ -1,7 +1,7 @@
 """jobs
 
 Revision ID: 0018
-Revises: 0003
+Revises: 0017
 Create Date: 2026-12-02 06:30:54.769823
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0018'
-down_revision = '0003'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 
