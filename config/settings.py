@@ -14,6 +14,8 @@
 | POLICE_UK_MIN_OFFENCES | fewest drug, weapon, violence and robbery offences for an LSOA to be suggested | 10 |
 | SUPPRESSION_THRESHOLD | capacity review: counts of children below this after adjustment, or none, show c | 5 |
 | DISCLOSURE_KEY | keys the capacity review's record keys (cell-key perturbation); keep it stable | from SECRET_KEY |
+| REDIS_URL | the job queue on Redis (redis://host:6379/0), workers on several machines | empty: embedded SQLite |
+| JOB_SILENT_SECONDS | a running job whose worker has said nothing this long has stopped: it is failed | 600 |
 | DISCLOSURE_MAX_NOISE | capacity review: the most a count of children is adjusted either way | 2 |
 """
 
@@ -72,4 +74,9 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         # Cell-key perturbation (docs/decisions/0051): the key of the record keys, and the largest adjustment.
         "DISCLOSURE_KEY": os.environ.get("DISCLOSURE_KEY", ""),
         "DISCLOSURE_MAX_NOISE": _positive_int("DISCLOSURE_MAX_NOISE", 2),
+        # Long work runs as jobs on this queue (docs/decisions/0060); empty: the embedded SQLite queue.
+        "REDIS_URL": os.environ.get("REDIS_URL", ""),
+        "JOB_SILENT_SECONDS": _positive_int("JOB_SILENT_SECONDS", 600),
+        # The embedded queue's file (default instance/jobs.sqlite3): the web server and its worker share it.
+        "JOBS_SQLITE_PATH": os.environ.get("JOBS_SQLITE_PATH", ""),
     }

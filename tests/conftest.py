@@ -76,6 +76,9 @@ def make_app(url: str) -> Flask:
             "DATABASE_URL": url,
             "SESSION_COOKIE_SECURE": False,
             "REMEMBER_COOKIE_SECURE": False,
+            # Jobs run at once inside the request that queues them; tests/integration/test_jobs.py
+            # runs them on a real worker, with the SQLite queue and with Redis.
+            "JOBS_IMMEDIATE": True,
         }
     )
     migrate.upgrade(app)

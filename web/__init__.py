@@ -50,6 +50,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     template_helpers.register(app)
 
     db.init_app(app)
+    from web import queue
+    from web.services import jobs
+
+    queue.init_app(app, runner=jobs.run)
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.sign_in"
@@ -77,6 +81,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         tokens,
         young_people,
     )
+    from web.pages import (
+        jobs as job_pages,
+    )
 
     for module in (
         auth,
@@ -95,6 +102,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         imports,
         exports,
         capacity,
+        job_pages,
     ):
         app.register_blueprint(module.blueprint)
 

@@ -16,6 +16,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(demo_passwords)
     app.cli.add_command(import_data)
     app.cli.add_command(export_data)
+    app.cli.add_command(jobs_worker)
 
 
 @click.command("setup-db")
@@ -142,3 +143,16 @@ def export_data(kind: str, authority: str, out: str) -> None:
         raise SystemExit(1) from None
     Path(out).write_text(found.content, encoding="utf-8", newline="")
     click.echo(f"Wrote {found.rows} {'rows' if kind == 'ssda903-episodes' else 'records'} to {out}.")
+
+
+@click.command("jobs-worker")
+@click.option("--workers", default=2, show_default=True, help="jobs run at once (threads)")
+@with_appcontext
+def jobs_worker(workers: int) -> None:
+    """Run queued jobs (scenarios, exports) until stopped; `make run` starts one beside the web server."""
+    from web import queue
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    where = "Redis (REDIS_URL)" if app.config.get("REDIS_URL") else "the embedded SQLite queue in instance/"
+    click.echo(f"Jobs worker: {workers} at once, from {where}. Ctrl-C stops it.")
+    queue.consumer(app, workers).run()

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -638,3 +639,38 @@ class RelocationReview(Base):
     placement: Mapped[Placement] = relationship()
     assigned_to: Mapped[User | None] = relationship(foreign_keys=[assigned_to_id])
     closed_by: Mapped[User | None] = relationship(foreign_keys=[closed_by_id])
+
+
+JOB_STATUSES = ("queued", "running", "done", "failed")
+
+
+class Job(Base):
+    """Long work run by a worker off the web request (docs/decisions/0070-jobs-on-a-queue.md).
+
+    What it did is kept as aggregates or a file for the person who asked: a scenario's
+    published tables, an export's file. A job whose worker stopped is failed with the reason.
+    """
+
+    __tablename__ = "jobs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(10), default="queued", index=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    authority_code: Mapped[str] = mapped_column(ForeignKey("local_authorities.gss_code"))
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # When the worker last said it was still at it; a running job silent for too long has stopped.
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    progress: Mapped[int] = mapped_column(Integer, default=0)  # per cent
+    message: Mapped[str] = mapped_column(String(200), default="")
+    error: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    result_file: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    result_filename: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    result_mimetype: Mapped[str | None] = mapped_column(String(100), nullable=True)
+
+    owner: Mapped[User] = relationship()

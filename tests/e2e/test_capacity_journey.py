@@ -59,7 +59,7 @@ def test_commissioner_filters_then_runs_a_scenario(browser: Any, live_server: st
     checked["scenario result"] = _axe_problems(page, axe_source)
     page.screenshot(path=str(SHOTS / "capacity-scenario.png"), full_page=True)
     with page.expect_download() as download:
-        page.click("button:has-text('Before and after (CSV)')")
+        page.click("a:has-text('Before and after (CSV)')")
     assert download.value.suggested_filename == "capacity-scenario-summary.csv"
 
     for name in ("Placement location", "Trends", "Equality monitoring"):

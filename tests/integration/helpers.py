@@ -25,3 +25,14 @@ def sign_in(client: FlaskClient, email: str, password: str = PASSWORD) -> TestRe
 def post(client: FlaskClient, path: str, token_from: str, data: dict[str, str] | None = None) -> TestResponse:
     token = csrf_token(client, token_from)
     return client.post(path, data={**(data or {}), "csrf_token": token})
+
+
+def export_file(client: FlaskClient, kind: str) -> TestResponse:
+    """Prepare an export as a person does: start its job, open the job's page, download the file."""
+    started = client.post(f"/exports/{kind}", data={"csrf_token": csrf_token(client, "/exports/")})
+    assert started.status_code == 302, started.status_code
+    job_page = client.get(started.headers["Location"])
+    assert job_page.status_code == 200
+    link = re.search(r'href="(/jobs/\d+/file)"', job_page.get_data(as_text=True))
+    assert link, "the finished job's page offers the file"
+    return client.get(link.group(1))

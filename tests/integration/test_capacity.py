@@ -14,12 +14,13 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from planner.capacity import month_key, month_words
-from tests.integration.builders import DERBYSHIRE, MANCHESTER, NOW, SALFORD, _person, build_world
+from tests.integration.builders import DERBYSHIRE, MANCHESTER, NOW, PASSWORD, SALFORD, _person, build_world
 from tests.integration.helpers import csrf_token, sign_in
 from web import db
-from web.models import AuditEvent, CareEpisode, CurrentResident, Placement, Referral, YoungPerson
+from web.models import AuditEvent, CareEpisode, CurrentResident, Placement, Referral, User, YoungPerson
 from web.repositories import capacity as capacity_repository
 from web.repositories import referrals, young_people
+from web.services import accounts
 
 PAGES = ["/capacity/", "/capacity/location", "/capacity/trends", "/capacity/equality", "/capacity/scenario"]
 FILTERED = "/capacity/?setting=foster&specialism=criminal_exploitation&band=14_15&band=16_17"
@@ -113,7 +114,7 @@ def test_every_page_and_download_works_for_a_commissioner_and_names_no_child(wor
         assert response.status_code == 200, path
         bodies.append(response.get_data(as_text=True))
     token = csrf_token(client, "/capacity/scenario")
-    response = client.post("/capacity/scenario", data={**SCENARIO, "csrf_token": token})
+    response = client.post("/capacity/scenario", data={**SCENARIO, "csrf_token": token}, follow_redirects=True)
     assert response.status_code == 200
     bodies.append(response.get_data(as_text=True))
     for page, keys in DOWNLOADS:
@@ -196,7 +197,7 @@ def test_a_scenario_adding_the_missing_specialism_places_more(world: Flask, clie
     world.config.update(SUPPRESSION_THRESHOLD=1, DISCLOSURE_MAX_NOISE=0)
     try:
         token = csrf_token(client, "/capacity/scenario")
-        response = client.post("/capacity/scenario", data={**SCENARIO, "csrf_token": token})
+        response = client.post("/capacity/scenario", data={**SCENARIO, "csrf_token": token}, follow_redirects=True)
     finally:
         world.config.update(SUPPRESSION_THRESHOLD=5, DISCLOSURE_MAX_NOISE=2)
     assert response.status_code == 200
@@ -207,6 +208,12 @@ def test_a_scenario_adding_the_missing_specialism_places_more(world: Flask, clie
     assert rows["Young people with no placement"][1] == str(int(rows["Young people with no placement"][0]) - 1)
     assert rows["Young people placed in the added places"] == ("0", "1")
     assert "Optimal" in text
+
+
+def app_client_signed_in(app: Flask, email: str) -> FlaskClient:
+    client = app.test_client()
+    sign_in(client, email)
+    return client
 
 
 def _summary(html: str) -> dict[str, tuple[str, str]]:
@@ -243,11 +250,16 @@ def test_a_scenarios_tables_download_with_the_same_figures_and_the_download_is_a
     _commissioner(client)
     references = _references(world)
     token = csrf_token(client, "/capacity/scenario")
-    page = client.post("/capacity/scenario", data={**SCENARIO, "csrf_token": token}).get_data(as_text=True)
+    started = client.post("/capacity/scenario", data={**SCENARIO, "csrf_token": token})
+    assert started.status_code == 302 and "/jobs/" in started.headers["Location"]  # queued as a job
+    done = client.get(started.headers["Location"])
+    assert done.status_code == 302  # finished: the job's page leads to the result
+    result_path = done.headers["Location"]
+    page = client.get(result_path).get_data(as_text=True)
     assert 'id="scenario-downloads"' in page
     shown = _summary(page)
     for key in ("summary", "suits", "by_authority"):
-        csv_response = client.post(f"/capacity/scenario/download/{key}.csv", data={**SCENARIO, "csrf_token": token})
+        csv_response = client.get(f"{result_path}/download/{key}.csv")
         assert csv_response.status_code == 200, key
         assert csv_response.mimetype == "text/csv"
         body = csv_response.get_data(as_text=True)
@@ -255,15 +267,18 @@ def test_a_scenarios_tables_download_with_the_same_figures_and_the_download_is_a
         if key == "summary":
             rows = {r[0]: (r[1], r[2]) for r in csv.reader(io.StringIO(body)) if len(r) == 4}
             assert rows["Young people placed"] == shown["Young people placed"]
-        xlsx = client.post(f"/capacity/scenario/download/{key}.xlsx", data={**SCENARIO, "csrf_token": token})
+        xlsx = client.get(f"{result_path}/download/{key}.xlsx")
         assert xlsx.status_code == 200
         openpyxl.load_workbook(io.BytesIO(xlsx.data))
-    bad = client.post("/capacity/scenario/download/summary.csv", data={"line-1-places": "x", "csrf_token": token})
-    assert bad.status_code == 400
-    assert client.post("/capacity/scenario/download/nothing.csv", data={"csrf_token": token}).status_code == 404
+    assert client.get(f"{result_path}/download/nothing.csv").status_code == 404
+    # Another commissioner cannot open this person's scenario.
     with world.app_context():
-        from web import db
-        from web.models import AuditEvent
-
+        if "another-commissioner@salford.test" not in {u.email for u in db.session().query(User)}:
+            accounts.create_user("another-commissioner@salford.test", "C2", "commissioner", SALFORD, PASSWORD)
+            db.commit()
+    other = app_client_signed_in(world, "another-commissioner@salford.test")
+    assert other.get(result_path).status_code == 404
+    assert other.get(f"{result_path}/download/summary.csv").status_code == 404
+    with world.app_context():
         exported = {e.object_ref for e in db.session().query(AuditEvent).filter_by(action="export")}
         assert {"scenario/summary", "scenario/suits", "scenario/by_authority"} <= exported

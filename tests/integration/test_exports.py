@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 
 from tests.integration.builders import MANCHESTER, PASSWORD
 from tests.integration.decision_builders import build_decision_world, plan_form
-from tests.integration.helpers import csrf_token, sign_in
+from tests.integration.helpers import csrf_token, export_file, sign_in
 from web import db
 from web.models import AuditEvent, Postcode
 from web.repositories import postcodes, referrals
@@ -70,7 +70,7 @@ def _admin(app: Flask) -> FlaskClient:
 
 def test_ssda903_episodes_have_distance_and_location(app: Flask) -> None:
     """Imported episodes and standing decisions, each with PL_DISTANCE, PL_LOCATION and where the distance came from."""
-    response = _admin(app).get("/exports/ssda903-episodes")
+    response = export_file(_admin(app), "ssda903-episodes")
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
@@ -97,7 +97,7 @@ def test_ssda903_episodes_have_distance_and_location(app: Flask) -> None:
 
 def test_ps_referrals_export_reads_back_through_the_import(app: Flask) -> None:
     """The referrals export is Placements Standard v2 JSON that the import accepts (a dry run changes nothing)."""
-    response = _admin(app).get("/exports/ps-referrals")
+    response = export_file(_admin(app), "ps-referrals")
     assert response.status_code == 200 and response.mimetype == "application/json"
     document = json.loads(response.get_data(as_text=True))
     assert document["version"] == "v2"
@@ -138,7 +138,7 @@ def test_ps_referrals_export_reads_back_through_the_import(app: Flask) -> None:
 
 def test_ps_placements_export(app: Flask) -> None:
     """Standing decisions become ActualPlacement records with type, cost and siblings."""
-    document = json.loads(_admin(app).get("/exports/ps-placements").get_data(as_text=True))
+    document = json.loads(export_file(_admin(app), "ps-placements").get_data(as_text=True))
     by_referral = {r["referralId"]: r for r in document["records"]}
     assert set(by_referral) == {"R-X1", "R-X2"}
     actual = by_referral["R-X2"]["ActualPlacement"]
@@ -148,7 +148,7 @@ def test_ps_placements_export(app: Flask) -> None:
 
 def test_every_download_is_audited_without_contents(app: Flask) -> None:
     """An export leaves an audit event naming the kind and the count, nothing more."""
-    _admin(app).get("/exports/ps-placements")
+    export_file(_admin(app), "ps-placements")
     with app.app_context():
         event = (
             db.session()
@@ -165,11 +165,16 @@ def test_only_admins_reach_exports(app: Flask, client: FlaskClient) -> None:
     assert client.get("/exports/").status_code in (302, 401)
     sign_in(client, "po@manchester.test")
     assert client.get("/exports/").status_code == 403
-    assert client.get("/exports/ssda903-episodes").status_code == 403
+    assert (
+        client.post("/exports/ssda903-episodes", data={"csrf_token": csrf_token(client, "/supply")}).status_code == 403
+    )
     admin = _admin(app)
     page = admin.get("/exports/")
     assert page.status_code == 200 and "Placements Standard v2 referrals" in page.get_data(as_text=True)
-    assert admin.get("/exports/nothing-like-this").status_code == 404
+    assert (
+        admin.post("/exports/nothing-like-this", data={"csrf_token": csrf_token(admin, "/exports/")}).status_code == 404
+    )
+    assert admin.get("/exports/ssda903-episodes").status_code == 405  # a file is prepared by a job, never on a GET
 
 
 def test_export_command_writes_the_file(app: Flask, tmp_path: Path) -> None:
@@ -189,7 +194,7 @@ def test_export_command_writes_the_file(app: Flask, tmp_path: Path) -> None:
 
 def test_a_referral_held_by_a_decision_is_not_changed_by_an_import(app: Flask) -> None:
     """Importing a record for a referral whose place a decision holds is refused, naming referralId."""
-    document = json.loads(_admin(app).get("/exports/ps-referrals").get_data(as_text=True))
+    document = json.loads(export_file(_admin(app), "ps-referrals").get_data(as_text=True))
     held = [r for r in document["records"] if r["referralId"] == "R-X2"]
     with app.app_context():
         outcome = run_import(

@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 
 from tests.integration.builders import MANCHESTER, PASSWORD, _person
 from tests.integration.decision_builders import build_decision_world, plan_form
-from tests.integration.helpers import csrf_token, sign_in
+from tests.integration.helpers import csrf_token, export_file, sign_in
 from web import db
 from web.models import Placement, Referral, RiskLocation
 from web.repositories import referrals, young_people
@@ -88,7 +88,7 @@ def _import(app: Flask, name: str, data: bytes, dry_run: bool = False) -> Outcom
 
 
 def _export(app: Flask) -> str:
-    response = _admin(app).get("/exports/nps-placements")
+    response = export_file(_admin(app), "nps-placements")
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
     assert response.mimetype == "application/ld+json"
     return response.get_data(as_text=True)
@@ -318,18 +318,16 @@ def test_command_line_export_and_import(app: Flask, tmp_path: Path) -> None:
 
 
 def test_exports_page_names_what_stops_the_file(app: Flask) -> None:
-    """From the Exports page a refused export shows which referral and field stop it, and writes no file."""
+    """A refused export's job page shows which referral and field stop it; no file is kept."""
     with app.app_context():
         placement = db.session().query(Placement).filter_by(code="P-FAR").one()
         placement.urn = None
         db.commit()
     try:
-        response = _admin(app).get("/exports/nps-placements")
-        page = response.get_data(as_text=True)
-        assert response.status_code == 422
-        assert "attachment" not in response.headers.get("Content-Disposition", "")
-        assert "The file was not written" in page
-        assert "<title>Error: Exports" in page
+        client = _admin(app)
+        started = client.post("/exports/nps-placements", data={"csrf_token": csrf_token(client, "/exports/")})
+        page = client.get(started.headers["Location"]).get_data(as_text=True)
+        assert "The job did not finish" in page and "/file" not in page
         assert "R-N2: providerURN" in page and "record the placement&#39;s Ofsted URN" in page
     finally:
         with app.app_context():

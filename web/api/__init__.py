@@ -17,7 +17,7 @@ from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
 from planner.case_json import CaseSchema
-from web.api import decisions, docs, panels, pool, rank, referrals, young_people
+from web.api import decisions, docs, jobs, panels, pool, rank, referrals, young_people
 from web.api.common import (
     API_PREFIX,
     authenticate,
@@ -35,6 +35,7 @@ BLUEPRINTS = (
     rank.blueprint,
     panels.panels_blueprint,
     panels.reviews_blueprint,
+    jobs.blueprint,
 )
 
 DESCRIPTION = """\

@@ -7,6 +7,7 @@ from typing import Any
 from flask_smorest.pagination import PaginationParameters
 
 from web.api.common import API_PREFIX, ApiBlueprint, current_api_user, page_of
+from web.api.jobs import JobSchema, accepted
 from web.api.schemas import (
     AcceptedSchema,
     PanelInputSchema,
@@ -56,16 +57,20 @@ def list_panels(pagination_parameters: PaginationParameters) -> list[Any]:
 @panels_blueprint.arguments(PanelInputSchema)
 @panels_blueprint.errors(403, 422)
 @panels_blueprint.response(201, PanelRunSchema)
+@panels_blueprint.alt_response(202, schema=JobSchema, description="A large panel, queued as a job to follow")
 def run_panel(body: dict[str, Any]) -> Any:
     """Run a panel
 
     Allocates the referrals named (default: every open referral of your authority)
     together and stores the run. 422 names a referral that is not open or not yours.
+    More referrals than the job size (40) run as a job: 202 with the job and a Location.
     """
     user = current_api_user()
     references = body.get("referrals")
     if references is None:
         references = [r.reference for r in panel.open_referrals(user)]
+    if panel.runs_as_job(references):
+        return accepted(panel.start_panel(user, references))
     return panel.get_panel(user, panel.run_panel(user, references))
 
 

@@ -8,18 +8,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
+from werkzeug.wrappers import Response as Redirect
 
 from web.pages.access import require_roles
 from web.services import capacity as service
 from web.services import capacity_charts as charts
 from web.services import capacity_downloads as downloads
 from web.services import capacity_scenario as scenarios
+from web.services import jobs
 from web.services.capacity_tables import to_csv, to_xlsx
 from web.services.capacity_trends import trends as trends_of
-from web.services.errors import Forbidden, InvalidInput
+from web.services.errors import Forbidden, InvalidInput, NotFound
 
 blueprint = Blueprint("capacity", __name__, url_prefix="/capacity")
 require_roles(blueprint, *service.VIEW_ROLES)
@@ -109,7 +111,8 @@ def equality() -> Page:
 
 
 @blueprint.route("/scenario", methods=["GET", "POST"])
-def scenario() -> Page:
+def scenario() -> Page | Redirect:
+    """The scenario form; a good one is queued as a job (two allocations take a while) and followed there."""
     context: dict[str, Any] = {
         "page": "scenario",
         "filters": None,
@@ -117,15 +120,36 @@ def scenario() -> Page:
         "lines": range(1, scenarios.LINES + 1),
         "errors": {},
         "result": None,
+        "job_id": None,
     }
     if request.method == "GET":
         return render_template("capacity/scenario.html", form=scenarios.empty_form(), **context)
     form = _scenario_form()
     try:
-        context["result"] = scenarios.run_scenario(current_user, form)
+        job_id = scenarios.start_scenario(current_user, form)
     except InvalidInput as error:
         context["errors"] = error.fields or {"line-1-places": "; ".join(error.problems)}
         return render_template("capacity/scenario.html", form=form, **context), 400
+    return redirect(url_for("jobs.show", job_id=job_id))
+
+
+@blueprint.route("/scenario/<int:job_id>")
+def scenario_result(job_id: int) -> Page:
+    """A finished scenario, from its job: the lines asked for and the tables before and after."""
+    try:
+        result = scenarios.stored_result(current_user, job_id)
+        form = scenarios.empty_form() | jobs.params(current_user, job_id)
+    except NotFound:
+        return render_template("errors/404.html"), 404
+    context: dict[str, Any] = {
+        "page": "scenario",
+        "filters": None,
+        "choices": service.choices(),
+        "lines": range(1, scenarios.LINES + 1),
+        "errors": {},
+        "result": result,
+        "job_id": job_id,
+    }
     return render_template("capacity/scenario.html", form=form, **context)
 
 
@@ -133,15 +157,15 @@ def _scenario_form() -> dict[str, Any]:
     return {key: values if key.endswith("-specialisms") else values[0] for key, values in request.form.lists()}
 
 
-@blueprint.route("/scenario/download/<key>.<kind>", methods=["POST"])
-def scenario_download(key: str, kind: str) -> Response | Page:
-    """A scenario's table, worked out again from the same lines (scenarios are not stored)."""
+@blueprint.route("/scenario/<int:job_id>/download/<key>.<kind>")
+def scenario_download(job_id: int, key: str, kind: str) -> Response | Page:
+    """A scenario's table as its result page shows it (kept on its job)."""
     if kind not in ("csv", "xlsx") or key not in scenarios.SCENARIO_TABLES:
         return render_template("errors/404.html"), 404
     try:
-        result = scenarios.run_scenario(current_user, _scenario_form())
-    except InvalidInput as error:
-        return render_template("capacity/bad_download.html", problems=error.problems), 400
+        result = scenarios.stored_result(current_user, job_id)
+    except NotFound:
+        return render_template("errors/404.html"), 404
     return _send(scenarios.scenario_table(result, key), "scenario", key, kind)
 
 

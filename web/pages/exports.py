@@ -1,16 +1,19 @@
 """Exports: SSDA903-style episodes and placement standards' records, for admins.
 
-Every download is audited as an export by `web.services.exports`.
+An export runs as a job (a whole authority's records take a while): the button queues it
+and the job's page offers the file when it is ready. Every export is audited by
+`web.services.exports`.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template
+from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_login import current_user
+from werkzeug.wrappers import Response
 
 from web.pages.access import require_roles
 from web.services import exports as service
-from web.services.errors import Forbidden, InvalidInput, NotFound
+from web.services.errors import Forbidden, NotFound
 
 blueprint = Blueprint("exports", __name__, url_prefix="/exports")
 require_roles(blueprint, *service.EXPORT_ROLES)
@@ -21,20 +24,12 @@ def index() -> str:
     return render_template("exports/index.html", kinds=service.kinds())
 
 
-@blueprint.route("/<kind>")
-def download(kind: str) -> Response | tuple[str, int]:
+@blueprint.route("/<kind>", methods=["POST"])
+def start(kind: str) -> Response:
     try:
-        found = service.export_for(current_user, kind)
+        job_id = service.start_export(current_user, kind)
     except NotFound:
         abort(404)
     except Forbidden:
         abort(403)
-    except InvalidInput as error:
-        # The file would not meet its standard: say which records and fields, write nothing.
-        page = render_template("exports/index.html", kinds=service.kinds(), refused=kind, problems=error.problems)
-        return page, 422
-    return Response(
-        found.content,
-        mimetype=found.mimetype,
-        headers={"Content-Disposition": f'attachment; filename="{found.filename}"'},
-    )
+    return redirect(url_for("jobs.show", job_id=job_id))

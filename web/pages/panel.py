@@ -23,6 +23,8 @@ def index() -> ResponseReturnValue:
     if request.method == "POST":
         chosen = set(request.form.getlist("referrals"))
         try:
+            if panel.runs_as_job(sorted(chosen)):  # a large panel: a job, followed on its page
+                return redirect(url_for("jobs.show", job_id=panel.start_panel(current_user, sorted(chosen))))
             run_id = panel.run_panel(current_user, sorted(chosen))
         except InvalidInput as error:
             errors, status = {"referrals": "; ".join(error.problems)}, 400

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -37,7 +37,7 @@ from planner.wording import SETTING_WORDS, words
 from web import db
 from web.repositories import authorities as authority_repository
 from web.repositories import capacity as repository
-from web.services import audit, batch_case, postcodes
+from web.services import audit, batch_case, jobs, postcodes
 from web.services.accounts import SignedInUser
 from web.services.capacity import notes, require_viewer
 from web.services.capacity_figures import Split, combined, protection
@@ -461,3 +461,58 @@ def scenario_table(result: ScenarioResult, key: str) -> PublishedTable:
     if key == "by_authority":
         return result.by_authority
     raise NotFound(key)
+
+
+def result_to_dict(result: ScenarioResult) -> dict[str, Any]:
+    """A scenario's result as JSON (aggregates only, already protected), to keep on its job."""
+    return asdict(result)
+
+
+def result_from_dict(data: Mapping[str, Any]) -> ScenarioResult:
+    def published(t: Mapping[str, Any]) -> PublishedTable:
+        return table(
+            t["key"],
+            t["title"],
+            t["headings"],
+            t["rows"],
+            labels=t["labels"],
+            totals=t["totals"],
+            notes=t["notes"],
+        )
+
+    return ScenarioResult(
+        list(data["lines"]),
+        [SummaryRow(**row) for row in data["summary"]],
+        published(data["by_authority"]),
+        published(data["suits"]),
+        data["before_status"],
+        data["after_status"],
+        data["before_seconds"],
+        data["after_seconds"],
+        data["time_limit"],
+        data["places_added"],
+        tuple(data["notes"]),
+    )
+
+
+@jobs.handler(
+    "capacity_scenario",
+    "Capacity scenario",
+    result_page=lambda job_id, _result: ("capacity.scenario_result", {"job_id": job_id}),
+)
+def scenario_job(user: SignedInUser, params: dict[str, Any], progress: jobs.Progress) -> jobs.Outcome:
+    """A scenario as a job: two allocations of every open referral, then the published tables."""
+    progress(5, "Allocating every open referral, before and after")
+    return jobs.Outcome(result=result_to_dict(run_scenario(user, params)))
+
+
+def start_scenario(user: SignedInUser, form: Mapping[str, Any]) -> int:
+    """Check the lines (a problem is `InvalidInput` naming the field, nothing queued), then queue the scenario."""
+    require_viewer(user)
+    parse_lines(form)
+    return jobs.start(user, "capacity_scenario", {k: v for k, v in form.items() if k != "csrf_token"})
+
+
+def stored_result(user: SignedInUser, job_id: int) -> ScenarioResult:
+    require_viewer(user)
+    return result_from_dict(jobs.result(user, job_id, "capacity_scenario"))

@@ -37,7 +37,7 @@ from web import db
 from web.models import CareEpisode, Decision, Referral, YoungPerson
 from web.repositories import care_episodes as episode_repository
 from web.repositories import exports as repository
-from web.services import audit
+from web.services import audit, jobs
 from web.services import nps_standard as nps
 from web.services import postcodes as postcode_service
 from web.services.accounts import ROLE_NAMES, SignedInUser
@@ -580,3 +580,21 @@ def _kept_actual(node: str, kept: dict[str, Any]) -> dict[str, Any]:
     if "placementType" in kept:
         actual["placementType"] = nps.concept("placementType", kept["placementType"])
     return actual
+
+
+@jobs.handler("export", "Export")
+def export_job(user: SignedInUser, params: dict[str, Any], progress: jobs.Progress) -> jobs.Outcome:
+    """An export as a job: the file is kept on the job for the person who asked (its export audited)."""
+    progress(10, "Reading the records")
+    found = export_for(user, str(params.get("kind", "")))
+    return jobs.Outcome(
+        result={"rows": found.rows}, file=(found.filename, found.mimetype, found.content.encode("utf-8"))
+    )
+
+
+def start_export(user: SignedInUser, kind: str) -> int:
+    """Queue an export of `kind` for the user's authority; the job's id."""
+    require_exporter(user)
+    if kind not in KINDS:
+        raise NotFound(f"no export called {kind!r}")
+    return jobs.start(user, "export", {"kind": kind})

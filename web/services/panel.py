@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from flask import current_app
+
 import planner
 from planner.assign import assign
 from planner.match_detail import option_for
@@ -32,7 +34,7 @@ from web.repositories import panels as panel_repository
 from web.repositories import placements as placement_repository
 from web.repositories import ranking_runs as run_repository
 from web.repositories import referrals as referral_repository
-from web.services import audit, decisions
+from web.services import audit, decisions, jobs
 from web.services.accounts import SignedInUser
 from web.services.batch_case import build_case
 from web.services.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -104,13 +106,8 @@ def holding_referrals(user: SignedInUser) -> list[HeldReferral]:
     return [_held(reference, d.referral.needed_by, d.places, d) for reference, d in sorted(live.items())]
 
 
-def run_panel(user: SignedInUser, references: list[str], as_of: date | None = None) -> int:
-    """Allocate the chosen open referrals together, store the run and audit it; returns its id.
-
-    A chosen referral holding a place by a live decision is left out. The run lists every
-    open referral of the authority left out so, chosen or not: the page does not offer
-    them, and the run page says which place each holds.
-    """
+def _chosen_referrals(user: SignedInUser, references: list[str]) -> list[Referral]:
+    """The open referrals chosen for a panel, less those holding a place; a bad choice is `InvalidInput`."""
     require_panel(user)
     chosen = sorted(set(references))
     if not chosen:
@@ -136,6 +133,17 @@ def run_panel(user: SignedInUser, references: list[str], as_of: date | None = No
         )
         raise InvalidInput([message], {"referrals": message})
     referrals = [r for r in referrals if r.reference not in live]
+    return referrals
+
+
+def run_panel(user: SignedInUser, references: list[str], as_of: date | None = None) -> int:
+    """Allocate the chosen open referrals together, store the run and audit it; returns its id.
+
+    A chosen referral holding a place by a live decision is left out. The run lists every
+    open referral of the authority left out so, chosen or not: the page does not offer
+    them, and the run page says which place each holds.
+    """
+    referrals = _chosen_referrals(user, references)
     held = holding_referrals(user)
     built = build_case(referrals, as_of or date.today(), batch=True)
     assignment = assign(built.world, built.parsed.referrals, built.policy)
@@ -177,7 +185,7 @@ def run_panel(user: SignedInUser, references: list[str], as_of: date | None = No
         status=assignment.status,
     )
     panel_repository.add_panel_run(run)
-    audit.record(user.id, "allocate", "panel_run", str(run.id), f"{len(chosen)} referrals")
+    audit.record(user.id, "allocate", "panel_run", str(run.id), f"{len(set(references))} referrals")
     db.commit()
     return run.id
 
@@ -424,3 +432,28 @@ def accept_match(user: SignedInUser, run_id: int, reference: str) -> Accepted:
     audit.record(user.id, "accept_panel_match", "referral", reference, f"panel run {run.id}, placement {code}")
     db.commit()
     return Accepted(reference, ranking_id, code)
+
+
+# A panel of more referrals than this runs as a job (the request returns at once).
+PANEL_JOB_SIZE = 40
+
+
+@jobs.handler(
+    "panel",
+    "Placement panel",
+    result_page=lambda _job_id, result: ("panel.show", {"run_id": result["panel_run_id"]}),
+)
+def panel_job(user: SignedInUser, params: dict[str, Any], progress: jobs.Progress) -> jobs.Outcome:
+    """A large panel as a job: the same allocation and stored run as `run_panel`."""
+    progress(5, f"Allocating {len(params['references'])} referrals together")
+    return jobs.Outcome(result={"panel_run_id": run_panel(user, list(params["references"]))})
+
+
+def start_panel(user: SignedInUser, references: list[str]) -> int:
+    """Check the choice (a problem is `InvalidInput`, nothing queued), then queue the panel; the job's id."""
+    _chosen_referrals(user, references)
+    return jobs.start(user, "panel", {"references": sorted(set(references))})
+
+
+def runs_as_job(references: list[str]) -> bool:
+    return len(set(references)) > int(current_app.config.get("PANEL_JOB_SIZE", PANEL_JOB_SIZE))

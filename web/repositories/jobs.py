@@ -1,0 +1,77 @@
+"""Jobs: long work a worker runs off the web request, and what it left for the person who asked."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+
+from web.db import session
+from web.models import Job
+
+
+def add_job(job: Job) -> Job:
+    session().add(job)
+    session().flush()
+    return job
+
+
+def get_job(job_id: int) -> Job | None:
+    """The job as stored now (a worker may have changed it since this session last read it)."""
+    return session().get(Job, job_id, populate_existing=True)
+
+
+def claim(job_id: int, now: datetime) -> Job | None:
+    """Mark a queued job running (one worker wins), or None when it is not queued any more."""
+    claimed = session().execute(
+        update(Job)
+        .where(Job.id == job_id, Job.status == "queued")
+        .values(status="running", started_at=now, heartbeat_at=now, attempts=Job.attempts + 1, progress=0)
+    )
+    session().commit()
+    if not claimed.rowcount:  # type: ignore[attr-defined]
+        return None
+    return get_job(job_id)
+
+
+def record_progress(job_id: int, now: datetime, progress: int, message: str) -> None:
+    session().execute(
+        update(Job)
+        .where(Job.id == job_id, Job.status == "running")
+        .values(heartbeat_at=now, progress=progress, message=message[:200])
+    )
+
+
+def finish(job_id: int, now: datetime, result: dict[str, Any] | None, file: tuple[str, str, bytes] | None) -> None:
+    values: dict[str, Any] = {"status": "done", "finished_at": now, "progress": 100, "result": result}
+    if file is not None:
+        values |= {"result_filename": file[0], "result_mimetype": file[1], "result_file": file[2]}
+    session().execute(update(Job).where(Job.id == job_id, Job.status == "running").values(**values))
+
+
+def fail(job_id: int, now: datetime, reason: str, problems: list[str] | None = None) -> None:
+    """Fail a job with the reason (and, for bad input, every problem found, to list on its page)."""
+    session().execute(
+        update(Job)
+        .where(Job.id == job_id, Job.status.in_(("queued", "running")))
+        .values(
+            status="failed", finished_at=now, error=reason[:500], result={"problems": problems} if problems else None
+        )
+    )
+
+
+def fail_silent(since: datetime, now: datetime, reason: str) -> list[int]:
+    """Fail running jobs whose worker has said nothing since `since`; their ids."""
+    stale = list(
+        session().scalars(select(Job.id).where(Job.status == "running", Job.heartbeat_at < since).order_by(Job.id))
+    )
+    for job_id in stale:
+        fail(job_id, now, reason)
+    return stale
+
+
+def list_jobs_of(owner_id: int, limit: int = 20) -> list[Job]:
+    """A person's most recent jobs, newest first."""
+    query = select(Job).where(Job.owner_id == owner_id).order_by(Job.created_at.desc(), Job.id.desc()).limit(limit)
+    return list(session().scalars(query))
