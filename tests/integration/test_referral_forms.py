@@ -149,7 +149,7 @@ def test_form_offers_own_authoritys_young_people_under_18(client: FlaskClient) -
     assert "YP-ADULT" not in page
     assert "YP-T1, aged 15 (already on open referral R-T1)" in page  # with the warning
     # A plain <select> (a search when JavaScript runs), so it works without JavaScript.
-    assert '<select class="govuk-select app-autocomplete" id="young_people" name="young_people" data-app-autocomplete' in page
+    assert 'id="young_people" name="young_people" data-app-autocomplete' in page
     assert 'name="setting_foster" type="radio" value="suitable" checked' in page
 
 
