@@ -75,6 +75,8 @@ def test_options_map_compare_and_exclude(browser: Any, live_server: str, axe_sou
     assert page.locator("details.app-option__why[open]").count() == 0
     page.click("table a[href='#option-P-RES']")
     assert page.locator("#why-P-RES").evaluate("el => el.open")
+    page.click("table a[href='#excluded-no_vacancy']")  # a rule's placements unfold when linked to
+    assert page.locator("details#excluded-no_vacancy").evaluate("el => el.open")
 
     # At a phone's width nothing runs off the side: the options table scrolls inside its own box.
     page.set_viewport_size({"width": 375, "height": 800})

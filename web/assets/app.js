@@ -131,11 +131,13 @@ function mapPlaceNames (L, map, outlines) {
 }
 
 // Opening "#option-X" (from the options table or a map popup) unfolds that
-// option's reasons, so the link lands on what it promised.
+// option's reasons, and a link to a folded section (a reason for exclusion)
+// unfolds it, so the link lands on what it promised.
 function openLinkedOption () {
   const target = window.location.hash && document.getElementById(window.location.hash.slice(1))
-  if (!target || !target.classList.contains('app-option')) return
-  const why = target.querySelector('details.app-option__why')
+  if (!target) return
+  if (target.tagName === 'DETAILS') target.open = true
+  const why = target.classList.contains('app-option') && target.querySelector('details.app-option__why')
   if (why) why.open = true
 }
 window.addEventListener('hashchange', openLinkedOption)
