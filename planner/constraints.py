@@ -114,7 +114,7 @@ def setting_unsuitable(c: Context) -> BoolArray:
 
 
 def _explain_setting_unsuitable(c: Context, i: int) -> str:
-    return f"{SETTING_WORDS[c.world.placements[i].setting]} is marked unsuitable in the referral."
+    return f"{SETTING_WORDS[c.world.placements[i].setting]}: the setting is marked unsuitable in the referral."
 
 
 def unlawful_setting(c: Context) -> BoolArray:

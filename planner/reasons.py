@@ -41,7 +41,7 @@ def option_reasons(
     reasons.append(_where(referral, p.la_code, approval))
     suitability = referral.suitability(p.setting)
     if suitability == "preferred":
-        reasons.append(f"{SETTING_WORDS[p.setting]} is the preferred setting.")
+        reasons.append(f"{SETTING_WORDS[p.setting]}: the preferred setting.")
     if p.weekly_cost is not None:
         reasons.append(f"Costs £{p.weekly_cost:,.0f} a week.")
     else:

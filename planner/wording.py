@@ -24,9 +24,13 @@ def buffer(km: float) -> str:
     return f"a buffer of {km_to_miles(km):.1f} miles ({km:g} km)"
 
 
+# Codes whose words are not just the code with spaces.
+_CODE_WORDS = {"drugs_alcohol": "drugs or alcohol"}
+
+
 def words(code: str) -> str:
     """A vocabulary code as words: 'criminal_exploitation' -> 'criminal exploitation'."""
-    return code.replace("_", " ")
+    return _CODE_WORDS.get(code) or code.replace("_", " ")
 
 
 def listing(items: list[str]) -> str:
@@ -39,9 +43,10 @@ def plural(n: int, one: str, many: str | None = None) -> str:
     return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
+# The one set of words for settings, on every page and in every reason (the referral form's words).
 SETTING_WORDS = {
     "foster": "Foster care",
-    "residential": "Residential care",
+    "residential": "Children's home",
     "supported": "Supported accommodation",
-    "secure": "A secure children's home",
+    "secure": "Secure children's home",
 }

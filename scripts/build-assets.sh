@@ -10,6 +10,8 @@
 #   web/static/capacity.css            copied from web/assets/capacity.css (the capacity pages' charts)
 #   web/static/govuk-frontend.min.js   GOV.UK Frontend's ES module bundle
 #   web/static/leaflet/                leaflet.js, leaflet.css and images/
+#   web/static/leaflet.markercluster/  leaflet.markercluster.js and MarkerCluster.css (the options map's piles)
+#   web/static/accessible-autocomplete/ accessible-autocomplete.min.js and .min.css (the young person search)
 set -euo pipefail
 
 if [[ ! -f package.json || ! -d web/assets ]]; then
@@ -22,6 +24,8 @@ npm ci --no-audit --no-fund
 static=web/static
 govuk=node_modules/govuk-frontend/dist/govuk
 leaflet=node_modules/leaflet/dist
+cluster=node_modules/leaflet.markercluster/dist
+autocomplete=node_modules/accessible-autocomplete/dist
 
 mkdir -p "$static"
 
@@ -40,6 +44,15 @@ mkdir -p "$static/leaflet"
 cp "$leaflet/leaflet.js" "$leaflet/leaflet.css" "$static/leaflet/"
 cp -R "$leaflet/images" "$static/leaflet/images"
 
+# Our own cluster icons (web/assets/app.scss), so MarkerCluster.Default.css is not shipped.
+rm -rf "$static/leaflet.markercluster"
+mkdir -p "$static/leaflet.markercluster"
+cp "$cluster/leaflet.markercluster.js" "$cluster/MarkerCluster.css" "$static/leaflet.markercluster/"
+
+rm -rf "$static/accessible-autocomplete"
+mkdir -p "$static/accessible-autocomplete"
+cp "$autocomplete/accessible-autocomplete.min.js" "$autocomplete/accessible-autocomplete.min.css" "$static/accessible-autocomplete/"
+
 # The CSS must not point at files we do not ship (GOV.UK fonts or images).
 if grep -q 'url(' "$static/app.css"; then
   echo "build-assets.sh: $static/app.css references url()s; see web/assets/_asset-urls.scss" >&2
@@ -48,4 +61,5 @@ if grep -q 'url(' "$static/app.css"; then
 fi
 
 echo "Built:"
-find "$static/app.css" "$static/app.js" "$static/capacity.css" "$static/govuk-frontend.min.js" "$static/leaflet" -type f | sort
+find "$static/app.css" "$static/app.js" "$static/capacity.css" "$static/govuk-frontend.min.js" "$static/leaflet" \
+  "$static/leaflet.markercluster" "$static/accessible-autocomplete" -type f | sort

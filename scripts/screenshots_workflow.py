@@ -63,7 +63,9 @@ def main() -> None:
         sw.wait_for_selector("h1")
         shot(sw, "young-person")
         sw.goto(f"{base}/referrals/new")
-        shot(sw, "referral-form")
+        sw.fill("#young_people", "aged 14")  # the search, open on its matches
+        sw.wait_for_selector("#young_people__listbox li")
+        shot(sw, "referral-form", full_page=False)
         sw.goto(f"{base}/referrals/")
         reference = sw.locator("table a").nth(2).inner_text().strip()
         sw.goto(f"{base}/referrals/{reference}")
@@ -72,6 +74,13 @@ def main() -> None:
         sw.wait_for_timeout(800)  # let the map draw
         sw.locator("#options-map-section").scroll_into_view_if_needed()
         shot(sw, "options-map", full_page=False)
+        options_url = sw.url
+        phone = browser.new_page(viewport={"width": 375, "height": 800})
+        phone.context.add_cookies(sw.context.cookies())
+        phone.goto(options_url)
+        phone.wait_for_timeout(800)
+        shot(phone, "options-phone", full_page=False)
+        phone.close()
         boxes = sw.locator("input[name='placement'][type='checkbox']")
         if boxes.count() >= 2:
             boxes.nth(0).check()
@@ -92,12 +101,18 @@ def main() -> None:
         shot(director, "decision-approval")
         decision_url = director.url
 
-        today = date.today().isoformat()
+        today = date.today()
+
+        def fill_date(page: Any, prefix: str) -> None:
+            page.fill(f"#{prefix}-day", str(today.day))
+            page.fill(f"#{prefix}-month", str(today.month))
+            page.fill(f"#{prefix}-year", str(today.year))
+
         sw.goto(decision_url.replace("/decisions/", "/decisions/") + "/amend")
         sw.wait_for_selector("h1:has-text('Amend the care plan')")
         sw.fill("#change_note", "Host consulted by phone and sent the care plan; contact with nan now fortnightly.")
-        sw.fill("#host_consulted_on", today)
-        sw.fill("#care_plan_sent_to_host_on", today)
+        fill_date(sw, "host_consulted_on")
+        fill_date(sw, "care_plan_sent_to_host_on")
         if sw.locator("select[id$='-frequency']").count():
             sw.locator("select[id$='-frequency']").first.select_option("fortnightly")
         sw.click("button:has-text('Save as version')")

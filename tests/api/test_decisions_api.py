@@ -136,8 +136,17 @@ def test_decide_amend_and_approve_through_the_api(app: Flask, client: FlaskClien
     assert amended.status_code == 201 and amended.get_json()["number"] == 2
 
     director = make_token(app, "director@manchester.test")
+    # The host steps come from the care plan, as the decision page shows them.
+    steps = client.get(path, headers=bearer(director)).get_json()["host_steps"]
+    assert [(h["what"], h["done_on"], h["needed_before_approval"]) for h in steps] == [
+        ("Host authority consulted", today, True),
+        ("Care plan sent to the host authority", today, True),
+    ]
+    # An old client's extra "host_informed" is ignored; an answer about an earlier version is refused.
     confirmations = ["wishes_heard", "most_appropriate", "relatives_and_iro_consulted", "host_informed"]
     answer = {"requirement": "reg11", "outcome": "approved", "comment": "Agreed.", "confirmations": confirmations}
     assert client.post(f"{path}/approvals", headers=bearer(sw), json=answer).status_code == 403
-    approved = client.post(f"{path}/approvals", headers=bearer(director), json=answer)
+    stale = client.post(f"{path}/approvals", headers=bearer(director), json={**answer, "care_plan_number": 1})
+    assert stale.status_code == 409
+    approved = client.post(f"{path}/approvals", headers=bearer(director), json={**answer, "care_plan_number": 2})
     assert approved.status_code == 200 and approved.get_json()["status"] == "approved"

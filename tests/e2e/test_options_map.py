@@ -34,7 +34,7 @@ def test_options_map_compare_and_exclude(browser: Any, live_server: str, axe_sou
     assert page.locator("#options-map-section").is_visible()
     markers = page.locator("#options-map .app-map-glyph--options")
     markers.first.wait_for()
-    assert markers.all_inner_texts() == [str(n) for n in range(1, markers.count() + 1)]
+    assert sorted(markers.all_inner_texts(), key=int) == [str(n) for n in range(1, markers.count() + 1)]
     assert page.locator("#options-map .app-map-glyph--homes").count() == 1
     assert page.locator("#options-map .app-map-glyph--support").count() == 1
     page.wait_for_function("document.querySelectorAll('.leaflet-outlines-pane path').length > 0")
@@ -45,12 +45,46 @@ def test_options_map_compare_and_exclude(browser: Any, live_server: str, axe_sou
     page.uncheck("#map-layer-options")
     assert markers.count() == 0
     page.check("#map-layer-options")
-    # A marker opens its popup from the keyboard.
-    page.locator("#options-map .leaflet-marker-icon[title^='Option 1:']").focus()
-    page.keyboard.press("Enter")
+    # Excluded placements are drawn beneath the options (their own, lower pane).
+    z_index = "el => Number(getComputedStyle(el.closest('.leaflet-pane')).zIndex)"
+    excluded_z = page.locator("#options-map .app-map-glyph--excluded").first.evaluate(z_index)
+    assert excluded_z < markers.first.evaluate(z_index)
+    # Markers are out of the tab order (the tables are the keyboard's way to the same places)...
+    tabbable = "#options-map .leaflet-marker-icon[tabindex]:not([tabindex='-1'])"
+    assert page.locator(tabbable).count() == 0
+    # ...and a marker still opens its popup with a click, linking to the option's unfolded reasons.
+    page.locator("#options-map .leaflet-marker-icon[title^='Option 1:']").click()
     assert page.locator(".leaflet-popup-content").inner_text().startswith("Option 1:")
+    page.locator(".leaflet-popup-content a:has-text('Why it ranks here')").click()
+    assert page.locator("#why-P-FAR").evaluate("el => el.open")
+    # Local authority names label the outlines when zoomed in; zoomed out, piled markers become one numbered pile.
+    page.wait_for_function("document.querySelectorAll('#options-map .app-map-place').length > 0")
+    assert "Manchester" in page.locator("#options-map .app-map-place").all_inner_texts()
+    for _ in range(8):
+        page.click("#options-map .leaflet-control-zoom-out")
+        page.wait_for_timeout(300)
+    assert page.locator("#options-map .app-map-place").count() == 0
+    assert page.locator("#options-map .app-map-glyph--pile").count() >= 1
+    assert page.locator(tabbable).count() == 0
+    page.goto(page.url.split("#")[0])  # afresh: excluded off, every option folded
+    page.locator("#options-map .app-map-glyph--options").first.wait_for()
     page.locator("#options-map-section").screenshot(path=str(SHOTS / "options-map.png"))
     checked["options"] = _axe_problems(page, axe_source)
+    # The in-page contents include the map once it is drawn; every option's reasons start folded.
+    assert page.locator("[data-map-contents]").is_visible()
+    assert page.locator("details.app-option__why[open]").count() == 0
+    page.click("table a[href='#option-P-RES']")
+    assert page.locator("#why-P-RES").evaluate("el => el.open")
+    page.click("table a[href='#excluded-no_vacancy']")  # a rule's placements unfold when linked to
+    assert page.locator("details#excluded-no_vacancy").evaluate("el => el.open")
+
+    # At a phone's width nothing runs off the side: the options table scrolls inside its own box.
+    page.set_viewport_size({"width": 375, "height": 800})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    assert page.locator("#options-map").is_visible()
+    page.screenshot(path=str(SHOTS / "options-375.png"), full_page=True)
+    checked["options at 375 px"] = _axe_problems(page, axe_source)
+    page.set_viewport_size({"width": 1280, "height": 900})
 
     # Compare with one option chosen: the error; then with two.
     page.check("#compare-P-FAR")

@@ -32,10 +32,17 @@ def _sign_in(browser: Any, live_server: str, email: str) -> tuple[Any, Any, list
     return context, page, errors
 
 
+def _fill_date(page: Any, prefix: str, day: date) -> None:
+    """The three boxes of a GOV.UK date input."""
+    page.fill(f"#{prefix}-day", str(day.day))
+    page.fill(f"#{prefix}-month", str(day.month))
+    page.fill(f"#{prefix}-year", str(day.year))
+
+
 def test_decision_journey_from_young_person_to_history(browser: Any, live_server: str, axe_source: str) -> None:
     SHOTS.mkdir(exist_ok=True)
     checked: dict[str, list[str]] = {}
-    today = date.today().isoformat()
+    today = date.today()
 
     # A social worker adds a young person with a support link.
     context, page, errors = _sign_in(browser, live_server, "sw@manchester.test")
@@ -63,10 +70,11 @@ def test_decision_journey_from_young_person_to_history(browser: Any, live_server
     page.wait_for_url(re.compile(r".*/young-people/YP-JOURNEY1([?#].*)?$"))
     assert page.locator("text=Nan").count() >= 1
 
-    # A referral for them, then the options.
-    page.goto(f"{live_server}/referrals/new")
+    # A referral for them, started from their page, then the options.
+    page.click("a:has-text('Start a referral')")
+    page.wait_for_url("**/referrals/new?young_person=YP-JOURNEY1")
     checked["referral form"] = _axe_problems(page, axe_source)
-    page.check("input[name='young_people'][value='YP-JOURNEY1']")
+    assert page.locator("input[name='young_people'][value='YP-JOURNEY1']").is_checked()
     page.check("#needed_by-2")
     page.click("button:has-text('Create referral')")
     page.wait_for_url(re.compile(r".*/referrals/R-\d+$"))
@@ -82,7 +90,7 @@ def test_decision_journey_from_young_person_to_history(browser: Any, live_server
     page.click("button:has-text('Record the decision')")  # empty: the error summary names the fields
     assert page.locator(".govuk-error-summary").is_visible()
     assert page.locator(".govuk-error-summary a[href='#rationale']").count() == 1
-    page.fill("#start_date", today)
+    _fill_date(page, "start_date", today)
     page.fill("#rationale", "Far from the areas linked to the group; specialist carers.")
     if page.locator("#why_not_top").count():
         page.fill("#why_not_top", "The nearer option is inside the area the group works in.")
@@ -93,9 +101,9 @@ def test_decision_journey_from_young_person_to_history(browser: Any, live_server
     page.locator("select[id$='-supervision']").first.select_option("unsupervised")
     page.check("#education_school")
     page.fill("#rhi_provider", "Host area return home interview service")
-    page.fill("#host_consulted_on", today)
-    page.fill("#care_plan_sent_to_host_on", today)
-    page.fill("#host_authority_notified_on", today)
+    _fill_date(page, "host_consulted_on", today)
+    _fill_date(page, "care_plan_sent_to_host_on", today)
+    _fill_date(page, "host_authority_notified_on", today)
     page.click("button:has-text('Record the decision')")
     page.wait_for_url("**/decisions/*")
     assert page.locator("text=Awaiting approval").count() >= 1
@@ -109,13 +117,16 @@ def test_decision_journey_from_young_person_to_history(browser: Any, live_server
     checked["tasks"] = _axe_problems(page, axe_source)
     page.locator("#approvals ~ table a", has_text=reference).first.click()
     page.wait_for_url(decision_url)
+    # The host consultation is read from the care plan, not ticked again.
+    assert page.locator("#host-steps", has_text="Host authority consulted").is_visible()
+    assert page.locator("input[name='confirm-host_informed']").count() == 0
     for box in page.locator("input[name^='confirm-']").all():
         box.check()
     page.check("#outcome")
     page.fill("#comment", "Safest available; host consulted and sent the plan.")
     page.click("button:has-text('Record my answer')")
     page.wait_for_url(decision_url)
-    assert page.locator("text=Approved.").is_visible()
+    assert page.locator("text=Every approval is in: the decision is agreed").is_visible()
     assert page.locator(".govuk-tag", has_text="Agreed").count() == 1
     context.close()
 
@@ -126,7 +137,7 @@ def test_decision_journey_from_young_person_to_history(browser: Any, live_server
     checked["amend"] = _axe_problems(page, axe_source)
     page.fill("#change_note", "Contact with Nan moved to fortnightly at her request.")
     page.locator("select[id$='-frequency']").first.select_option("fortnightly")
-    page.fill("#placement_plan_agreed_on", today)
+    _fill_date(page, "placement_plan_agreed_on", today)
     page.click("button:has-text('Save as version 2')")
     page.wait_for_url(decision_url)
     assert page.locator("text=Care plan, version 2").is_visible()

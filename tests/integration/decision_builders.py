@@ -43,10 +43,15 @@ def build_decision_world(app: Flask, referral_refs: list[str]) -> None:
         db.commit()
 
 
+def date_boxes(prefix: str, day: date) -> dict[str, str]:
+    """The three boxes of a GOV.UK date input named `prefix`, filled with `day`."""
+    return {f"{prefix}-day": str(day.day), f"{prefix}-month": str(day.month), f"{prefix}-year": str(day.year)}
+
+
 def plan_form(support_ids: list[str], **overrides: str) -> dict[str, str]:
     """A complete, valid decision form for a child with the given support link ids."""
     form = {
-        "start_date": date.today().isoformat(),
+        **date_boxes("start_date", date.today()),
         "emergency": "no",
         "rationale": "Far from the areas linked to the group; carers experienced with exploitation.",
         "why_not_top": "The top option is too close to the young person's friends in the group.",

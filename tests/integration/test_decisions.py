@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.integration.decision_builders import build_decision_world, plan_form
+from tests.integration.decision_builders import build_decision_world, date_boxes, plan_form
 from tests.integration.helpers import csrf_token, sign_in
 from web import db
 from web.models import AuditEvent, CarePlanVersion, Decision, Placement, RankingRun, Referral
@@ -73,7 +74,8 @@ def test_a_bad_care_plan_names_each_field_and_writes_nothing(app: Flask, client:
     before = _vacancies(app, "P-NEAR")
     path = f"/referrals/R-D1/rankings/{run_id}/decide?placement=P-NEAR"
     _text, support = _decide_page(client, "R-D1", run_id, "P-NEAR")
-    form = plan_form(support, rationale="", wishes_and_feelings="", start_date="31/02/2026")
+    form = plan_form(support, rationale="", wishes_and_feelings="")
+    form.update({"start_date-day": "31", "start_date-month": "2"})
     form[f"contact-{support[0]}-frequency"] = ""
     response = client.post(path, data={**form, "csrf_token": csrf_token(client, path)})
     page = response.get_data(as_text=True)
@@ -82,7 +84,7 @@ def test_a_bad_care_plan_names_each_field_and_writes_nothing(app: Flask, client:
     assert 'href="#rationale"' in page and "Enter why this placement" in page
     assert 'href="#wishes_and_feelings"' in page
     assert f'href="#contact-{support[0]}-frequency"' in page
-    assert 'href="#start_date"' in page
+    assert 'href="#start_date-day"' in page and "Placement start date must be a real date" in page
     # What the user typed is kept.
     assert "Carers know the warning signs" in page
     assert _vacancies(app, "P-NEAR") == before
@@ -151,13 +153,17 @@ def test_at_a_distance_needs_the_director_after_the_host_is_consulted(app: Flask
     client = _as(app, "director@manchester.test")
     page = client.get(decision_path).get_data(as_text=True)
     assert "Record my answer" in page
+    # The approval form comes after the care plan it approves, and names its version.
+    assert page.index('id="care-plan"') < page.index('id="requirement-reg11"')
+    assert 'name="care_plan_number" value="1"' in page
+    # The host consultation is shown from the care plan's record, not ticked again.
+    assert 'id="host-steps"' in page and "confirm-host_informed" not in page
+    steps = page[page.index('id="host-steps"') :]
+    assert "Host authority consulted" in steps and "Not recorded" in steps[: steps.index("</dl>")]
     full = {
         "outcome": "approved",
         "comment": "Safest option available; host consulted.",
-        **{
-            f"confirm-{k}": "yes"
-            for k in ("wishes_heard", "most_appropriate", "relatives_and_iro_consulted", "host_informed")
-        },
+        **{f"confirm-{k}": "yes" for k in ("wishes_heard", "most_appropriate", "relatives_and_iro_consulted")},
     }
     response = client.post(approve_path, data={**data, "csrf_token": csrf_token(client, decision_path)})
     assert response.status_code == 400 and "Confirm: this is the most appropriate" in response.get_data(as_text=True)
@@ -170,10 +176,13 @@ def test_at_a_distance_needs_the_director_after_the_host_is_consulted(app: Flask
     amend_path = f"{decision_path}/amend"
     amend_page = client.get(amend_path).get_data(as_text=True)
     support = re.findall(r'name="contact-(S-\d+)-frequency"', amend_page)
-    today = plan_form([])["start_date"]
-    form = plan_form(
-        support, host_consulted_on=today, care_plan_sent_to_host_on=today, host_authority_notified_on=today
-    )
+    today = date.today()
+    form = {
+        **plan_form(support),
+        **date_boxes("host_consulted_on", today),
+        **date_boxes("care_plan_sent_to_host_on", today),
+        **date_boxes("host_authority_notified_on", today),
+    }
     missing_note = client.post(amend_path, data={**form, "csrf_token": csrf_token(client, amend_path)})
     assert missing_note.status_code == 400 and 'href="#change_note"' in missing_note.get_data(as_text=True)
     form["change_note"] = "Host consulted and sent the care plan."
@@ -181,8 +190,19 @@ def test_at_a_distance_needs_the_director_after_the_host_is_consulted(app: Flask
     assert client.post(amend_path, data={**form, "csrf_token": csrf_token(client, amend_path)}).status_code == 302
 
     client = _as(app, "director@manchester.test")
-    response = client.post(approve_path, data={**full, "csrf_token": csrf_token(client, decision_path)})
+    page = client.get(decision_path).get_data(as_text=True)
+    steps = page[page.index('id="host-steps"') :]
+    assert "Recorded" in steps and "Not recorded" not in steps[: steps.index("</dl>")]
+    # An answer about version 1, sent after version 2 was written, is not recorded.
+    stale = {**full, "care_plan_number": "1", "csrf_token": csrf_token(client, decision_path)}
+    response = client.post(approve_path, data=stale)
+    assert response.status_code == 409 and "amended to version 2" in response.get_data(as_text=True)
+    response = client.post(
+        approve_path, data={**full, "care_plan_number": "2", "csrf_token": csrf_token(client, decision_path)}
+    )
     assert response.status_code == 302
+    shown = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Every approval is in: the decision is agreed" in shown and "Approved." not in shown
     decision = _decision(app, "R-D2")
     assert decision is not None and decision.status == "approved"
     with app.app_context():
@@ -235,6 +255,10 @@ def test_a_refusal_gives_the_place_back(app: Flask, client: FlaskClient) -> None
     assert _vacancies(app, "P-RES") == before
     decision = _decision(app, "R-D3")
     assert decision is not None and decision.status == "refused"
+    # A refused decision starts no placement, so it lists no deadlines.
+    page = client.get(decision_path).get_data(as_text=True)
+    assert "The decision is refused and the place has been given back" in page
+    assert "None: the decision was refused" in page and "Placement plan agreed" not in page.split("Deadlines")[1]
 
 
 def test_only_a_social_worker_records_a_decision(app: Flask, client: FlaskClient) -> None:
@@ -264,4 +288,38 @@ def test_posting_without_a_csrf_token_is_refused(app: Flask, client: FlaskClient
     path = f"/referrals/R-D5/rankings/{run_id}/decide?placement={_option(app, run_id, 1)}"
     response = client.post(path, data=plan_form([]))
     assert response.status_code == 400
+    assert _decision(app, "R-D5") is None
+
+
+_POLICE = {"host_police_notified_on-month": "1", "host_police_notified_on-year": "2026"}
+_LONG_AGO = {"start_date-day": "1", "start_date-month": "1", "start_date-year": "2001"}  # real on any test date
+
+
+@pytest.mark.parametrize(
+    ("boxes", "box", "message"),
+    [
+        ({f"start_date-{p}": "" for p in ("day", "month", "year")}, "start_date-day", "Enter the placement start date"),
+        ({"start_date-month": ""}, "start_date-month", "Placement start date must include a month"),
+        ({"start_date-year": "9" * 31}, "start_date-year", "The year of placement start date must include 4 numbers"),
+        ({"start_date-day": "1.5"}, "start_date-day", "Placement start date must be a real date"),
+        (_LONG_AGO, "start_date-day", "The start date must be within the last 14 days"),
+        (_POLICE | {"host_police_notified_on-day": "40"}, "host_police_notified_on-day", "must be a real date"),
+        ({"host_police_notified_on-year": "2026"}, "host_police_notified_on-day", "must include a day and month"),
+    ],
+)  # fmt: skip
+def test_a_date_the_decision_form_cannot_read_names_its_box(
+    app: Flask, client: FlaskClient, boxes: dict[str, str], box: str, message: str
+) -> None:
+    """Every bad date input is a 400 naming the field and linking to the box to fix; nothing is written."""
+    sign_in(client, "sw@manchester.test")
+    run_id = _run(client, "R-D5")
+    path = f"/referrals/R-D5/rankings/{run_id}/decide?placement={_option(app, run_id, 1)}"
+    _text, support = _decide_page(client, "R-D5", run_id, _option(app, run_id, 1))
+    response = client.post(
+        path, data={**plan_form(support, why_not_top=""), **boxes, "csrf_token": csrf_token(client, path)}
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert f'href="#{box}"' in page and message in page
+    assert 'id="start_date-day"' in page and 'type="date"' not in page
     assert _decision(app, "R-D5") is None

@@ -168,6 +168,31 @@ def test_map_data_has_each_layer_and_only_this_referral(app: Flask) -> None:
     assert "<script>" not in html and "style=" not in html
 
 
+def test_options_page_has_contents_and_folds_each_options_reasons(app: Flask) -> None:
+    """Contents link to each part; each option's breakdown and reasons are folded; reasons in words, no codes."""
+    client = _signed_in(app)
+    html = client.get(_rank(client)).get_data(as_text=True)
+    contents = html[html.index('aria-labelledby="contents-title"') : html.index("</nav>", html.index("contents-title"))]
+    for target in ("#ranked-options", "#options-map-section", "#why-options", "#worker-exclusions", "#excluded"):
+        assert f'href="{target}"' in contents
+        assert f'id="{target[1:]}"' in html
+    # The map's entry waits, hidden, for the map to be drawn (there is no map without JavaScript).
+    assert '<li data-map-contents hidden><a class="govuk-link" href="#options-map-section">Map</a></li>' in contents
+    for code in ("P-FAR", "P-RES", "P-EXTRA"):
+        option = html[html.index(f'id="option-{code}"') :]
+        why = option[option.index(f'<details class="govuk-details app-option__why" id="why-{code}">') :]
+        assert why.index("Score breakdown") < why.index("</details>")
+        assert "app-breakdown" in why[: why.index("</details>")]
+    # Reason words only: the code beside them is gone.
+    assert "No vacancy" in html and "(no_vacancy)" not in html
+    # The wide options table scrolls inside the page on a phone, and can be scrolled from the keyboard.
+    assert '<div class="app-table-scroll" role="region"' in html
+    # Settings in the referral form's words.
+    assert "· Foster care" in html and "· Foster ·" not in html
+    # The clustering plugin is loaded with Leaflet.
+    assert "leaflet.markercluster/leaflet.markercluster.js" in html
+
+
 def test_outlines_static_copy_matches_the_reference_file(app: Flask) -> None:
     """The map's outlines are the reference data, served as a cacheable static file."""
     copy = ROOT / "web" / "static" / "maps" / "outlines.geojson"
@@ -296,7 +321,7 @@ def test_exclude_an_option_then_lift_it(app: Flask) -> None:
     assert [(e.object_ref, e.detail) for e in events] == [("R-T1", "placement P-EXTRA")]
 
     html = client.get(new_path).get_data(as_text=True)
-    assert "is excluded for this referral" in html  # the flash
+    assert "Carers P-EXTRA is excluded for this referral" in html  # the flash names the place, not its code
     assert "Excluded by a worker: 1 placement" in html
     assert f"Excluded by a worker: {reason}" in html
     assert 'id="worker-exclusions"' in html and "Lift" in html

@@ -8,6 +8,7 @@ without, and never the urgent one.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 
@@ -153,13 +154,14 @@ def test_a_proposal_gone_stale_is_refused_with_the_reason(app: Flask, po: FlaskC
         code = proposed["assignments"][0]["placement_id"]
         placement = db.session().query(Placement).filter_by(code=code).one()
         placement.vacancies = 0
+        label = placement.label
         db.commit()
     try:
         response = post(sw, f"/panel/{run_id}/accept/R-T1", f"/panel/{run_id}")
         assert response.status_code == 302
         assert "/decide" not in response.headers["Location"]
         page = sw.get(response.headers["Location"]).get_data(as_text=True)
-        assert f"{code} is no longer an option for R-T1" in page
+        assert f"{html.escape(label)} is no longer an option for R-T1" in page  # the place's name, not its code
     finally:
         with app.app_context():
             placement = db.session().query(Placement).filter_by(code=code).one()

@@ -141,14 +141,46 @@ def _count_referrals(app: Flask) -> int:
 
 
 def test_form_offers_own_authoritys_young_people_under_18(client: FlaskClient) -> None:
-    """Checkboxes show reference and age; another authority's and adults are not offered."""
+    """One list shows reference and age; another authority's and adults are not offered."""
     sign_in(client, "po@manchester.test")
     page = client.get("/referrals/new").get_data(as_text=True)
     assert "YP-F1, aged 15" in page
     assert "YP-S1" not in page and "YP-S2" not in page
     assert "YP-ADULT" not in page
-    assert "Already on open referral R-T1" in page  # YP-T1, with the warning
+    assert "YP-T1, aged 15 (already on open referral R-T1)" in page  # with the warning
+    # A plain <select> (a search when JavaScript runs), so it works without JavaScript.
+    assert 'id="young_people" name="young_people" data-app-autocomplete' in page
     assert 'name="setting_foster" type="radio" value="suitable" checked' in page
+
+
+def test_start_a_referral_from_a_young_persons_page(client: FlaskClient) -> None:
+    """The young person's page offers "Start a referral", which opens the form with them chosen."""
+    sign_in(client, "po@manchester.test")
+    person = client.get("/young-people/YP-F1").get_data(as_text=True)
+    assert 'href="/referrals/new?young_person=YP-F1"' in person and "Start a referral" in person
+    page = client.get("/referrals/new?young_person=YP-F1").get_data(as_text=True)
+    assert 'name="young_people" type="checkbox" value="YP-F1" checked' in page
+    assert '<option value="YP-F1">' not in page  # not offered twice
+    # Someone already on an open referral is pointed to it instead.
+    other = client.get("/young-people/YP-T1").get_data(as_text=True)
+    assert "Start a referral" not in other and "use open referral" in other
+    # Another authority's young person is not chosen by naming them in the address.
+    assert 'value="YP-S1"' not in client.get("/referrals/new?young_person=YP-S1").get_data(as_text=True)
+
+
+def test_add_a_second_young_person_without_creating_the_referral(app: Flask, client: FlaskClient) -> None:
+    """'Add this young person' shows the form again with both chosen; nothing is created until the end."""
+    sign_in(client, "po@manchester.test")
+    data = _form(young_people=["YP-F2", "YP-F3"], add_person="yes")
+    response = _submit(client, "/referrals/new", data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "There is a problem" not in page
+    for ref in ("YP-F2", "YP-F3"):
+        assert f'name="young_people" type="checkbox" value="{ref}" checked' in page
+    assert "Add another young person (optional)" in page
+    with app.app_context():
+        named = {p.reference for r in db.session().query(Referral).all() for p in r.young_people}
+    assert not {"YP-F2", "YP-F3"} & named
 
 
 def test_create_a_referral_for_one_young_person(app: Flask, client: FlaskClient) -> None:

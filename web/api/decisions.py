@@ -126,5 +126,6 @@ def approve(body: dict[str, Any], reference: str, decision_id: int) -> Any:
         body["outcome"],
         body["comment"],
         set(body["confirmations"]),
+        body["care_plan_number"],
     )
     return decisions.get(user, reference, decision_id)

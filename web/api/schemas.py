@@ -461,11 +461,21 @@ class DeadlineSchema(Schema):
     done_on = fields.Date(allow_none=True)
 
 
+class HostStepSchema(Schema):
+    what = fields.String()
+    done_on = fields.Date(allow_none=True, metadata={"description": "As the current care plan records it."})
+    needed_before_approval = fields.Boolean()
+
+
 class DecisionSchema(DecisionSummarySchema):
-    """A decision with its approvals, statutory deadlines and current care plan (the view is audited)."""
+    """A decision with its approvals, statutory deadlines (none once refused) and current care plan (audited)."""
 
     requirements = fields.List(fields.Nested(RequirementSchema))
     deadlines = fields.List(fields.Nested(DeadlineSchema))
+    host_steps = fields.List(
+        fields.Nested(HostStepSchema),
+        metadata={"description": "The host-authority steps reg 11 approval checks, from the care plan's dates."},
+    )
     care_plan = fields.Nested(CarePlanVersionSchema, attribute="current")
 
     @pre_dump
@@ -543,6 +553,10 @@ class ApprovalInputSchema(Schema):
         fields.String(),
         load_default=list,
         metadata={"description": "Every confirmation key of the requirement, to approve (see the decision page)."},
+    )
+    care_plan_number = fields.Integer(
+        load_default=None,
+        metadata={"description": "The care plan version the approver read; 409 if it has been amended since."},
     )
 
 

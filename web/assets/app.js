@@ -16,6 +16,27 @@ document.body.classList.add('js-enabled', 'govuk-frontend-supported')
 initAll()
 
 // ---------------------------------------------------------------------------
+// Searchable lists: a <select data-app-autocomplete> becomes a search box
+// (GOV.UK's accessible-autocomplete, loaded as a classic script on the pages
+// that have one). Without it, or without JavaScript, the plain list works.
+// ---------------------------------------------------------------------------
+
+function enhanceAutocompletes () {
+  const autocomplete = window.accessibleAutocomplete
+  if (!autocomplete || !autocomplete.enhanceSelectElement) return
+  document.querySelectorAll('select[data-app-autocomplete]').forEach(function (select) {
+    autocomplete.enhanceSelectElement({
+      selectElement: select,
+      defaultValue: '',
+      showAllValues: true,
+      tNoResults: function () { return 'No young person matches: check the reference' }
+    })
+  })
+}
+
+enhanceAutocompletes()
+
+// ---------------------------------------------------------------------------
 // Options map (the placement options page). Leaflet is loaded only on pages
 // with a map, as a classic script before this module runs. The data comes
 // from the JSON data block #options-map-data; every label is set as text,
@@ -49,7 +70,10 @@ function mapPopup (title, lines, link) {
   return box
 }
 
-function mapMarker (L, key, item, glyph, title) {
+// Markers stay out of the tab order (keyboard: false): a map of dozens of
+// markers is a long detour for a keyboard user, and every place on it is in
+// the tables on the page, which are the accessible way to the same facts.
+function mapMarker (L, key, item, glyph, title, pane) {
   const icon = L.divIcon({
     className: 'app-map-marker',
     html: mapText('span', glyph, 'app-map-glyph app-map-glyph--' + key),
@@ -57,8 +81,67 @@ function mapMarker (L, key, item, glyph, title) {
     iconAnchor: [12, 12],
     popupAnchor: [0, -12]
   })
-  return L.marker([item.lat, item.lon], { icon, title, keyboard: true, riseOnHover: true })
+  return L.marker([item.lat, item.lon], { icon, title, keyboard: false, riseOnHover: true, pane: pane || 'markerPane' })
 }
+
+// Markers piled on one spot (several carers in one town) become one numbered
+// circle that opens on click (leaflet.markercluster). Without the plugin the
+// markers are drawn one by one, as before.
+function mapPile (L, key, pane) {
+  if (!L.markerClusterGroup) return L.featureGroup()
+  // The plugin's piles are markers with Leaflet's default keyboard: true; keep
+  // them out of the tab order like every other marker.
+  if (L.MarkerCluster && L.MarkerCluster.prototype.options.keyboard !== false) {
+    L.MarkerCluster.prototype.options = L.extend({}, L.MarkerCluster.prototype.options, { keyboard: false })
+  }
+  return L.markerClusterGroup({
+    clusterPane: pane || 'markerPane',
+    maxClusterRadius: key === 'options' ? 20 : 40,
+    showCoverageOnHover: false,
+    spiderfyOnMaxZoom: true,
+    iconCreateFunction: function (cluster) {
+      const count = cluster.getChildCount()
+      const words = count + (key === 'options' ? ' options' : ' excluded placements') + ' here: select to spread them out'
+      const glyph = mapText('span', String(count), 'app-map-glyph app-map-glyph--' + key + ' app-map-glyph--pile')
+      glyph.title = words
+      return L.divIcon({ className: 'app-map-marker', html: glyph, iconSize: [30, 30], iconAnchor: [15, 15] })
+    }
+  })
+}
+
+// Local authority names at the middle of each outline, for a map with no
+// tiles. Shown only when zoomed in far enough for them not to overlap.
+const PLACE_NAME_MIN_ZOOM = 8
+
+function mapPlaceNames (L, map, outlines) {
+  const names = L.layerGroup()
+  outlines.features.forEach(function (feature) {
+    const name = feature.properties && feature.properties.name
+    if (!name) return
+    const centre = L.geoJSON(feature).getBounds().getCenter()
+    const icon = L.divIcon({ className: 'app-map-place', html: mapText('span', name), iconSize: null })
+    L.marker(centre, { icon, interactive: false, keyboard: false, pane: 'placeNames' }).addTo(names)
+  })
+  const apply = function () {
+    if (map.getZoom() >= PLACE_NAME_MIN_ZOOM) names.addTo(map)
+    else names.remove()
+  }
+  map.on('zoomend', apply)
+  apply()
+}
+
+// Opening "#option-X" (from the options table or a map popup) unfolds that
+// option's reasons, and a link to a folded section (a reason for exclusion)
+// unfolds it, so the link lands on what it promised.
+function openLinkedOption () {
+  const target = window.location.hash && document.getElementById(window.location.hash.slice(1))
+  if (!target) return
+  if (target.tagName === 'DETAILS') target.open = true
+  const why = target.classList.contains('app-option') && target.querySelector('details.app-option__why')
+  if (why) why.open = true
+}
+window.addEventListener('hashchange', openLinkedOption)
+openLinkedOption()
 
 function mapRings (L, key, item, describe) {
   const style = MAP_STYLES[key]
@@ -92,13 +175,25 @@ function drawOptionsMap () {
   const data = JSON.parse(dataBlock.textContent)
   section.hidden = false
 
-  const map = L.map(container, { attributionControl: Boolean(data.tile_url), zoomSnap: 0.5 })
+  // maxZoom: markercluster needs one even when there are no tiles to set it.
+  const map = L.map(container, { attributionControl: Boolean(data.tile_url), zoomSnap: 0.5, maxZoom: 18 })
   if (data.tile_url) {
     map.attributionControl.setPrefix(false)
     L.tileLayer(data.tile_url, { attribution: data.tile_attribution, maxZoom: 18 }).addTo(map)
   }
 
-  const layers = {}
+  document.querySelectorAll('[data-map-contents]').forEach(function (item) { item.hidden = false })
+
+  // Panes, bottom to top: authority outlines, place names, areas and buffers
+  // (overlayPane, 400), excluded placements, then everything else
+  // (markerPane, 600), so the options are never hidden under excluded ones.
+  map.createPane('placeNames').style.zIndex = '450'
+  map.createPane('excluded').style.zIndex = '550'
+
+  const layers = {
+    options: mapPile(L, 'options'),
+    excluded: mapPile(L, 'excluded', 'excluded')
+  }
   const layer = function (key) { return (layers[key] = layers[key] || L.featureGroup()) }
   const focus = []
 
@@ -112,7 +207,7 @@ function drawOptionsMap () {
   })
   data.excluded.forEach(function (e) {
     const title = 'Excluded: ' + e.label
-    mapMarker(L, 'excluded', e, MAP_GLYPHS.excluded, title).bindPopup(mapPopup(title, e.reasons)).addTo(layer('excluded'))
+    mapMarker(L, 'excluded', e, MAP_GLYPHS.excluded, title, 'excluded').bindPopup(mapPopup(title, e.reasons)).addTo(layer('excluded'))
   })
   data.linked_areas.forEach(function (a) {
     const describe = a.label + ', linked to ' + a.groups.join(' and ') + ': ' + areaBufferWords(a)
@@ -157,7 +252,9 @@ function drawOptionsMap () {
     window.fetch(data.outlines_url)
       .then(function (response) { return response.ok ? response.json() : null })
       .then(function (outlines) {
-        if (outlines) L.geoJSON(outlines, { pane: 'outlines', interactive: false, style: { color: '#6f777b', weight: 1, fill: false } }).addTo(map)
+        if (!outlines) return
+        L.geoJSON(outlines, { pane: 'outlines', interactive: false, style: { color: '#6f777b', weight: 1, fill: false } }).addTo(map)
+        mapPlaceNames(L, map, outlines)
       })
       .catch(function () {})
   }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
@@ -14,6 +15,7 @@ from web.pages.access import require_roles
 from web.services import care_plan, decisions
 from web.services.accounts import CASEWORK_ROLES
 from web.services.care_plan import SupportLinkRef
+from web.services.date_input import date_values, read_date
 from web.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 blueprint = Blueprint("decisions", __name__, url_prefix="/referrals")
@@ -25,10 +27,33 @@ def _today() -> dict[str, date]:
     return {"today": date.today()}
 
 
-def plan_from_form(form: Mapping[str, str], support: list[SupportLinkRef]) -> dict[str, Any]:
-    """The content-shaped plan from the flat form (field ids as in _care_plan_form.html)."""
+START_DATE_LABEL = "Placement start date"
+# The service's date fields; on the pages each is a GOV.UK date input, its first box `<key>-day`.
+DATE_KEYS = ("start_date", *(key for key, _label in care_plan.DATE_FIELDS))
+NOT_A_DATE = "not a date"  # what the service is given for boxes that do not make a date, so it saves nothing
+
+
+def read_dates(form: Mapping[str, str], start_date: bool) -> tuple[dict[str, str], dict[str, str]]:
+    """The form's date inputs as the service's ISO dates ("" when left blank), and their problems by box id."""
+    labels = dict(care_plan.DATE_FIELDS)
+    if start_date:
+        labels = {"start_date": START_DATE_LABEL, **labels}
+    dates: dict[str, str] = {}
+    problems: dict[str, str] = {}
+    for key, label in labels.items():
+        reading = read_date(form, key, label, required=key == "start_date")
+        if reading.field and reading.message:
+            dates[key] = NOT_A_DATE
+            problems[reading.field] = reading.message
+        else:
+            dates[key] = reading.value.isoformat() if reading.value else ""
+    return dates, problems
+
+
+def plan_from_form(form: Mapping[str, str], support: list[SupportLinkRef], dates: Mapping[str, str]) -> dict[str, Any]:
+    """The content-shaped plan from the flat form (field ids as in decisions/_form.html); dates from read_dates."""
     plan: dict[str, Any] = {key: form.get(key, "") for key, _label, _required in care_plan.TEXT_FIELDS}
-    plan.update({key: form.get(key, "") for key, _label in care_plan.DATE_FIELDS})
+    plan.update({key: dates.get(key, "") for key, _label in care_plan.DATE_FIELDS})
     plan["education_school"] = form.get("education_school")
     plan["education_key_stage_4"] = form.get("education_key_stage_4") == "yes"
     plan["contact"] = {
@@ -41,7 +66,9 @@ def plan_from_form(form: Mapping[str, str], support: list[SupportLinkRef]) -> di
 def form_from_content(content: Mapping[str, Any]) -> dict[str, str]:
     """Form values from a stored version, to start an amendment from."""
     values = {key: str(content.get(key) or "") for key, _label, _required in care_plan.TEXT_FIELDS}
-    values.update({key: str(content.get(key) or "") for key, _label in care_plan.DATE_FIELDS})
+    for key, _label in care_plan.DATE_FIELDS:
+        with contextlib.suppress(ValueError):  # blank: not recorded yet
+            values.update(date_values(key, date.fromisoformat(str(content.get(key) or ""))))
     values["education_school"] = str(content.get("education_school") or "")
     values["education_key_stage_4"] = "yes" if content.get("education_key_stage_4") else ""
     for entry in content.get("contact") or []:
@@ -50,9 +77,22 @@ def form_from_content(content: Mapping[str, Any]) -> dict[str, str]:
     return values
 
 
-def field_ids(fields: Mapping[str, str]) -> dict[str, str]:
-    """Service field paths ("contact.S-1.frequency") as form ids ("contact-S-1-frequency")."""
-    return {path.replace(".", "-"): message for path, message in fields.items()}
+def field_ids(fields: Mapping[str, str], date_problems: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Service field paths ("contact.S-1.frequency") as form ids ("contact-S-1-frequency").
+
+    A date's problem goes to the first box of its date input, unless reading the
+    boxes already found one (`date_problems`, by box id), which says it better.
+    """
+    date_problems = date_problems or {}
+    read_badly = {box.rsplit("-", 1)[0] for box in date_problems}
+    ids: dict[str, str] = {}
+    for path, message in fields.items():
+        if path in DATE_KEYS:
+            if path not in read_badly:
+                ids[f"{path}-day"] = message
+        else:
+            ids[path.replace(".", "-")] = message
+    return {**date_problems, **ids}
 
 
 def _form_context() -> dict[str, Any]:
@@ -79,18 +119,19 @@ def new(reference: str, run_id: int) -> str | Response:
     status = 200
     if request.method == "POST":
         values = dict(request.form)
+        dates, date_problems = read_dates(request.form, start_date=True)
         try:
             decision_id = decisions.decide(
                 current_user,
                 reference,
                 run_id,
                 code,
-                request.form.get("start_date", ""),
+                dates["start_date"],
                 request.form.get("emergency") == "yes",
-                plan_from_form(request.form, chosen.support),
+                plan_from_form(request.form, chosen.support, dates),
             )
         except InvalidInput as error:
-            errors, status = field_ids(error.fields), 400
+            errors, status = field_ids(error.fields, date_problems), 400
         except Conflict as error:
             errors, status = {"placement": str(error)}, 409
         else:
@@ -134,16 +175,17 @@ def amend(reference: str, decision_id: int) -> str | Response:
     status = 200
     if request.method == "POST":
         values = dict(request.form)
+        dates, date_problems = read_dates(request.form, start_date=False)
         try:
             number = decisions.amend(
                 current_user,
                 reference,
                 decision_id,
-                plan_from_form(request.form, support),
+                plan_from_form(request.form, support, dates),
                 request.form.get("change_note", ""),
             )
         except InvalidInput as error:
-            errors, status = field_ids(error.fields), 400
+            errors, status = field_ids(error.fields, date_problems), 400
         except Conflict as error:
             errors, status = {"change_note": str(error)}, 409
         except Forbidden:
@@ -157,11 +199,19 @@ def amend(reference: str, decision_id: int) -> str | Response:
     return page, status  # type: ignore[return-value]
 
 
+# After an answer, by the decision's status: in the words the decision page uses (STATUS_WORDS).
+APPROVAL_MESSAGES = {
+    "approved": "Your approval is recorded. Every approval is in: the decision is agreed and the referral is placed.",
+    "awaiting_approval": "Your approval is recorded. The decision is still awaiting the other approval.",
+    "refused": "Your refusal is recorded. The decision is refused and the place has been given back.",
+}
+
+
 @blueprint.route("/<reference>/decisions/<int:decision_id>/approvals/<requirement>", methods=["POST"])
 def approve(reference: str, decision_id: int, requirement: str) -> str | Response:
     confirmations = {key[len("confirm-") :] for key in request.form if key.startswith("confirm-")}
     try:
-        decisions.approve(
+        status = decisions.approve(
             current_user,
             reference,
             decision_id,
@@ -169,6 +219,7 @@ def approve(reference: str, decision_id: int, requirement: str) -> str | Respons
             request.form.get("outcome", ""),
             request.form.get("comment", ""),
             confirmations,
+            request.form.get("care_plan_number", type=int),
         )
     except NotFound:
         abort(404)
@@ -187,8 +238,7 @@ def approve(reference: str, decision_id: int, requirement: str) -> str | Respons
             answering=requirement,
         )
         return page, (400 if isinstance(error, InvalidInput) else 409)  # type: ignore[return-value]
-    outcome = request.form.get("outcome")
-    flash("Approved." if outcome == "approved" else "Refused: the place has been given back.", "success")
+    flash(APPROVAL_MESSAGES[status], "success")
     return redirect(url_for("decisions.show", reference=reference, decision_id=decision_id))
 
 

@@ -103,14 +103,14 @@ def exclude(reference: str, run_id: int) -> ResponseReturnValue:
     placement = request.form.get("placement", "")
     reason = request.form.get("reason", "")
     try:
-        new_run = options.exclude_and_rerun(current_user, reference, run_id, placement, reason)
+        new_run, label = options.exclude_and_rerun(current_user, reference, run_id, placement, reason)
     except NotFound:
         abort(404)
     except Forbidden:
         abort(403)
     except options.FieldProblems as error:
         return ranking_page(reference, run_id, error.fields, {"exclude": placement, "reason": reason}, status=400)
-    flash(f"{placement} is excluded for this referral. The options have been ranked again.", "success")
+    flash(f"{label} is excluded for this referral. The options have been ranked again.", "success")
     return redirect(url_for("referrals.ranking", reference=reference, run_id=new_run))
 
 

@@ -76,7 +76,7 @@ def accept(run_id: int, reference: str) -> ResponseReturnValue:
             )
         )
     flash(
-        f"Fresh options for {reference} include the panel's proposal ({accepted.placement_code}). "
+        f"Fresh options for {reference} include the panel's proposal, {accepted.placement_label}. "
         "The child's social worker records the decision from this page.",
         "success",
     )

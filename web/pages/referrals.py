@@ -36,7 +36,14 @@ def _referral_helpers() -> dict[str, Any]:
     def may_change_referral(referral: Any) -> bool:
         return current_user.is_authenticated and referrals.can_change(current_user, referral)
 
-    return {"referral_words": referral_form.VOCABULARY, "may_change_referral": may_change_referral}
+    def may_start_referral() -> bool:
+        return current_user.is_authenticated and referrals.may_edit(current_user)
+
+    return {
+        "referral_words": referral_form.VOCABULARY,
+        "may_change_referral": may_change_referral,
+        "may_start_referral": may_start_referral,
+    }
 
 
 @blueprint.route("/")
@@ -83,8 +90,12 @@ def new() -> Page:
     except Forbidden:
         abort(403)
     if request.method == "GET":
-        return _form_page(ReferralForm())
+        # "Start a referral" on a young person's page comes here with them chosen.
+        wanted = request.args.get("young_person", "").strip()
+        return _form_page(ReferralForm(young_people=[wanted] if wanted else []))
     form = ReferralForm.from_submission(request.form)
+    if request.form.get("add_person"):
+        return _form_page(form)  # a sibling group: show the form again with the one just added
     try:
         reference = referrals.create(current_user, form)
     except FormInvalid as error:
@@ -118,6 +129,8 @@ def edit(reference: str) -> Page:
             referral, form = referrals.open_edit_form(current_user, reference)
             return _form_page(form, referral=referral)
         form = ReferralForm.from_submission(request.form)
+        if request.form.get("add_person"):
+            return _form_page(form, referral=referrals.editable(current_user, reference))
         try:
             changed = referrals.save_changes(current_user, reference, form, request.form.get("version", ""))
         except FormInvalid as error:

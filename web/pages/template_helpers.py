@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask
 
+from planner import wording
 from planner.geometry import km_to_miles
 
 REASON_WORDS = {
@@ -42,7 +43,12 @@ def miles(km: float | None) -> str:
 
 
 def words(code: Any) -> str:
-    return str(code).replace("_", " ") if code is not None else ""
+    return wording.words(str(code)) if code is not None else ""
+
+
+def setting(code: Any) -> str:
+    """A placement setting code in the words the referral form uses ("Children's home")."""
+    return wording.SETTING_WORDS.get(str(code), words(code).capitalize())
 
 
 def day(value: date | datetime | None) -> str:
@@ -68,7 +74,7 @@ def options_items(options: Mapping[str, str] | Sequence[str], current: str, flag
 
 
 def register(app: Flask) -> None:
-    app.jinja_env.filters.update(miles=miles, words=words, day=day, moment=moment)
+    app.jinja_env.filters.update(miles=miles, words=words, setting=setting, day=day, moment=moment)
     app.jinja_env.globals.update(
         REASON_WORDS=REASON_WORDS, APPROVAL_WORDS=APPROVAL_WORDS, pairs=pairs, options_items=options_items
     )

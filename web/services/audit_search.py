@@ -18,6 +18,7 @@ from web.repositories import audit as audit_repository
 from web.repositories.audit import EventFilter, EventRow
 from web.services import audit
 from web.services.accounts import ROLE_NAMES, SignedInUser
+from web.services.date_input import PARTS, read_date
 from web.services.errors import Forbidden, InvalidInput
 
 PAGE_SIZE = 50
@@ -26,7 +27,7 @@ ADMIN_ROLES = ("admin",)
 _TEXT_LIMITS = {"user": 200, "action": 40, "object_type": 40, "object_ref": 60}
 _TEXT_LABELS = {"user": "User", "action": "Action", "object_type": "Object type", "object_ref": "Reference"}
 _DATE_LABELS = {"from": "Date from", "to": "Date to"}
-_DATE_PARTS = ("day", "month", "year")
+_DATE_PARTS = PARTS
 
 
 @dataclass(frozen=True)
@@ -91,25 +92,10 @@ def read_search(args: Mapping[str, str]) -> AuditSearch:
 
 
 def _read_date(args: Mapping[str, str], prefix: str, problems: dict[str, str]) -> date | None:
-    label = _DATE_LABELS[prefix]
-    parts = {part: (args.get(f"{prefix}-{part}") or "").strip() for part in _DATE_PARTS}
-    if not any(parts.values()):
-        return None
-    missing = [part for part in _DATE_PARTS if not parts[part]]
-    if missing:
-        problems[f"{prefix}-{missing[0]}"] = f"{label} must include a {' and a '.join(missing)}"
-        return None
-    if not all(value.isdigit() for value in parts.values()):
-        problems[f"{prefix}-day"] = f"{label} must be a real date"
-        return None
-    if len(parts["year"]) != 4:
-        problems[f"{prefix}-year"] = f"The year of {label.lower()} must include 4 numbers"
-        return None
-    try:
-        return date(int(parts["year"]), int(parts["month"]), int(parts["day"]))
-    except ValueError:
-        problems[f"{prefix}-day"] = f"{label} must be a real date"
-        return None
+    reading = read_date(args, prefix, _DATE_LABELS[prefix], required=False)
+    if reading.field and reading.message:
+        problems[reading.field] = reading.message
+    return reading.value
 
 
 def _filter(user: SignedInUser, search: AuditSearch) -> EventFilter:

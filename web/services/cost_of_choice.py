@@ -81,7 +81,7 @@ def cost_of_top_options(user: SignedInUser, reference: str, run_id: int, as_of: 
         code = option["placement_id"]
         label = labels.get(code, code)
         if code not in found:
-            summary = f"{code} has left the pool since this run was made."
+            summary = f"{label} has left the pool since this run was made."
             costs.append(OptionCost(option["rank"], code, label, option["score"], summary, [], None, None, None, False))
             continue
         cost = found[code]

@@ -44,13 +44,14 @@ REQUIREMENT_TITLES = {
     "reg11": "Placement approval (reg 11)",
     "reg10": "Change of school for a Key Stage 4 pupil (reg 10)",
 }
-# What the approver confirms (reg 11(3), reg 10): each must be ticked to approve.
+# What the approver confirms (reg 11(3), reg 10): each must be ticked to approve. Whether the
+# host authority was notified or consulted is not ticked: the care plan records those dates, so
+# the approval form shows them (`host_record`) and approving checks them (`_precondition_problems`).
 CONFIRMATIONS = {
     "reg11": {
         "wishes_heard": "The child's wishes and feelings have been heard and taken into account",
         "most_appropriate": "This is the most appropriate placement available",
         "relatives_and_iro_consulted": "Relatives and the independent reviewing officer were consulted",
-        "host_informed": "The host authority has been notified (or, at a distance, consulted and sent the care plan)",
     },
     "reg10": {
         "education_arrangements": "Educational provision has been secured that meets the child's needs",
@@ -317,12 +318,44 @@ def deadlines(decision: Decision, content: Mapping[str, Any]) -> list[Deadline]:
 
 
 @dataclass(frozen=True)
+class RecordedStep:
+    """A step the care plan records by date, shown to the approver instead of a tick."""
+
+    what: str
+    done_on: date | None
+    needed_before_approval: bool
+
+
+def host_record(decision: Decision, content: Mapping[str, Any]) -> list[RecordedStep]:
+    """The host-authority steps reg 11 approval depends on, as the care plan records them."""
+
+    def done(key: str) -> date | None:
+        try:
+            return date.fromisoformat(content[key]) if content.get(key) else None
+        except ValueError:
+            return None
+
+    if decision.at_a_distance:
+        return [
+            RecordedStep("Host authority consulted", done("host_consulted_on"), True),
+            RecordedStep("Care plan sent to the host authority", done("care_plan_sent_to_host_on"), True),
+        ]
+    if decision.out_of_area:
+        # In an emergency the host may be notified up to 5 working days after the start (reg 13(4)).
+        return [
+            RecordedStep("Host authority notified", done("host_authority_notified_on"), not decision.emergency),
+        ]
+    return []
+
+
+@dataclass(frozen=True)
 class DecisionView:
     decision: Decision
     referral: Referral
     current: CarePlanVersion
     requirements: list[Requirement]
     deadlines: list[Deadline]
+    host_steps: list[RecordedStep]
 
     @property
     def status_words(self) -> str:
@@ -335,7 +368,9 @@ def _view(decision: Decision, referral: Referral) -> DecisionView:
     requirements = [
         Requirement(key, REQUIREMENT_TITLES[key], role, given.get(key)) for key, role in requirements_of(decision)
     ]
-    return DecisionView(decision, referral, current, requirements, deadlines(decision, current.content))
+    # A refused decision starts no placement, so nothing falls due.
+    due = [] if decision.status == "refused" else deadlines(decision, current.content)
+    return DecisionView(decision, referral, current, requirements, due, host_record(decision, current.content))
 
 
 def _decision_for(user: SignedInUser, reference: str, decision_id: int) -> tuple[Decision, Referral]:
@@ -418,8 +453,14 @@ def approve(
     outcome: str,
     comment: str,
     confirmations: set[str],
-) -> None:
-    """Record an approver's answer; a refusal gives the places back."""
+    care_plan_number: int | None = None,
+) -> str:
+    """Record an approver's answer; a refusal gives the places back. The decision's status after it.
+
+    `care_plan_number` is the version the approver read; if the plan has been
+    amended since, nothing is recorded (Conflict), so an answer is always about
+    the plan it names.
+    """
     decision, referral = _decision_for(user, reference, decision_id)
     needed = dict(requirements_of(decision))
     if requirement not in needed:
@@ -430,6 +471,12 @@ def approve(
         raise Forbidden("the person who made a decision cannot approve it")
     if decision.status != "awaiting_approval" or any(a.requirement == requirement for a in decision.approvals):
         raise Conflict("This has already been answered.")
+    current_number = decision.versions[-1].number
+    if care_plan_number is not None and care_plan_number != current_number:
+        raise Conflict(
+            f"The care plan was amended to version {current_number} after you opened version {care_plan_number}. "
+            "Nothing was saved: read the new version and answer again."
+        )
     problems: dict[str, str] = {}
     if outcome not in ("approved", "refused"):
         problems["outcome"] = "Select whether you approve or refuse"
@@ -450,7 +497,7 @@ def approve(
                 role_required=needed[requirement],
                 outcome=outcome,
                 comment=comment.strip()[:4000],
-                care_plan_number=decision.versions[-1].number,
+                care_plan_number=current_number,
                 by_id=user.id,
                 at=datetime.now(),
             )
@@ -471,6 +518,7 @@ def approve(
     except BaseException:
         db.rollback()
         raise
+    return str(decision.status)
 
 
 def _answered(decision: Decision, requirement: str) -> str | None:

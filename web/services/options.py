@@ -269,7 +269,10 @@ def compare(user: SignedInUser, reference: str, run_id: int, chosen: list[str]) 
 # ---------------------------------------------------------------------------
 
 
-def _open_referral_run(user: SignedInUser, reference: str, run_id: int) -> tuple[Referral, dict[str, Any]]:
+def _open_referral_run(
+    user: SignedInUser, reference: str, run_id: int
+) -> tuple[Referral, dict[str, Any], dict[str, str]]:
+    """The referral, the run's result, and its placements' labels by code (messages name places, not codes)."""
     # The same people who make and change referrals (placement officers, social workers) change its exclusions.
     referral = get_for(user, reference)
     if not may_edit(user):
@@ -277,7 +280,8 @@ def _open_referral_run(user: SignedInUser, reference: str, run_id: int) -> tuple
     run = run_repository.get_run(run_id)
     if run is None or run.referral_id != referral.id:
         raise NotFound(str(run_id))
-    return referral, json.loads(run.result_json)
+    labels = {p["id"]: p["label"] for p in json.loads(run.case_json)["placements"]}
+    return referral, json.loads(run.result_json), labels
 
 
 def _rerun(user: SignedInUser, reference: str) -> int:
@@ -290,13 +294,16 @@ def _rerun(user: SignedInUser, reference: str) -> int:
         raise FieldProblems({"placement": problem}) from None
 
 
-def exclude_and_rerun(user: SignedInUser, reference: str, run_id: int, placement_code: str, reason: str) -> int:
+def exclude_and_rerun(
+    user: SignedInUser, reference: str, run_id: int, placement_code: str, reason: str
+) -> tuple[int, str]:
     """Exclude one of a run's options for the referral, with the worker's reason, and rank again.
 
-    Returns the new run's id. Raises FieldProblems naming `reason` or `placement`,
+    Returns the new run's id and the placement's label. Raises FieldProblems naming `reason` or `placement`,
     NotFound (not this authority's referral or run), Forbidden (a role that does not change referrals).
     """
-    referral, result = _open_referral_run(user, reference, run_id)
+    referral, result, labels = _open_referral_run(user, reference, run_id)
+    label = labels.get(placement_code, placement_code)
     reason = reason.strip()
     problems: dict[str, str] = {}
     option_ids = {o["placement_id"] for o in result.get("options", [])}
@@ -305,14 +312,14 @@ def exclude_and_rerun(user: SignedInUser, reference: str, run_id: int, placement
     elif placement_code not in option_ids:
         problems["placement"] = "Choose an option from this ranking to exclude"
     elif any(e.placement.code == placement_code for e in referral.exclusions):
-        problems["placement"] = f"{placement_code} is already excluded for this referral"
+        problems["placement"] = f"{label} is already excluded for this referral"
     if not reason:
         problems["reason"] = "Enter why you are excluding this option"
     elif len(reason) > MAX_REASON_LENGTH:
         problems["reason"] = f"The reason must be {MAX_REASON_LENGTH} characters or fewer"
     placement = exclusion_repository.get_live_placement(placement_code) if not problems else None
     if not problems and placement is None:
-        problems["placement"] = f"{placement_code} is no longer in the placement pool"
+        problems["placement"] = f"{label} is no longer in the placement pool"
     if problems:
         raise FieldProblems(problems)
     assert placement is not None
@@ -322,12 +329,12 @@ def exclude_and_rerun(user: SignedInUser, reference: str, run_id: int, placement
     )
     # The reason stays out of the audit detail: it is free text and may name people.
     audit.record(user.id, "exclude_placement", "referral", referral.reference, detail=f"placement {placement_code}")
-    return _rerun(user, reference)
+    return _rerun(user, reference), label
 
 
 def lift_and_rerun(user: SignedInUser, reference: str, run_id: int, exclusion_id: int) -> int:
     """Lift one of the referral's worker exclusions and rank again; returns the new run's id."""
-    referral, _result = _open_referral_run(user, reference, run_id)
+    referral, _result, _labels = _open_referral_run(user, reference, run_id)
     exclusion = next((e for e in referral.exclusions if e.id == exclusion_id), None)
     if exclusion is None:
         raise NotFound(str(exclusion_id))

@@ -389,6 +389,7 @@ class Accepted:
     reference: str
     ranking_run_id: int
     placement_code: str
+    placement_label: str
 
 
 def accept_match(user: SignedInUser, run_id: int, reference: str) -> Accepted:
@@ -423,15 +424,16 @@ def accept_match(user: SignedInUser, run_id: int, reference: str) -> Accepted:
     ranking = run_repository.get_run(ranking_id)
     assert ranking is not None
     fresh = json.loads(ranking.result_json)
+    label = next((p["label"] for p in json.loads(ranking.case_json)["placements"] if p["id"] == code), code)
     if not any(o["placement_id"] == code for o in fresh["options"]):
         why: list[dict[str, str]] = next((e["reasons"] for e in fresh["excluded"] if e["placement_id"] == code), [])
         words = " ".join(r["detail"] for r in why) or "it is no longer in the pool."
         raise NoLongerAnOption(
-            f"{code} is no longer an option for {reference}: {words} These are its options now.", ranking_id
+            f"{label} is no longer an option for {reference}: {words} These are its options now.", ranking_id
         )
     audit.record(user.id, "accept_panel_match", "referral", reference, f"panel run {run.id}, placement {code}")
     db.commit()
-    return Accepted(reference, ranking_id, code)
+    return Accepted(reference, ranking_id, code, label)
 
 
 # A panel of more referrals than this runs as a job (the request returns at once).

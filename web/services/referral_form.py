@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from planner import wording
 from planner.case import SETTINGS, SPECIALISMS, SUITABILITY, URGENCY
 from planner.geometry import KM_PER_MILE
 from web.models import Referral
@@ -26,14 +27,9 @@ MAX_NOTES = 4000
 MAX_MILES = 1000
 
 URGENCY_WORDS = {"today": "Today", "within_5_days": "Within 5 days", "later": "Later (more than 5 days)"}
-SETTING_WORDS = {
-    "foster": "Foster care",
-    "residential": "Children's home",
-    "supported": "Supported accommodation",
-    "secure": "Secure children's home",
-}
+SETTING_WORDS = wording.SETTING_WORDS
 SUITABILITY_WORDS = {"preferred": "Preferred", "suitable": "Suitable", "unsuitable": "Unsuitable"}
-SPECIALISM_WORDS = {s: s.replace("_", " ").capitalize() for s in SPECIALISMS}
+SPECIALISM_WORDS = {s: wording.words(s).capitalize() for s in SPECIALISMS}
 CLOSE_REASONS = {
     "no_longer_needed": "No longer needed",
     "placed_outside_the_service": "Placed without this service",

@@ -52,6 +52,7 @@ from web.repositories import young_people as repository
 from web.services import audit, postcodes, relocation
 from web.services.accounts import CASEWORK_ROLES, SignedInUser
 from web.services.case_builder import SEX_WORDS, age_on
+from web.services.date_input import date_values, enter, read_date
 from web.services.errors import Forbidden, InvalidInput, NotFound
 
 # Social workers and placement officers gather the facts; managers approve decisions.
@@ -213,7 +214,7 @@ class _Form:
     def text(self, name: str, label: str, max_len: int, required: bool = True) -> str:
         value = " ".join(self.raw(name).split())
         if not value and required:
-            self.fail(name, f"Enter the {label.lower()}")
+            self.fail(name, enter(label))
         elif len(value) > max_len:
             self.fail(name, f"{label} must be {max_len} characters or fewer")
         return value
@@ -237,7 +238,7 @@ class _Form:
         raw = self.raw(name).replace(",", "")
         if not raw:
             if required:
-                self.fail(name, f"Enter the {label.lower()}")
+                self.fail(name, enter(label))
             return None
         try:
             value = float(raw)
@@ -252,29 +253,15 @@ class _Form:
         return value
 
     def day(self, prefix: str, label: str, required: bool = True) -> date | None:
-        parts = {p: self.raw(f"{prefix}-{p}") for p in ("day", "month", "year")}
-        field = f"{prefix}-day"
-        if not any(parts.values()):
-            if required:
-                self.fail(field, f"Enter the {label.lower()}")
-            return None
-        missing = [p for p, v in parts.items() if not v]
-        if missing:
-            self.fail(f"{prefix}-{missing[0]}", f"{label} must include a {' and '.join(missing)}")
-            return None
-        try:
-            year = int(parts["year"])
-            if year < 1000:
-                raise ValueError("two-digit year")
-            return date(year, int(parts["month"]), int(parts["day"]))
-        except ValueError:
-            self.fail(field, f"{label} must be a real date")
-            return None
+        reading = read_date(self.data, prefix, label, required)
+        if reading.field and reading.message:
+            self.fail(reading.field, reading.message)
+        return reading.value
 
     def clock(self, name: str, label: str) -> time | None:
         raw = self.raw(name)
         if not raw:
-            self.fail(name, f"Enter the {label.lower()}")
+            self.fail(name, enter(label))
             return None
         match = _TIME.match(raw)
         if match is None:
@@ -303,7 +290,7 @@ class _Form:
     def reference(self, name: str, label: str) -> str:
         value = self.raw(name).upper()
         if not value:
-            self.fail(name, f"Enter the {label.lower()}")
+            self.fail(name, enter(label))
         elif len(value) > 40:
             self.fail(name, f"{label} must be 40 characters or fewer")
         elif not _REFERENCE.match(value) or not any(c.isdigit() for c in value):
@@ -586,18 +573,12 @@ def _place_values(prefix: str, postcode: str | None, lat: float | None, lon: flo
     return {f"{prefix}-lat": f"{lat:g}", f"{prefix}-lon": f"{lon:g}"}
 
 
-def _date_values(prefix: str, value: date | None) -> dict[str, str]:
-    if value is None:
-        return {}
-    return {f"{prefix}-day": str(value.day), f"{prefix}-month": str(value.month), f"{prefix}-year": str(value.year)}
-
-
 def _moment_values(prefix: str, value: datetime | None, time_known: bool = True) -> dict[str, str]:
     if value is None:
         return {}
     if not time_known:
-        return {**_date_values(prefix, value.date()), f"{prefix}-time-unknown": "yes"}
-    return {**_date_values(prefix, value.date()), f"{prefix}-time": f"{value:%H:%M}"}
+        return {**date_values(prefix, value.date()), f"{prefix}-time-unknown": "yes"}
+    return {**date_values(prefix, value.date()), f"{prefix}-time": f"{value:%H:%M}"}
 
 
 def new_profile_form(user: SignedInUser) -> None:
@@ -609,7 +590,7 @@ def profile_form(user: SignedInUser, reference: str, audited: bool = True) -> tu
     """The young person and the edit form's values; `audited` is False when a form is shown again."""
     person = _editable(user, reference)
     values: dict[str, Any] = {
-        **_date_values("dob", person.date_of_birth),
+        **date_values("dob", person.date_of_birth),
         "sex": person.sex,
         "ethnicity": person.ethnicity,
         **_place_values("home", person.home_postcode, person.home_lat, person.home_lon),
@@ -692,7 +673,7 @@ def _group_values(link: YoungPersonGroup) -> dict[str, Any]:
         "relationship_kind": link.relationship_kind,
         "source": link.source,
         "confidence": link.confidence,
-        **_date_values("review_by", link.review_by),
+        **date_values("review_by", link.review_by),
     }
 
 
@@ -960,7 +941,7 @@ def episode_form(
             "accepted": {True: "yes", False: "no", None: "unknown"}[episode.rhi_accepted]
             if episode.rhi_offered
             else "",
-            **_date_values("held", episode.rhi_date),
+            **date_values("held", episode.rhi_date),
             "provider": episode.rhi_provider or "",
         }
     if audited:
