@@ -126,7 +126,7 @@ def robustness(
     base = {k: float(getattr(policy.weights, k)) for k in WEIGHT_KEYS}
     ids = np.array(placement_ids)
     top = _rank_one(components, ids, base)
-    checks = []
+    checks: list[dict[str, Any]] = []
     for key in WEIGHT_KEYS:
         for factor in (1.0 - change, 1.0 + change):
             weights = {**base, key: base[key] * factor}

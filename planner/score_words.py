@@ -163,7 +163,7 @@ def why_above(a: Mapping[str, Any], b: Mapping[str, Any], weights: Mapping[str, 
     policy weights. The points add up to the difference in score (to rounding).
     """
     pa, pb = component_points(a, weights), component_points(b, weights)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for k in pa:
         points = round(pa[k] - pb.get(k, 0.0), 2)
         va, vb = float(a["components"][k]), float(b["components"].get(k, 0.0))
