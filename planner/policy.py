@@ -20,9 +20,9 @@ WEIGHT_KEYS = ("safety", "support", "journey", "specialist", "continuity", "cost
 
 @dataclass(frozen=True)
 class Weights:
-    safety: float = 35.0
+    safety: float = 30.0
     support: float = 15.0
-    journey: float = 20.0
+    journey: float = 25.0
     specialist: float = 15.0
     continuity: float = 10.0
     cost: float = 5.0
@@ -42,7 +42,7 @@ class Policy:
     cost_half_weekly: float = 2000.0
     # Journey: an essential support person's travel to visit, in hours a month.
     journey_kmh: float = 50.0
-    journey_hours_per_month: float = 30.0
+    journey_hours_per_month: float = 40.0
     # The "much further from an essential person" warning, and the robustness check.
     essential_warning_extra_km: float = 40.0
     essential_warning_min_safety: float = 0.5

@@ -90,16 +90,18 @@ def _journey(m: Measures, policy: Policy, i: int) -> str:
     for j in essential:
         s = m.support[j]
         km = float(m.support_km[i, j])
-        hours = float(journey_hours(s.visits_per_month, km, policy))
         if not s.visits_per_month:
-            parts.append(f"{s.label} is {distance(km)} away, with no visits recorded")
+            parts.append(f"{s.label} is {distance(km)} away, with no visits recorded, so not counted here")
             continue
-        practical = "beyond what is practical" if hours >= policy.journey_hours_per_month else "practical"
+        hours = float(journey_hours(s.visits_per_month, km, policy))
         parts.append(
-            f"{s.label} ({plural_visits(s.visits_per_month)}) would travel about {hours:.0f} hours a month "
-            f"({distance(km)} each way): {practical}"
+            f"{s.label} ({plural_visits(s.visits_per_month)}) would travel about {hours:.0f} hours a month, "
+            f"{distance(km)} each way"
         )
-    return "; ".join(parts) + f" (practical up to {policy.journey_hours_per_month:g} hours a month)"
+    if all(not m.support[j].visits_per_month for j in essential):
+        parts.append("so neutral")
+    limit = policy.journey_hours_per_month
+    return "; ".join(parts) + f" (visiting stops being practical at {limit:g} hours a month)"
 
 
 def _specialist(world: World, referral: Referral, i: int) -> str:
@@ -108,7 +110,10 @@ def _specialist(world: World, referral: Referral, i: int) -> str:
     preferred = referral.preferred_specialisms
     if preferred:
         matched = [s for s in preferred if s in p.specialisms]
-        parts.append(f"offers {len(matched)} of the {len(preferred)} preferred specialisms")
+        if len(preferred) == 1:
+            parts.append("offers the preferred specialism" if matched else "does not offer the preferred specialism")
+        else:
+            parts.append(f"offers {len(matched)} of the {len(preferred)} preferred specialisms")
     risks = sorted({r for person in referral.young_people for r in person.risks} & EXPLOITATION_RISKS)
     if risks:
         trained = listing([words(r) for r in risks])

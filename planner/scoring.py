@@ -67,8 +67,16 @@ def support(m: Measures, policy: Policy, idx: NDArray[np.int64]) -> FloatArray:
 
 
 def essential_links(m: Measures) -> NDArray[np.int64]:
-    """Columns of `m.support_km` that are essential support people (the ones `journey` counts)."""
-    return np.array([j for j, s in enumerate(m.support) if s.importance == "essential"], dtype=np.int64)
+    """Columns of `m.support_km` that `journey` counts: essential people with visits recorded.
+
+    An essential link with no visits (a school the child attends, a parent who only
+    phones) makes no visiting journey; its distance is judged by `support` and
+    `continuity`, and by the essential-person warning, not here.
+    """
+    return np.array(
+        [j for j, s in enumerate(m.support) if s.importance == "essential" and s.visits_per_month > 0],
+        dtype=np.int64,
+    )
 
 
 def journey_hours(visits_per_month: float, km: FloatArray | float, policy: Policy) -> FloatArray:
@@ -79,19 +87,19 @@ def journey_hours(visits_per_month: float, km: FloatArray | float, policy: Polic
 def journey(m: Measures, policy: Policy, idx: NDArray[np.int64]) -> FloatArray:
     """What visiting costs the essential support people: 1 for no travel, 0 at the practical limit.
 
-    Each essential link scores `1 - hours / journey_hours_per_month` (clamped), where
-    `hours` is its monthly travel; links are averaged with weight `1 + visits`. Unlike
-    `support`, whose exponential is near 0 for every placement beyond about 75 km, this
-    still tells 55 km from 95 km apart for a parent who visits twice a week.
+    Each essential link with visits scores `1 - hours / journey_hours_per_month`
+    (clamped), where `hours` is its monthly travel; links are averaged weighted by
+    their visits. Unlike `support`, whose exponential is near 0 for every placement
+    beyond about 75 km, this still tells 55 km from 95 km apart for a parent who
+    visits twice a week. With no essential link that visits, it is `NEUTRAL`.
     """
     essential = essential_links(m)
     if not len(essential):
         return np.full(len(idx), NEUTRAL)
     visits = np.array([m.support[j].visits_per_month for j in essential.tolist()])
-    hours = visits * 2.0 * m.support_km[np.ix_(idx, essential)] / policy.journey_kmh
+    hours = journey_hours(1.0, m.support_km[np.ix_(idx, essential)], policy) * visits
     value = np.clip(1.0 - hours / policy.journey_hours_per_month, 0.0, 1.0)
-    weight = 1.0 + visits
-    return np.asarray(value @ weight / weight.sum(), dtype=np.float64)
+    return np.asarray(value @ visits / visits.sum(), dtype=np.float64)
 
 
 def specialist(world: World, referral: Referral, idx: NDArray[np.int64]) -> FloatArray:

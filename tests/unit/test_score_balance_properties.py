@@ -74,7 +74,7 @@ def test_moving_closer_to_every_support_link_never_lowers_journey(move):
 @st.composite
 def essential_distances(draw: st.DrawFn) -> dict[str, Any]:
     """One essential parent and placements due north at random distances."""
-    visits = draw(st.floats(0, 12))
+    visits = draw(st.floats(0.5, 12))
     parent = support_link("S-1", importance="essential", visits_per_month=visits)
     kms = draw(st.lists(st.floats(0, 400), min_size=1, max_size=5))
     placements = [placement(f"P-{n}", **where(km)) for n, km in enumerate(kms)]
@@ -190,3 +190,11 @@ def test_every_component_is_said_in_words(c):
         for k, sentence in o["component_words"].items():
             assert sentence.startswith(f"{COMPONENT_NAMES[k]} {o['components'][k]:.2f}: ")
             assert sentence.endswith(".") and not re.search(r"\bnan\b|\binf\b", sentence)
+
+
+@given(st.floats(0, 400))
+def test_an_essential_person_who_does_not_visit_leaves_journey_neutral(km):
+    """An essential link with no visits (a school, a parent who phones) makes no journey: journey is 0.5."""
+    school = support_link("S-1", kind="school", importance="essential", visits_per_month=0)
+    c = case(ref=referral(people=[young_person(support=[school])]), placements=[placement("P-1", **where(km))])
+    assert option(rank(c), "P-1")["components"]["journey"] == 0.5

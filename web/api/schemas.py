@@ -255,6 +255,7 @@ class RankingRunSchema(Schema):
 class WeightsSchema(Schema):
     safety = fields.Float(required=True)
     support = fields.Float(required=True)
+    journey = fields.Float(metadata={"description": "Absent in runs made before the journey component."})
     specialist = fields.Float(required=True)
     continuity = fields.Float(required=True)
     cost = fields.Float(required=True)
@@ -268,6 +269,12 @@ class RankingPolicySchema(Schema):
     medium_area_scale_km = fields.Float(required=True)
     support_scale_km = fields.Float(required=True)
     cost_half_weekly = fields.Float(required=True)
+    # Added with the journey component (absent in older runs).
+    journey_kmh = fields.Float()
+    journey_hours_per_month = fields.Float()
+    essential_warning_extra_km = fields.Float()
+    essential_warning_min_safety = fields.Float()
+    robustness_weight_change = fields.Float()
     allow_inadequate = fields.Boolean(required=True)
     use_expired_intelligence = fields.Boolean(required=True)
     max_options = fields.Integer(required=True)
@@ -302,6 +309,15 @@ class OptionSchema(Schema):
     components = fields.Dict(keys=fields.String(), values=fields.Float(), required=True)
     facts = fields.Nested(FactsSchema, required=True)
     reasons = fields.List(fields.String(), required=True, metadata={"description": "Plain-words reasons."})
+    component_words = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        metadata={"description": "Each component in words, e.g. 'Specialist 0.62: Ofsted good; ...'."},
+    )
+    dominated_by = fields.List(
+        fields.String(),
+        metadata={"description": "Options with higher safety that are also closer to the support network."},
+    )
 
 
 class ReasonSchema(Schema):
@@ -315,8 +331,27 @@ class ExcludedSchema(Schema):
 
 
 class RankingWarningSchema(Schema):
-    code = fields.String(required=True)
-    area_id = fields.String(required=True)
+    code = fields.String(
+        required=True, metadata={"description": "expired_intelligence | top_option_far_from_essential"}
+    )
+    area_id = fields.String(required=True, allow_none=True, metadata={"description": "null for an essential warning."})
+    detail = fields.String(required=True)
+    placement_id = fields.String(metadata={"description": "top_option_far_from_essential: the top option."})
+    closer_placement_id = fields.String(metadata={"description": "The safe option much closer to the person."})
+    support_id = fields.String(metadata={"description": "The essential support link."})
+
+
+class RobustnessCheckSchema(Schema):
+    weight = fields.String(required=True)
+    factor = fields.Float(required=True)
+    rank1 = fields.String(required=True)
+
+
+class RobustnessSchema(Schema):
+    weight_change = fields.Float(required=True)
+    rank1 = fields.String(required=True)
+    stable = fields.Boolean(required=True, metadata={"description": "Rank 1 stays rank 1 in every check."})
+    checks = fields.List(fields.Nested(RobustnessCheckSchema), required=True)
     detail = fields.String(required=True)
 
 
@@ -331,6 +366,13 @@ class RankingSchema(Schema):
     excluded = fields.List(fields.Nested(ExcludedSchema), required=True)
     summary = fields.Nested(RankingSummarySchema, required=True)
     warnings = fields.List(fields.Nested(RankingWarningSchema), required=True)
+    robustness = fields.Nested(
+        RobustnessSchema,
+        allow_none=True,
+        metadata={
+            "description": "Whether rank 1 survives any one weight moved a quarter either way; null if no option."
+        },
+    )
 
 
 # --- the shared pool ----------------------------------------------------------
@@ -491,6 +533,13 @@ class CarePlanInputSchema(Schema):
 
     rationale = fields.String(required=True)
     why_not_top = fields.String(load_default="", metadata={"description": "Required when the option is not ranked 1."})
+    why_not_closer = fields.String(
+        load_default="",
+        metadata={
+            "description": "Required when the run warned (top_option_far_from_essential) that this option is "
+            "much further from an essential person than another safe option."
+        },
+    )
     wishes_and_feelings = fields.String(required=True)
     risks_and_safety_plan = fields.String(required=True)
     education_school = fields.String(
