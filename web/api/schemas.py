@@ -64,6 +64,11 @@ class ReferralQuery(_Query):
     needed_by = _one_of(URGENCY, "Only referrals needed by this time.")
 
 
+class WhyAboveQuery(_Query):
+    above = fields.String(required=True, metadata={"description": "Placement id of one option of the run."})
+    below = fields.String(required=True, metadata={"description": "Placement id of another option of the run."})
+
+
 class PlacementQuery(_Query):
     setting = _one_of(SETTINGS, "Only placements of this setting.")
     authority = fields.String(
@@ -353,6 +358,22 @@ class RobustnessSchema(Schema):
     stable = fields.Boolean(required=True, metadata={"description": "Rank 1 stays rank 1 in every check."})
     checks = fields.List(fields.Nested(RobustnessCheckSchema), required=True)
     detail = fields.String(required=True)
+
+
+class WhyAboveComponentSchema(Schema):
+    component = fields.String(required=True)
+    points = fields.Float(required=True, metadata={"description": "Points this component adds (+) or takes (-)."})
+    detail = fields.String(required=True)
+
+
+class WhyAboveSchema(Schema):
+    """Why one option of a run scores above another: the points each component adds or takes away."""
+
+    above = fields.String(required=True)
+    below = fields.String(required=True)
+    difference = fields.Float(required=True, metadata={"description": "Score of `above` minus score of `below`."})
+    summary = fields.String(required=True)
+    components = fields.List(fields.Nested(WhyAboveComponentSchema), required=True)
 
 
 class RankingSchema(Schema):

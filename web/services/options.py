@@ -269,6 +269,26 @@ def compare(user: SignedInUser, reference: str, run_id: int, chosen: list[str]) 
     return Comparison(run, compared, why)
 
 
+def why_above_in_run(user: SignedInUser, reference: str, run_id: int, above: str, below: str) -> dict[str, Any]:
+    """Why option `above` of a stored run scores above (or below) option `below`, component by component.
+
+    Raises FieldProblems naming `above` or `below` when it is not an option of the run,
+    NotFound when the run is not this authority's referral's.
+    """
+    run = ranking_runs.get_run(user, reference, run_id)
+    by_id = {o["placement_id"]: o for o in run.result["options"]}
+    problems = {
+        name: f"{code or 'nothing'} is not an option of this ranking"
+        for name, code in (("above", above), ("below", below))
+        if code not in by_id
+    }
+    if not problems and above == below:
+        problems["below"] = "Choose two different options"
+    if problems:
+        raise FieldProblems(problems)
+    return why_above(by_id[above], by_id[below], run.result["policy"]["weights"])
+
+
 # ---------------------------------------------------------------------------
 # Excluding an option, and lifting an exclusion
 # ---------------------------------------------------------------------------
