@@ -19,45 +19,18 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.api.helpers import assert_error, bearer, make_token
-from tests.integration.builders import FUTURE, MANCHESTER, NOW, PASSWORD, _person, _placement, build_world
+from tests.integration.balance_builders import build_balance_world
 from tests.integration.decision_builders import plan_form
 from tests.integration.helpers import csrf_token, sign_in
 from web import db
-from web.models import CarePlanVersion, Decision, RankingRun, Referral, SupportLink, YoungPersonGroup
-from web.repositories import intelligence, placements, referrals, young_people
-from web.services import accounts
+from web.models import CarePlanVersion, Decision, RankingRun
 
 LEICESTERSHIRE = "E10000018"
 
 
 @pytest.fixture(scope="module", autouse=True)
 def world(app: Flask) -> None:
-    build_world(app)
-    with app.app_context():
-        accounts.create_user("sw@manchester.scoring", "SW", "social_worker", MANCHESTER, PASSWORD)
-        placements.add_placement(_placement("P-MUM", LEICESTERSHIRE, 52.72, -1.70))
-        redline = next(g for g in intelligence.list_groups() if g.code == "G-RED")
-        child = _person("YP-W1", MANCHESTER, 53.4794, -2.2453, 15)
-        child.group_links = [
-            YoungPersonGroup(
-                group=redline, relationship_kind="exploited_by", source="Test", confidence="high", review_by=FUTURE
-            )
-        ]
-        child.support_links = [
-            SupportLink(
-                label="Mother", kind="parent", lat=52.71, lon=-1.70, importance="essential", visits_per_month=0
-            ),
-            SupportLink(
-                label="Sister", kind="sibling", lat=53.23, lon=-1.42, importance="important", visits_per_month=8
-            ),
-        ]
-        young_people.add_young_person(child)
-        referrals.add_referral(
-            Referral(
-                reference="R-W1", authority_code=MANCHESTER, needed_by="later", created_at=NOW, young_people=[child]
-            )
-        )
-        db.commit()
+    build_balance_world(app)
 
 
 def _client(app: Flask, email: str = "sw@manchester.scoring") -> FlaskClient:
