@@ -91,7 +91,7 @@ def _journey(m: Measures, policy: Policy, i: int) -> str:
         s = m.support[j]
         km = float(m.support_km[i, j])
         if not s.visits_per_month:
-            parts.append(f"{s.label} is {distance(km)} away, with no visits recorded, so not counted here")
+            parts.append(f"{s.label} is {distance(km)} away, with no visits recorded")
             continue
         hours = float(journey_hours(s.visits_per_month, km, policy))
         parts.append(
@@ -99,7 +99,7 @@ def _journey(m: Measures, policy: Policy, i: int) -> str:
             f"{distance(km)} each way"
         )
     if all(not m.support[j].visits_per_month for j in essential):
-        parts.append("so neutral")
+        return "; ".join(parts) + ": no visiting journey to count, so neutral"
     limit = policy.journey_hours_per_month
     return "; ".join(parts) + f" (visiting stops being practical at {limit:g} hours a month)"
 
