@@ -4,7 +4,7 @@ build_world's pool and referrals, a Manchester social worker (sw@manchester.scor
 R-W1: a child linked to the Redline group whose essential mother (no visits recorded) lives
 in Leicestershire next to a plain foster placement, P-MUM, while the specialist placement
 P-FAR is next to her sister, who visits twice a week. P-FAR ranks first; P-MUM is about
-36 miles closer to the mother and safe too.
+37 miles closer to the mother and safe too.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 The world: build_world's pool and referrals, a Manchester social worker, and R-W1, a child
 linked to the Redline group whose essential mother lives in Leicestershire, next to a plain
 foster placement (P-MUM), while the specialist placement P-FAR is near her sister, who
-visits often. P-FAR comes first on specialism and the network as a whole, 36 miles further
+visits often. P-FAR comes first on specialism and the network as a whole, about 37 miles further
 from the mother than P-MUM, which is safe too: the page must warn, and the decision form
 must ask why.
 """
