@@ -205,3 +205,24 @@ def test_the_decision_form_asks_why_not_the_closer_option_and_insists(app: Flask
     with app.app_context():
         version = db.session().query(CarePlanVersion).one()
         assert version.content["why_not_closer"] == reason
+
+
+def test_an_amendment_keeps_asking_why_not_the_closer_option(app: Flask) -> None:
+    """Amending the plan of a decision the page warned about needs why_not_closer too (kept from the last version)."""
+    client = _client(app)
+    with app.app_context():
+        decision = db.session().query(Decision).one()
+        decision_id = decision.id
+    path = f"/referrals/R-W1/decisions/{decision_id}/amend"
+    page = client.get(path).get_data(as_text=True)
+    assert 'name="why_not_closer"' in page
+    assert "The sister visits twice a week" in page  # the answer given with the decision, to start from
+    support = re.findall(r'name="contact-(S-\d+)-frequency"', page)
+    form = {**plan_form(support), "change_note": "Contact plan agreed with the mother.", "csrf_token": ""}
+    form["csrf_token"] = csrf_token(client, path)
+    refused = client.post(path, data=form)
+    assert refused.status_code == 400
+    assert "closer to the essential person" in refused.get_data(as_text=True)
+    form = {**form, "why_not_closer": "As before: the sister's visits and the specialist carers."}
+    form["csrf_token"] = csrf_token(client, path)
+    assert client.post(path, data=form).status_code == 302
