@@ -15,30 +15,38 @@ from typing import Any
 
 DEFAULT_POLICY_PATH = Path(__file__).resolve().parent.parent / "config" / "policy.toml"
 
-WEIGHT_KEYS = ("safety", "support", "specialist", "continuity", "cost")
+WEIGHT_KEYS = ("safety", "support", "journey", "specialist", "continuity", "cost")
 
 
 @dataclass(frozen=True)
 class Weights:
-    safety: float = 40.0
-    support: float = 25.0
-    specialist: float = 20.0
+    safety: float = 30.0
+    support: float = 15.0
+    journey: float = 25.0
+    specialist: float = 15.0
     continuity: float = 10.0
     cost: float = 5.0
 
     def total(self) -> float:
-        return self.safety + self.support + self.specialist + self.continuity + self.cost
+        return self.safety + self.support + self.journey + self.specialist + self.continuity + self.cost
 
 
 @dataclass(frozen=True)
 class Policy:
     min_km_from_linked_areas: float = 20.0
     min_km_from_high_severity_areas: float = 1.0
-    safe_km: float = 60.0
+    safe_km: float = 40.0
     high_area_scale_km: float = 10.0
     medium_area_scale_km: float = 5.0
     support_scale_km: float = 25.0
     cost_half_weekly: float = 2000.0
+    # Journey: an essential support person's travel to visit, in hours a month.
+    journey_kmh: float = 50.0
+    journey_hours_per_month: float = 40.0
+    # The "much further from an essential person" warning, and the robustness check.
+    essential_warning_extra_km: float = 40.0
+    essential_warning_min_safety: float = 0.5
+    robustness_weight_change: float = 0.25
     allow_inadequate: bool = False
     use_expired_intelligence: bool = False
     max_options: int = 20

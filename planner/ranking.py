@@ -5,18 +5,20 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from planner.authorities import approval_level
+from planner.balance import ESSENTIAL_FURTHER, dominated_by, essential_further, robustness
 from planner.case import Referral
 from planner.constraints import REASON_CODES, Exclusion, explain_exclusions
 from planner.evaluation import evaluate_referral
 from planner.policy import Policy
 from planner.reasons import finite_or_none, option_reasons
+from planner.score_words import component_words
 from planner.world import World
 
 RANKING_FORMAT = "placement-ranking/1"
@@ -30,6 +32,10 @@ class Option:
     components: dict[str, float]
     facts: dict[str, Any]
     reasons: tuple[str, ...]
+    # Each component in words, and the options that beat this one on both safety and
+    # closeness to the support network (see `planner.balance`).
+    component_words: dict[str, str] = field(default_factory=dict)
+    dominated_by: tuple[str, ...] = ()
 
 
 class Excluded(NamedTuple):
@@ -40,8 +46,22 @@ class Excluded(NamedTuple):
 @dataclass(frozen=True)
 class Warning:
     code: str
-    area_id: str
+    area_id: str | None
     detail: str
+    # For `top_option_far_from_essential`: the top option, the closer one, the essential link.
+    placement_id: str | None = None
+    closer_placement_id: str | None = None
+    support_id: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"code": self.code, "area_id": self.area_id, "detail": self.detail}
+        if self.code == ESSENTIAL_FURTHER:
+            out |= {
+                "placement_id": self.placement_id,
+                "closer_placement_id": self.closer_placement_id,
+                "support_id": self.support_id,
+            }
+        return out
 
 
 @dataclass(frozen=True)
@@ -55,6 +75,7 @@ class Ranking:
     excluded_by_reason: dict[str, int]
     warnings: tuple[Warning, ...]
     as_of: date
+    robustness: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The `placement-ranking/1` document, key order fixed."""
@@ -71,6 +92,8 @@ class Ranking:
                     "components": o.components,
                     "facts": o.facts,
                     "reasons": list(o.reasons),
+                    "component_words": o.component_words,
+                    "dominated_by": list(o.dominated_by),
                 }
                 for o in self.options
             ],
@@ -84,7 +107,8 @@ class Ranking:
                 "returned": len(self.options),
                 "excluded_by_reason": self.excluded_by_reason,
             },
-            "warnings": [{"code": w.code, "area_id": w.area_id, "detail": w.detail} for w in self.warnings],
+            "warnings": [w.to_dict() for w in self.warnings],
+            "robustness": self.robustness,
         }
 
 
@@ -130,6 +154,8 @@ def _rank(world: World, referral: Referral, policy: Policy) -> Ranking:
         _option(world, referral, m, policy, rank_no, int(feasible[k]), float(reported[k]), scores.components, k)
         for rank_no, k in enumerate(order[: policy.max_options], start=1)
     )
+    beaten = dominated_by(options)
+    options = tuple(replace(o, dominated_by=beaten[o.placement_id]) for o in options)
 
     sentences = explain_exclusions(context, fails)
     excluded = tuple(Excluded(world.placements[i].id, tuple(sentences[i])) for i in world.id_order if i in sentences)
@@ -142,7 +168,30 @@ def _rank(world: World, referral: Referral, policy: Policy) -> Ranking:
         )
         for a in sorted(world.expired_relevant(m.linked_groups), key=lambda a: a.id)
     )
-    return Ranking(referral.id, policy, options, excluded, len(world), len(feasible), by_reason, warnings, world.as_of)
+    further = essential_further(options, m.support, policy)
+    if further is not None:
+        warnings += (
+            Warning(
+                ESSENTIAL_FURTHER,
+                None,
+                further.detail,
+                further.placement_id,
+                further.closer_placement_id,
+                further.support_id,
+            ),
+        )
+    return Ranking(
+        referral.id,
+        policy,
+        options,
+        excluded,
+        len(world),
+        len(feasible),
+        by_reason,
+        warnings,
+        world.as_of,
+        robustness(scores.components, ids, policy),
+    )
 
 
 def _option(
@@ -172,11 +221,13 @@ def _option(
         "in_area": None if referral.la_code is None or p.la_code is None else p.la_code == referral.la_code,
         "approval": approval,
     }
+    rounded = {name: round(float(values[k]), 4) for name, values in components.items()}
     return Option(
         rank=rank_no,
         placement_id=p.id,
         score=reported,
-        components={name: round(float(values[k]), 4) for name, values in components.items()},
+        components=rounded,
         facts=facts,
         reasons=tuple(option_reasons(world, referral, m, policy, i, approval)),
+        component_words=component_words(world, referral, m, policy, i, rounded),
     )

@@ -3,7 +3,8 @@
 The curves are documented in `docs/scoring.md`. Each component is monotone in
 the way the case format promises: further from linked areas and risk locations
 never lowers `safety`; closer to every support link never lowers `support`;
-offering another preferred specialism never lowers `specialist`.
+offering another preferred specialism never lowers `specialist`; closer to every
+essential support person never lowers `journey`.
 """
 
 from __future__ import annotations
@@ -65,6 +66,42 @@ def support(m: Measures, policy: Policy, idx: NDArray[np.int64]) -> FloatArray:
     return np.asarray(value @ weight / weight.sum(), dtype=np.float64)
 
 
+def essential_links(m: Measures) -> NDArray[np.int64]:
+    """Columns of `m.support_km` that `journey` counts: essential people with visits recorded.
+
+    An essential link with no visits (a school the child attends, a parent who only
+    phones) makes no visiting journey; its distance is judged by `support` and
+    `continuity`, and by the essential-person warning, not here.
+    """
+    return np.array(
+        [j for j, s in enumerate(m.support) if s.importance == "essential" and s.visits_per_month > 0],
+        dtype=np.int64,
+    )
+
+
+def journey_hours(visits_per_month: float, km: FloatArray | float, policy: Policy) -> FloatArray:
+    """Hours a month an essential person spends travelling to visit: return trips at `journey_kmh`."""
+    return np.asarray(visits_per_month * 2.0 * np.asarray(km) / policy.journey_kmh, dtype=np.float64)
+
+
+def journey(m: Measures, policy: Policy, idx: NDArray[np.int64]) -> FloatArray:
+    """What visiting costs the essential support people: 1 for no travel, 0 at the practical limit.
+
+    Each essential link with visits scores `1 - hours / journey_hours_per_month`
+    (clamped), where `hours` is its monthly travel; links are averaged weighted by
+    their visits. Unlike `support`, whose exponential is near 0 for every placement
+    beyond about 75 km, this still tells 55 km from 95 km apart for a parent who
+    visits twice a week. With no essential link that visits, it is `NEUTRAL`.
+    """
+    essential = essential_links(m)
+    if not len(essential):
+        return np.full(len(idx), NEUTRAL)
+    visits = np.array([m.support[j].visits_per_month for j in essential.tolist()])
+    hours = journey_hours(1.0, m.support_km[np.ix_(idx, essential)], policy) * visits
+    value = np.clip(1.0 - hours / policy.journey_hours_per_month, 0.0, 1.0)
+    return np.asarray(value @ visits / visits.sum(), dtype=np.float64)
+
+
 def specialist(world: World, referral: Referral, idx: NDArray[np.int64]) -> FloatArray:
     parts: list[tuple[float, FloatArray]] = [(1.0, world.ofsted_value[idx])]
     preferred = referral.preferred_specialisms
@@ -122,6 +159,7 @@ def score(world: World, referral: Referral, m: Measures, policy: Policy, idx: ND
     components = {
         "safety": safety(world, m, policy, idx),
         "support": support(m, policy, idx),
+        "journey": journey(m, policy, idx),
         "specialist": specialist(world, referral, idx),
         "continuity": continuity(world, referral, m, policy, idx),
         "cost": cost(world, policy, idx),

@@ -140,7 +140,7 @@ def test_map_data_has_each_layer_and_only_this_referral(app: Flask) -> None:
     html = response.get_data(as_text=True)
     data = _map_data(html)
 
-    assert [(o["rank"], o["id"]) for o in data["options"]] == [(1, "P-FAR"), (2, "P-RES"), (3, "P-EXTRA")]
+    assert [(o["rank"], o["id"]) for o in data["options"]] == [(1, "P-FAR"), (2, "P-EXTRA"), (3, "P-RES")]
     assert {"P-NEAR", "P-FULL", "P-SUP"} <= set(_ids(data["excluded"]))
     near = next(e for e in data["excluded"] if e["id"] == "P-NEAR")
     assert "inside a buffer" in near["reasons"][0]
@@ -245,7 +245,7 @@ def test_compare_two_options(app: Flask) -> None:
     html = response.get_data(as_text=True)
     assert "Compare 2 options" in html
     # Rank order, whatever order they were chosen in.
-    assert html.index("1. Carers P-FAR") < html.index("2. Carers P-RES")
+    assert html.index("1. Carers P-FAR") < html.index("3. Carers P-RES")
     for text in ["Safety", "Miles from home", "Nearest linked area", "Area A-CITY", "Director", "Derbyshire"]:
         assert text in html.replace("Area 01 (Manchester)", "Area A-CITY"), text
     assert "criminal exploitation" in html and "£800" in html and "Good" in html

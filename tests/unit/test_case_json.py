@@ -211,7 +211,7 @@ def test_as_of_must_be_a_date():
 
 def test_policy_weights_cannot_all_be_zero():
     """At least one weight must be positive."""
-    weights = dict.fromkeys(("safety", "support", "specialist", "continuity", "cost"), 0)
+    weights = dict.fromkeys(("safety", "support", "journey", "specialist", "continuity", "cost"), 0)
     assert problems(case(policy={"weights": weights})) == ["policy.weights: at least one weight must be more than 0"]
 
 

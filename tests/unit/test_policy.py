@@ -8,12 +8,15 @@ import json
 import planner
 from tests.unit.conftest import area, case, group, option, placement, rank, referral, young_person
 
+# The contract's defaults, except where decision 0009 departs from them: safety is full at
+# 40 km (the contract: 60), and the weights add journey (the contract: safety 40, support 25,
+# specialist 20, continuity 10, cost 5).
 CONTRACT_DEFAULTS = {
     "min_km_from_linked_areas": 20,
     "min_km_from_high_severity_areas": 1,
-    "safe_km": 60,
+    "safe_km": 40,
     "support_scale_km": 25,
-    "weights": {"safety": 40, "support": 25, "specialist": 20, "continuity": 10, "cost": 5},
+    "weights": {"safety": 30, "support": 15, "journey": 25, "specialist": 15, "continuity": 10, "cost": 5},
     "allow_inadequate": False,
     "use_expired_intelligence": False,
     "max_options": 20,
@@ -55,8 +58,8 @@ def test_an_override_changes_the_policy_and_its_version():
 def test_overriding_with_the_default_value_keeps_the_version():
     """Writing a default out explicitly (as an integer or a float) does not change the version."""
     default = rank(case())["policy"]["version"]
-    assert rank(case(policy={"safe_km": 60, "max_options": 20}))["policy"]["version"] == default
-    assert rank(case(policy={"safe_km": 60.0, "weights": {"safety": 40}}))["policy"]["version"] == default
+    assert rank(case(policy={"safe_km": 40, "max_options": 20}))["policy"]["version"] == default
+    assert rank(case(policy={"safe_km": 40.0, "weights": {"safety": 30}}))["policy"]["version"] == default
 
 
 def test_an_unknown_policy_key_is_rejected():
@@ -77,7 +80,7 @@ def test_max_options_limits_the_options_but_not_the_count():
 def test_weights_change_the_order():
     """With only the cost weight, the cheaper placement ranks first."""
     placements = [placement("P-dear", weekly_cost=5000), placement("P-cheap", weekly_cost=500)]
-    weights = {"safety": 0, "support": 0, "specialist": 0, "continuity": 0, "cost": 1}
+    weights = {"safety": 0, "support": 0, "journey": 0, "specialist": 0, "continuity": 0, "cost": 1}
     result = rank(case(placements=placements, policy={"weights": weights}))
     assert [o["placement_id"] for o in result["options"]] == ["P-cheap", "P-dear"]
     assert option(result, "P-cheap")["score"] == round(100 * option(result, "P-cheap")["components"]["cost"], 2)

@@ -27,11 +27,30 @@ def sample_ranking() -> dict:
 def test_ranking_has_the_contract_shape():
     """The document has the format, referral id, policy, options, excluded, summary and warnings."""
     result = sample_ranking()
-    assert list(result) == ["format", "referral_id", "as_of", "policy", "options", "excluded", "summary", "warnings"]
+    assert list(result) == [
+        "format",
+        "referral_id",
+        "as_of",
+        "policy",
+        "options",
+        "excluded",
+        "summary",
+        "warnings",
+        "robustness",
+    ]
     assert result["format"] == "placement-ranking/1"
     assert result["referral_id"] == "R-1"
     for o in result["options"]:
-        assert list(o) == ["rank", "placement_id", "score", "components", "facts", "reasons"]
+        assert list(o) == [
+            "rank",
+            "placement_id",
+            "score",
+            "components",
+            "facts",
+            "reasons",
+            "component_words",
+            "dominated_by",
+        ]
         assert set(o["facts"]) >= FACTS
     assert set(result["summary"]) == {"placements", "feasible", "returned", "excluded_by_reason"}
     json.dumps(result, allow_nan=False)  # plain JSON: no NaN or infinity anywhere

@@ -48,7 +48,7 @@ DEFAULT_POLICY = {
     "use_expired_intelligence": False,
     "max_options": 20,
 }
-COMPONENTS = ("safety", "support", "specialist", "continuity", "cost")
+COMPONENTS = ("safety", "support", "journey", "specialist", "continuity", "cost")
 
 km = st.floats(-90, 90)
 maybe = st.booleans()

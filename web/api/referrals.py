@@ -10,8 +10,16 @@ from flask_smorest import abort
 from flask_smorest.pagination import PaginationParameters
 
 from web.api.common import API_PREFIX, ApiBlueprint, current_api_user, problems_by_field, set_total
-from web.api.schemas import RankingRunSchema, RankingSchema, ReferralQuery, ReferralSchema, ReferralSummarySchema
-from web.services import listings, ranking_runs, referrals
+from web.api.schemas import (
+    RankingRunSchema,
+    RankingSchema,
+    ReferralQuery,
+    ReferralSchema,
+    ReferralSummarySchema,
+    WhyAboveQuery,
+    WhyAboveSchema,
+)
+from web.services import listings, options, ranking_runs, referrals
 from web.services.errors import InvalidInput, NotFound
 
 blueprint = ApiBlueprint(
@@ -103,3 +111,21 @@ def get_ranking_run(reference: str, run_id: int) -> ResponseReturnValue:
     """
     view = ranking_runs.get_run(current_api_user(), reference, run_id)
     return jsonify(view.result)
+
+
+@blueprint.route("/<reference>/ranking-runs/<int(max=2147483647):run_id>/why-above")
+@blueprint.errors(403, 404, 422)
+@blueprint.arguments(WhyAboveQuery, location="query", as_kwargs=True)
+@blueprint.alt_response(200, schema=WhyAboveSchema, success=True, description="The comparison.")
+def why_above(reference: str, run_id: int, above: str, below: str) -> ResponseReturnValue:
+    """Why one option is above another
+
+    For two options of a stored run, the points each score component adds to `above`
+    or takes from it against `below`, largest first; they add up to the difference in
+    score. The same comparison as the compare page. The view of the run is audited.
+    """
+    try:
+        found = options.why_above_in_run(current_api_user(), reference, run_id, above, below)
+    except options.FieldProblems as error:
+        abort(422, message="Choose two options of this ranking.", errors={"query": error.fields})
+    return jsonify(found)

@@ -64,6 +64,11 @@ class ReferralQuery(_Query):
     needed_by = _one_of(URGENCY, "Only referrals needed by this time.")
 
 
+class WhyAboveQuery(_Query):
+    above = fields.String(required=True, metadata={"description": "Placement id of one option of the run."})
+    below = fields.String(required=True, metadata={"description": "Placement id of another option of the run."})
+
+
 class PlacementQuery(_Query):
     setting = _one_of(SETTINGS, "Only placements of this setting.")
     authority = fields.String(
@@ -262,6 +267,7 @@ class RankingRunSchema(Schema):
 class WeightsSchema(Schema):
     safety = fields.Float(required=True)
     support = fields.Float(required=True)
+    journey = fields.Float(metadata={"description": "Absent in runs made before the journey component."})
     specialist = fields.Float(required=True)
     continuity = fields.Float(required=True)
     cost = fields.Float(required=True)
@@ -275,6 +281,12 @@ class RankingPolicySchema(Schema):
     medium_area_scale_km = fields.Float(required=True)
     support_scale_km = fields.Float(required=True)
     cost_half_weekly = fields.Float(required=True)
+    # Added with the journey component (absent in older runs).
+    journey_kmh = fields.Float()
+    journey_hours_per_month = fields.Float()
+    essential_warning_extra_km = fields.Float()
+    essential_warning_min_safety = fields.Float()
+    robustness_weight_change = fields.Float()
     allow_inadequate = fields.Boolean(required=True)
     use_expired_intelligence = fields.Boolean(required=True)
     max_options = fields.Integer(required=True)
@@ -309,6 +321,15 @@ class OptionSchema(Schema):
     components = fields.Dict(keys=fields.String(), values=fields.Float(), required=True)
     facts = fields.Nested(FactsSchema, required=True)
     reasons = fields.List(fields.String(), required=True, metadata={"description": "Plain-words reasons."})
+    component_words = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        metadata={"description": "Each component in words, e.g. 'Specialist 0.62: Ofsted good; ...'."},
+    )
+    dominated_by = fields.List(
+        fields.String(),
+        metadata={"description": "Options with higher safety that are also closer to the support network."},
+    )
 
 
 class ReasonSchema(Schema):
@@ -322,9 +343,44 @@ class ExcludedSchema(Schema):
 
 
 class RankingWarningSchema(Schema):
-    code = fields.String(required=True)
-    area_id = fields.String(required=True)
+    code = fields.String(
+        required=True, metadata={"description": "expired_intelligence | top_option_far_from_essential"}
+    )
+    area_id = fields.String(required=True, allow_none=True, metadata={"description": "null for an essential warning."})
     detail = fields.String(required=True)
+    placement_id = fields.String(metadata={"description": "top_option_far_from_essential: the top option."})
+    closer_placement_id = fields.String(metadata={"description": "The safe option much closer to the person."})
+    support_id = fields.String(metadata={"description": "The essential support link."})
+
+
+class RobustnessCheckSchema(Schema):
+    weight = fields.String(required=True)
+    factor = fields.Float(required=True)
+    rank1 = fields.String(required=True)
+
+
+class RobustnessSchema(Schema):
+    weight_change = fields.Float(required=True)
+    rank1 = fields.String(required=True)
+    stable = fields.Boolean(required=True, metadata={"description": "Rank 1 stays rank 1 in every check."})
+    checks = fields.List(fields.Nested(RobustnessCheckSchema), required=True)
+    detail = fields.String(required=True)
+
+
+class WhyAboveComponentSchema(Schema):
+    component = fields.String(required=True)
+    points = fields.Float(required=True, metadata={"description": "Points this component adds (+) or takes (-)."})
+    detail = fields.String(required=True)
+
+
+class WhyAboveSchema(Schema):
+    """Why one option of a run scores above another: the points each component adds or takes away."""
+
+    above = fields.String(required=True)
+    below = fields.String(required=True)
+    difference = fields.Float(required=True, metadata={"description": "Score of `above` minus score of `below`."})
+    summary = fields.String(required=True)
+    components = fields.List(fields.Nested(WhyAboveComponentSchema), required=True)
 
 
 class RankingSchema(Schema):
@@ -338,6 +394,13 @@ class RankingSchema(Schema):
     excluded = fields.List(fields.Nested(ExcludedSchema), required=True)
     summary = fields.Nested(RankingSummarySchema, required=True)
     warnings = fields.List(fields.Nested(RankingWarningSchema), required=True)
+    robustness = fields.Nested(
+        RobustnessSchema,
+        allow_none=True,
+        metadata={
+            "description": "Whether rank 1 survives any one weight moved a quarter either way; null if no option."
+        },
+    )
 
 
 # --- the shared pool ----------------------------------------------------------
@@ -508,6 +571,13 @@ class CarePlanInputSchema(Schema):
 
     rationale = fields.String(required=True)
     why_not_top = fields.String(load_default="", metadata={"description": "Required when the option is not ranked 1."})
+    why_not_closer = fields.String(
+        load_default="",
+        metadata={
+            "description": "Required when the run warned (top_option_far_from_essential) that this option is "
+            "much further from an essential person than another safe option."
+        },
+    )
     wishes_and_feelings = fields.String(required=True)
     risks_and_safety_plan = fields.String(required=True)
     education_school = fields.String(

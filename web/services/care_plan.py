@@ -35,6 +35,7 @@ SUPERVISION = {
 TEXT_FIELDS = (
     ("rationale", "Why this placement", True),
     ("why_not_top", "Why not the top-ranked option", False),
+    ("why_not_closer", "Why this option and not the closer one", False),
     ("wishes_and_feelings", "The child's wishes and feelings", True),
     ("risks_and_safety_plan", "Risks and the safety plan for the new area", True),
     ("education_detail", "Education: how it will work", False),
@@ -49,6 +50,8 @@ DATE_FIELDS = (
     ("placement_plan_agreed_on", "Placement plan agreed (reg 9)"),
 )
 MAX_TEXT = 10_000
+# Parts asked only in some decisions: left out of the readable plan when empty.
+ASKED_SOMETIMES = frozenset({"why_not_closer"})
 
 
 @dataclass(frozen=True)
@@ -61,9 +64,17 @@ class SupportLinkRef:
 
 
 def check(
-    raw: Mapping[str, Any], option_rank: int, support: list[SupportLinkRef], today: date
+    raw: Mapping[str, Any],
+    option_rank: int,
+    support: list[SupportLinkRef],
+    today: date,
+    closer_warning: str | None = None,
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """The care plan content from `raw` (content-shaped), and problems by field path.
+
+    `closer_warning` is the ranking's warning that the chosen option is much further
+    from an essential person than another safe option (None when it did not warn about
+    this option); then `why_not_closer` is required.
 
     Field paths are the content keys, `contact.<link id>.<part>` and
     `education_school`; pages map them to form field ids.
@@ -81,6 +92,10 @@ def check(
         content["why_not_top"] = ""  # only asked when the top-ranked option was not chosen
     elif not content["why_not_top"]:
         problems["why_not_top"] = f"Say why you chose option {option_rank} and not the top-ranked option"
+    if closer_warning is None:
+        content["why_not_closer"] = ""  # only asked when the options page warned about this option
+    elif not content["why_not_closer"]:
+        problems["why_not_closer"] = "Say why you chose this option and not the one closer to the essential person"
 
     school = raw.get("education_school")
     if school not in SCHOOL_CONTINUITY:
@@ -136,6 +151,8 @@ def readable(content: Mapping[str, Any]) -> list[tuple[str, str]]:
     """(label, text) pairs for display and comparison, in page order."""
     rows: list[tuple[str, str]] = []
     for key, label, _required in TEXT_FIELDS:
+        if key in ASKED_SOMETIMES and not content.get(key):
+            continue
         rows.append((label, str(content.get(key) or "")))
     rows.append(("School", SCHOOL_CONTINUITY.get(str(content.get("education_school")), "")))
     rows.append(("Key Stage 4 pupil", "Yes" if content.get("education_key_stage_4") else "No"))

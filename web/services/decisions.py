@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
+from planner.balance import ESSENTIAL_FURTHER
 from planner.working_days import add_working_days
 from web import db
 from web.models import Approval, CarePlanVersion, CurrentResident, Decision, RankingRun, Referral
@@ -73,6 +74,9 @@ class Choice:
     approval_level: str
     emergency_default: bool
     existing_decision_id: int | None
+    # The options page's warning that this option is much further from an essential
+    # person than another safe option; the form then asks why.
+    closer_warning: str | None = None
 
 
 def _approver_role(level: str | None) -> str:
@@ -107,7 +111,22 @@ def choice(user: SignedInUser, reference: str, run_id: int, placement_code: str)
         _approver_role(option["facts"].get("approval")),
         referral.needed_by == "today",
         existing.id if existing else None,
+        closer_warning(result, placement_code),
     )
+
+
+def closer_warning(result: Mapping[str, Any], placement_code: str) -> str | None:
+    """The run's warning that `placement_code` is much further from an essential person than
+    another safe option, or None (runs made before the warning existed have none)."""
+    for warning in result.get("warnings", []):
+        if warning["code"] == ESSENTIAL_FURTHER and warning.get("placement_id") == placement_code:
+            return str(warning["detail"])
+    return None
+
+
+def decision_closer_warning(decision: Decision) -> str | None:
+    """`closer_warning` for the option a decision chose, from the run it was chosen from."""
+    return closer_warning(json.loads(decision.ranking_run.result_json), decision.placement.code)
 
 
 def _start_date(value: str, today: date) -> tuple[date | None, str | None]:
@@ -141,7 +160,7 @@ def decide(
         raise Forbidden("only a social worker records a placement decision")
     today = today or date.today()
     chosen = choice(user, reference, run_id, placement_code)
-    content, problems = care_plan.check(plan, chosen.option["rank"], chosen.support, today)
+    content, problems = care_plan.check(plan, chosen.option["rank"], chosen.support, today, chosen.closer_warning)
     start, start_problem = _start_date(start_date, today)
     if start_problem:
         problems = {"start_date": start_problem, **problems}
@@ -361,6 +380,11 @@ class DecisionView:
     def status_words(self) -> str:
         return STATUS_WORDS.get(self.decision.status, self.decision.status)
 
+    @property
+    def closer_warning(self) -> str | None:
+        """The run's warning about the chosen option, if it gave one: amendments keep asking why."""
+        return decision_closer_warning(self.decision)
+
 
 def _view(decision: Decision, referral: Referral) -> DecisionView:
     current = decision.versions[-1]
@@ -416,7 +440,9 @@ def amend(
     decision, _referral = _decision_for(user, reference, decision_id)
     if decision.status == "refused":
         raise Conflict("This decision was refused; its care plan can no longer be amended.")
-    content, problems = care_plan.check(plan, decision.option_rank, _support_refs(decision), today)
+    content, problems = care_plan.check(
+        plan, decision.option_rank, _support_refs(decision), today, decision_closer_warning(decision)
+    )
     note = change_note.strip()
     if not note:
         problems = {"change_note": "Say what changed and why", **problems}

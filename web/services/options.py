@@ -9,13 +9,15 @@ or adding one changes the next run.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
+from itertools import combinations
 from typing import Any
 
 from planner.authorities import authority_name
 from planner.geometry import buffer_outline, km_to_miles
+from planner.score_words import component_points, why_above
 from web import db
 from web.models import Referral, ReferralExclusion
 from web.repositories import exclusions as exclusion_repository
@@ -75,6 +77,9 @@ class ComparedOption:
 class Comparison:
     run: RunView
     options: list[ComparedOption]
+    # "Why is A above B" for each pair of the compared options, higher-ranked first
+    # (`planner.score_words.why_above`): the points each component adds or takes away.
+    why: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _stored_case(run_id: int) -> dict[str, Any]:
@@ -246,7 +251,6 @@ def compare(user: SignedInUser, reference: str, run_id: int, chosen: list[str]) 
     risk_labels = {r["id"]: r.get("label", r["id"]) for p in people for r in p.get("risk_locations", [])}
     support_labels = {s["id"]: s.get("label", s["id"]) for p in people for s in p.get("support", [])}
     weights = run.result["policy"]["weights"]
-    total_weight = sum(weights.values()) or 1
     compared = []
     for option in sorted((by_id[p] for p in picked), key=lambda o: o["rank"]):
         facts = option["facts"]
@@ -254,14 +258,35 @@ def compare(user: SignedInUser, reference: str, run_id: int, chosen: list[str]) 
             ComparedOption(
                 option=option,
                 placement=run.placements[option["placement_id"]],
-                points={k: 100 * v * weights[k] / total_weight for k, v in option["components"].items()},
+                points=component_points(option, weights),
                 nearest_linked_area=areas.get(facts.get("nearest_linked_id") or ""),
                 nearest_risk_location=risk_labels.get(facts.get("nearest_risk_location_id") or ""),
                 authority=authority_name(facts.get("la_code")),
                 support=[(support_labels.get(k, k), km) for k, km in facts.get("support_km", {}).items()],
             )
         )
-    return Comparison(run, compared)
+    why = [why_above(a.option, b.option, weights) for a, b in combinations(compared, 2)]
+    return Comparison(run, compared, why)
+
+
+def why_above_in_run(user: SignedInUser, reference: str, run_id: int, above: str, below: str) -> dict[str, Any]:
+    """Why option `above` of a stored run scores above (or below) option `below`, component by component.
+
+    Raises FieldProblems naming `above` or `below` when it is not an option of the run,
+    NotFound when the run is not this authority's referral's.
+    """
+    run = ranking_runs.get_run(user, reference, run_id)
+    by_id = {o["placement_id"]: o for o in run.result["options"]}
+    problems = {
+        name: f"{code or 'nothing'} is not an option of this ranking"
+        for name, code in (("above", above), ("below", below))
+        if code not in by_id
+    }
+    if not problems and above == below:
+        problems["below"] = "Choose two different options"
+    if problems:
+        raise FieldProblems(problems)
+    return why_above(by_id[above], by_id[below], run.result["policy"]["weights"])
 
 
 # ---------------------------------------------------------------------------

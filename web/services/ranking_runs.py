@@ -13,6 +13,7 @@ from typing import Any
 
 import planner
 from planner import rank
+from planner.balance import ESSENTIAL_FURTHER
 from planner.match_detail import option_for
 from web import db
 from web.models import RankingRun
@@ -74,7 +75,10 @@ class RunView:
 def _view(run: RankingRun, reference: str, full: bool) -> RunView:
     result = json.loads(run.result_json)
     placements = {p["id"]: p for p in json.loads(run.case_json)["placements"]} if full else {}
-    warnings = list(run.warnings) + ([w["detail"] for w in result.get("warnings", [])] if full else [])
+    # Only intelligence left out is listed here; the options page says the essential-person
+    # warning on its own (options/_essential_warning.html), and the decision form asks about it.
+    expired = [w["detail"] for w in result.get("warnings", []) if w["code"] != ESSENTIAL_FURTHER]
+    warnings = list(run.warnings) + (expired if full else [])
     return RunView(
         run.id,
         reference,
