@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from planner.authorities import approval_level
+from planner.authorities import placement_approval
 from planner.case import Referral
 from planner.constraints import REASON_CODES, Exclusion, explain_exclusions
 from planner.evaluation import evaluate_referral
@@ -157,7 +157,7 @@ def _option(
     k: int,
 ) -> Option:
     p = world.placements[i]
-    approval = approval_level(referral.la_code, p.la_code)
+    approval = placement_approval(referral.la_code, p)
     linked = m.nearest_linked_area(i)
     risk = m.nearest_risk_location(i)
     facts: dict[str, Any] = {
@@ -170,7 +170,8 @@ def _option(
         "support_km": {s.id: round(float(m.support_km[i, j]), 3) for j, s in enumerate(m.support)},
         "la_code": p.la_code,
         "in_area": None if referral.la_code is None or p.la_code is None else p.la_code == referral.la_code,
-        "approval": approval,
+        "approval": approval.level,
+        "approval_rule": approval.rule,
     }
     return Option(
         rank=rank_no,
