@@ -274,3 +274,11 @@ def test_no_option_explanation_never_offers_to_relax_the_law():
     why = explain_no_option(planner.world_for(parsed, policy), parsed.referral, policy)
     assert why.changes == ()
     assert {b.code for b in why.binding} == {"unlawful_setting", "fostering_limit"}
+
+
+def test_an_unplaced_referral_is_told_the_fostering_limit_binds_not_the_vacancies():
+    """The referral left out is told the limit binds there, not offered 'one more vacancy'."""
+    result = assign(batch([single("R-1"), single("R-2")], [foster(["C-1", "C-2"])]))
+    out = result["unassigned"][0]["reasons"][0]
+    assert out["code"] == "options_taken"
+    assert "usual fostering limit" in out["detail"] and "more vacanc" not in out["detail"]
