@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
+from planner.authorities import approval_level
 from planner.working_days import add_working_days
 from web import db
 from web.models import Approval, CarePlanVersion, CurrentResident, Decision, RankingRun, Referral
@@ -72,6 +73,7 @@ class Choice:
     approval_level: str
     emergency_default: bool
     existing_decision_id: int | None
+    approval_rule: str | None = None
 
 
 def _approver_role(level: str | None) -> str:
@@ -106,6 +108,7 @@ def choice(user: SignedInUser, reference: str, run_id: int, placement_code: str)
         _approver_role(option["facts"].get("approval")),
         referral.needed_by == "today",
         existing.id if existing else None,
+        option["facts"].get("approval_rule"),
     )
 
 
@@ -171,12 +174,16 @@ def decide(
             option_rank=chosen.option["rank"],
             places=places,
             approval_level=chosen.approval_level,
+            approval_rule=chosen.approval_rule,
             needs_education_approval=bool(
                 content["education_key_stage_4"] and content["education_school"] == "new_school"
             ),
             emergency=emergency,
             out_of_area=out_of_area,
-            at_a_distance=chosen.approval_level == "director",
+            # Where the placement is, whatever approval it needs: a reg 11(4) exception at a
+            # distance is still at a distance (the host authority is still consulted).
+            at_a_distance=approval_level(referral.authority_code, placement.authority_code) == "director"
+            or chosen.approval_level == "director",
             start_date=start,
             status="awaiting_approval",
             decided_by_id=user.id,
