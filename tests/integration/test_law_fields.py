@@ -263,3 +263,12 @@ def test_the_api_shows_the_order_the_exemptions_and_reg_11_4_carers(app: Flask) 
     assert body["fostering_exemption"] is False
     kin = client.get("/api/v1/placements/P-KIN", headers=headers).get_json()
     assert kin["connected_person"] is True and kin["fostering_exemption"] is False and kin["approved_by"] is None
+
+
+def test_the_options_table_names_the_reg_11_4_exception_not_in_area(app: Flask) -> None:
+    """An exempt option out of area is not shown as "in area" in the options table."""
+    client = _as(app, "po@manchester.test")
+    run_id = _run(client, "R-L2")
+    page = client.get(f"/referrals/R-L2/rankings/{run_id}").get_data(as_text=True)
+    row = page.split('href="#option-P-KIN"', 1)[1].split("</tr>", 1)[0]
+    assert "None (reg 11(4): connected person)" in row and "in area" not in row

@@ -45,6 +45,18 @@ APPROVAL_RULE_WORDS = {
 }
 
 
+# The same, short, for a table cell.
+APPROVAL_RULE_SHORT = {
+    "reg_11_4_own_foster_carer": "None (reg 11(4): own foster carers)",
+    "reg_11_4_connected_person": "None (reg 11(4): connected person)",
+}
+
+
+def approval_short(rule: str | None, level: str | None) -> str:
+    """An option's approval for a table: the level, or the reg 11(4) exception that removed it."""
+    return APPROVAL_RULE_SHORT.get(rule or "") or APPROVAL_WORDS.get(level, APPROVAL_WORDS[None])
+
+
 def approval_rule_words(rule: str | None, level: str | None) -> str:
     """The reg 11 rule that applied in words, or the approval level where no rule is recorded."""
     if rule in APPROVAL_RULE_WORDS:
@@ -90,6 +102,7 @@ def register(app: Flask) -> None:
         REASON_WORDS=REASON_WORDS,
         APPROVAL_WORDS=APPROVAL_WORDS,
         approval_rule_words=approval_rule_words,
+        approval_short=approval_short,
         pairs=pairs,
         options_items=options_items,
     )
