@@ -20,7 +20,9 @@ not copied into the project. Folders below are relative to ``--shared``.
     rivers run mid-stream. Restricted to the 153, one row per pair with ``a < b``.
 ``authorities_wales_scotland.csv``
     The 22 Welsh and 32 Scottish councils (W06, S12): the Welsh and Scottish rows of
-    ``ons-geography/utla_all_codes.csv``, so reg 11 gives a placement there an approval level.
+    ``ons-geography/utla_all_codes.csv``, so reg 11 gives a placement there an approval level,
+    with a point for each from ``mysociety-authorities/uk_local_authorities_current.csv``
+    (mySociety, CC BY 4.0), rounded to 5 decimals.
 ``adjacency_cross_border.csv``
     English authorities that adjoin a Welsh or Scottish council, from
     ``la-adjacency/utla_adjacency_cross_border.csv`` (land borders), one row per pair, English
@@ -63,6 +65,7 @@ LSOA_POINTS = "ons-geography/lsoa_latlong.csv"
 UTLA_POINTS = "la-adjacency/utla_points.csv"
 ADJACENCY = "la-adjacency/utla_adjacency_with_river_crossings.csv"
 CROSS_BORDER = "la-adjacency/utla_adjacency_cross_border.csv"
+MYSOCIETY = "mysociety-authorities/uk_local_authorities_current.csv"
 BOUNDARIES = "ons-boundaries/Counties_and_Unitary_Authorities_December_2023_Boundaries_UK_BSC.geojson"
 BOUNDARY_CODE = "CTYUA23CD"
 
@@ -169,16 +172,22 @@ def read_adjacency(shared: Path, codes: set[str]) -> list[tuple[str, str]]:
     return sorted(pairs)
 
 
-def read_beyond_england(shared: Path) -> list[tuple[str, str, str]]:
-    """The Welsh and Scottish councils as (gss_code, name, country), sorted by code."""
+def read_beyond_england(shared: Path) -> list[tuple[str, str, str, str, str, str]]:
+    """The Welsh and Scottish councils as (gss_code, name, country_code, country, lat, lon), by code."""
     utla = pd.read_csv(shared / UTLA_CODES, dtype=str, keep_default_na=False)
     utla = utla[utla["CTRYCD"].isin(list(BEYOND_ENGLAND))]
+    points = pd.read_csv(shared / MYSOCIETY, dtype=str, keep_default_na=False)
+    point = {
+        code: (float(lat), float(lon))
+        for code, lat, lon in zip(points["gss-code"], points["lat"], points["long"], strict=True)
+        if lat and lon
+    }
     rows = sorted(
-        (code, name, BEYOND_ENGLAND[country])
+        (code, name, country, BEYOND_ENGLAND[country], fmt(point[code][0]), fmt(point[code][1]))
         for code, name, country in zip(utla["UTLACD"], utla["UTLANM"], utla["CTRYCD"], strict=True)
     )
     assert len(rows) == N_BEYOND_ENGLAND, f"expected {N_BEYOND_ENGLAND} Welsh and Scottish councils, got {len(rows)}"
-    assert all(code[:3] in ("W06", "S12") for code, _, _ in rows), "unexpected council code"
+    assert all(row[0][:3] in ("W06", "S12") for row in rows), "unexpected council code"
     return rows
 
 
@@ -612,8 +621,9 @@ def parse_args() -> argparse.Namespace:
 def write_beyond_england(shared: Path, english: set[str], out: Path) -> None:
     """Write ``authorities_wales_scotland.csv`` and ``adjacency_cross_border.csv``."""
     beyond = read_beyond_england(shared)
-    write_csv(out / "authorities_wales_scotland.csv", ("gss_code", "name", "country"), beyond)
-    pairs = read_cross_border(shared, english, {code for code, _, _ in beyond})
+    header = ("gss_code", "name", "country_code", "country", "lat", "lon")
+    write_csv(out / "authorities_wales_scotland.csv", header, beyond)
+    pairs = read_cross_border(shared, english, {row[0] for row in beyond})
     write_csv(out / "adjacency_cross_border.csv", ("gss_code_england", "gss_code_beyond"), pairs)
     print(f"authorities_wales_scotland: {len(beyond)} rows; adjacency_cross_border: {len(pairs)} pairs")
 

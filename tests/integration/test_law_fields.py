@@ -30,7 +30,16 @@ def world(app: Flask) -> None:
     build_decision_world(app, ["R-L1", "R-L2", "R-L3"])
     with app.app_context():
         placements.add_placement(
-            _placement("P-KIN", DERBYSHIRE, 53.25, -1.45, place_code="U1", connected_person=True, weekly_cost=300.0)
+            _placement(
+                "P-KIN",
+                DERBYSHIRE,
+                53.25,
+                -1.45,
+                place_code="U1",
+                connected_person=True,
+                weekly_cost=300.0,
+                vacancies=2,
+            )
         )
         placements.add_placement(
             _placement("P-SEC", DERBYSHIRE, 53.30, -1.50, setting="secure", place_code="K1", weekly_cost=9000.0)
@@ -272,3 +281,16 @@ def test_the_options_table_names_the_reg_11_4_exception_not_in_area(app: Flask) 
     page = client.get(f"/referrals/R-L2/rankings/{run_id}").get_data(as_text=True)
     row = page.split('href="#option-P-KIN"', 1)[1].split("</tr>", 1)[0]
     assert "None (reg 11(4): connected person)" in row and "in area" not in row
+
+
+def test_a_placement_in_wales_gets_a_reg_11_level_not_unknown(app: Flask) -> None:
+    """A Welsh council is a known authority: a placement there imports, and needs the director from Manchester."""
+    client = _as(app, "po@manchester.test")
+    body = f"{HEADER}\nP-WAL,Carers in Flintshire,Prov,foster,U4,2,1,53.2,-3.1,W06000005\n"
+    response = _upload(client, body)
+    assert response.status_code == 200, response.get_data(as_text=True)[:2000]
+    run_id = _run(client, "R-L2")
+    _case, result = _stored_run(app, run_id)
+    wales = next(o for o in result["options"] if o["placement_id"] == "P-WAL")
+    assert (wales["facts"]["approval"], wales["facts"]["approval_rule"]) == ("director", "at_a_distance")
+    assert any("Flintshire" in r and "director" in r for r in wales["reasons"])

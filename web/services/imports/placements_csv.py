@@ -179,7 +179,9 @@ def _parse(cells: Cells, present: set[str], authorities: set[str], first_row_of:
         authority = cells.text("authority_code")
         if authority is not None and authority.upper() not in authorities:
             cells.problem(
-                "authority_code", "authority_code is not the GSS code of an English children's-services authority"
+                "authority_code",
+                "authority_code is not the GSS code of an English children's-services authority "
+                "or a Welsh or Scottish council",
             )
         values["authority_code"] = authority.upper() if authority else None
     _ages(cells, present, values)
