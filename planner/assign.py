@@ -584,6 +584,8 @@ def unplaced_reasons(panel: Panel, room: Occupancy, r: int, status: str) -> tupl
     takers: dict[int, set[int]] = defaultdict(set)  # placement -> referrals in the way
     free: list[int] = []
     room_only: list[int] = []  # pairs blocked only by the places taken
+    limit_only: list[int] = []  # pairs blocked by the usual fostering limit, not by vacancies
+    over_limit = panel.over_limit
     for k in pairs:
         i = int(panel.pair_placement[k])
         there = room.at[i]
@@ -600,7 +602,9 @@ def unplaced_reasons(panel: Panel, room: Occupancy, r: int, status: str) -> tupl
         if full:
             takers[i] |= set(there)
             if not apart and not solo and not panel.solo[r]:
-                room_only.append(k)
+                # More vacancies would not help where the fostering limit is what binds.
+                limited = bool(over_limit[k]) or int(panel.capacity[i]) < int(panel.world.vacancies[i])
+                (limit_only if limited else room_only).append(k)
         if not full and not apart and not solo and not panel.solo[r]:
             free.append(k)
     if free:
@@ -631,6 +635,12 @@ def unplaced_reasons(panel: Panel, room: Occupancy, r: int, status: str) -> tupl
         detail += (
             f" Some are held by {listing([panel.referrals[s].id for s in apart_here])}, whose young people "
             "must be kept apart from this referral's."
+        )
+    if limit_only:
+        ids = sorted({panel.world.placements[int(panel.pair_placement[k])].id for k in limit_only})
+        detail += (
+            f" At {listing(ids)} the usual fostering limit of three (Children Act 1989 Schedule 7) "
+            "leaves no room for it beside the children placed there."
         )
     if room_only:
         k = max(room_only, key=lambda k: (int(panel.pair_cents[k]), -k))

@@ -61,6 +61,23 @@ PLACE_CODES = (
     "K1", "K2", "K3", "H5", "P1", "P2", "P3", "R1", "R2", "R3", "R5", "S1",
     "T0", "T1", "T2", "T3", "T4", "Z1", "Z11", "Z12", "Z13", "Z14",
 )  # fmt: skip
+# The setting a PLACE code means, where it means exactly one (SSDA903 guidance): a case
+# whose `setting` says otherwise is refused, naming `place_code`. Codes not listed here
+# (placed with parents, temporary, other...) may go with any setting.
+PLACE_CODE_SETTING = {
+    "U1": "foster", "U2": "foster", "U3": "foster", "U4": "foster", "U5": "foster", "U6": "foster",
+    "K1": "secure", "K2": "residential", "R1": "residential", "S1": "residential",
+    "K3": "supported", "H5": "supported", "P2": "supported",
+}  # fmt: skip
+# Supported accommodation (K3; H5 before 2024/25) and independent living (P2): unlawful for
+# anyone under 16 since 2021, whatever `setting` says.
+UNREGULATED_PLACE_CODES = frozenset({"K3", "H5", "P2"})
+SECURE_HOME_PLACE_CODE = "K1"
+# Foster placements with a relative or friend: reg 11(4) exempts them as connected persons.
+CONNECTED_PERSON_PLACE_CODES = frozenset({"U1", "U2", "U3"})
+SECURE_BASES = ("s25_order", "authorisation")
+# Children Act 1989 Schedule 7: the usual fostering limit.
+USUAL_FOSTERING_LIMIT = 3
 
 
 @dataclass(frozen=True)
@@ -101,12 +118,28 @@ class YoungPerson:
     avoid_people: tuple[str, ...] = ()
     risk_locations: tuple[RiskLocation, ...] = ()
     support: tuple[SupportLink, ...] = ()
+    # Brothers and sisters already living somewhere (person ids, as placements list
+    # residents): fostered children who are all siblings are not held to the fostering limit.
+    siblings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class WorkerExclusion:
     placement_id: str
     reason: str
+
+
+@dataclass(frozen=True)
+class SecureAccommodation:
+    """What allows a secure children's home: a secure accommodation order (Children Act 1989
+    s25) or a short authorisation without an order, in force from `start` to `end` inclusive."""
+
+    basis: str
+    start: date
+    end: date
+
+    def covers(self, day: date) -> bool:
+        return self.start <= day <= self.end
 
 
 @dataclass(frozen=True)
@@ -121,6 +154,9 @@ class Referral:
     solo: bool = False
     max_km_from_home: float | None = None
     excluded_placements: tuple[WorkerExclusion, ...] = ()
+    secure_accommodation: SecureAccommodation | None = None
+    # An exemption from the usual fostering limit granted for this child (Schedule 7 para 4).
+    fostering_exemption: bool = False
 
     def suitability(self, setting: str) -> str:
         return dict(self.settings).get(setting, "suitable")
@@ -178,6 +214,26 @@ class Placement:
     residents: tuple[str, ...] = ()
     ofsted_rating: str | None = None
     weekly_cost: float | None = None
+    # The household holds an exemption from the usual fostering limit (Schedule 7 para 4).
+    fostering_exemption: bool = False
+    # The authority whose fostering service approved these foster carers: reg 11(4) exempts
+    # a placement with the placing authority's own approved carers.
+    approved_by: str | None = None
+    # Carers who are the child's relative, friend or other connected person (reg 24).
+    connected_person: bool = False
+
+    @property
+    def is_connected_person(self) -> bool:
+        return self.connected_person or self.place_code in CONNECTED_PERSON_PLACE_CODES
+
+    @property
+    def is_secure_home(self) -> bool:
+        return self.setting == "secure" or self.place_code == SECURE_HOME_PLACE_CODE
+
+    @property
+    def is_unregulated(self) -> bool:
+        """Supported accommodation or independent living: never for anyone under 16."""
+        return self.setting == "supported" or self.place_code in UNREGULATED_PLACE_CODES
 
 
 @dataclass(frozen=True)

@@ -23,9 +23,11 @@ from planner.case import (
     CASE_FORMAT,
     IMPORTANCE,
     OFSTED_RATINGS,
+    PLACE_CODE_SETTING,
     PLACE_CODES,
     PROVIDERS,
     RISKS,
+    SECURE_BASES,
     SETTINGS,
     SEVERITY,
     SEXES,
@@ -42,6 +44,7 @@ from planner.case import (
     Referral,
     Ring,
     RiskLocation,
+    SecureAccommodation,
     SupportLink,
     WorkerExclusion,
     YoungPerson,
@@ -287,6 +290,18 @@ class YoungPersonSchema(_Strict):
     avoid_people = fields.List(_text())
     risk_locations = fields.List(fields.Nested(RiskLocationSchema))
     support = fields.List(fields.Nested(SupportLinkSchema))
+    siblings = fields.List(_text())
+
+
+class SecureAccommodationSchema(_Strict):
+    basis = _one_of(SECURE_BASES, required=True)
+    start = fields.Date(required=True, error_messages={"invalid": "must be a date such as 2026-12-31"})
+    end = fields.Date(required=True, error_messages={"invalid": "must be a date such as 2026-12-31"})
+
+    @validates_schema
+    def _in_order(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if "start" in data and "end" in data and data["end"] < data["start"]:
+            raise ValidationError({"end": ["must not be before start"]})
 
 
 class WorkerExclusionSchema(_Strict):
@@ -316,6 +331,8 @@ class ReferralSchema(_Strict):
     solo = _Boolean()
     max_km_from_home = _positive()
     excluded_placements = fields.List(fields.Nested(WorkerExclusionSchema))
+    secure_accommodation = fields.Nested(SecureAccommodationSchema)
+    fostering_exemption = _Boolean()
 
 
 class GroupSchema(_Strict):
@@ -357,6 +374,9 @@ class PlacementSchema(_Strict):
     residents = fields.List(_text())
     ofsted_rating = _one_of(OFSTED_RATINGS)
     weekly_cost = _number(minimum=0)
+    fostering_exemption = _Boolean()
+    approved_by = fields.String(validate=_GSS)
+    connected_person = _Boolean()
 
     @validates_schema(skip_on_field_errors=False)
     def _ranges(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -368,6 +388,11 @@ class PlacementSchema(_Strict):
         age_min, age_max = data.get("age_min", 0), data.get("age_max", 17)
         if isinstance(age_min, int) and isinstance(age_max, int) and age_min > age_max:
             errors["age_min"] = ["must not be more than age_max"]
+        code, setting = data.get("place_code"), data.get("setting")
+        means = PLACE_CODE_SETTING.get(code) if isinstance(code, str) else None
+        if means is not None and isinstance(setting, str) and setting in SETTINGS and setting != means:
+            # The law is read from the placement type; a contradiction is not guessed away.
+            errors["place_code"] = [f"{code} is a {means} placement type, but setting is {setting}"]
         if errors:
             raise ValidationError(errors)
 
@@ -653,6 +678,8 @@ class _Builder:
             excluded_placements=tuple(
                 WorkerExclusion(e["placement_id"], e["reason"]) for e in data.get("excluded_placements", ())
             ),
+            secure_accommodation=_secure(data.get("secure_accommodation")),
+            fostering_exemption=data.get("fostering_exemption", False),
         )
 
     def young_person(self, data: dict[str, Any], path: str) -> YoungPerson:
@@ -681,6 +708,7 @@ class _Builder:
                 )
                 for s in data.get("support", ())
             ),
+            siblings=_unique(data.get("siblings", ())),
         )
 
     def area(self, data: dict[str, Any]) -> Area:
@@ -720,7 +748,16 @@ class _Builder:
             residents=_unique(data.get("residents", ())),
             ofsted_rating=data.get("ofsted_rating"),
             weekly_cost=data.get("weekly_cost"),
+            fostering_exemption=data.get("fostering_exemption", False),
+            approved_by=data.get("approved_by"),
+            connected_person=data.get("connected_person", False),
         )
+
+
+def _secure(data: dict[str, Any] | None) -> SecureAccommodation | None:
+    if data is None:
+        return None
+    return SecureAccommodation(data["basis"], data["start"], data["end"])
 
 
 def _unique(values: Iterable[str]) -> tuple[str, ...]:

@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from planner.case import SETTINGS, SEXES, Referral
+from planner.case import SETTINGS, SEXES, USUAL_FOSTERING_LIMIT, Referral
 from planner.measures import Measures
 from planner.policy import Policy
 from planner.reasons import linked_group_words
@@ -118,14 +118,64 @@ def _explain_setting_unsuitable(c: Context, i: int) -> str:
 
 
 def unlawful_setting(c: Context) -> BoolArray:
-    """Hard constraint: supported accommodation for anyone under 16 (unlawful since 2021)."""
+    """Hard constraint: supported accommodation or independent living (by setting or by PLACE
+    code K3, H5, P2) for anyone under 16 (unlawful since 2021)."""
     under_16 = any(p.age < 16 for p in c.referral.young_people)
-    return (c.world.setting == SETTINGS.index("supported")) & under_16
+    return c.world.unregulated & under_16
 
 
 def _explain_unlawful_setting(c: Context, i: int) -> str:
     young = [f"{p.id} is {p.age}" for p in c.referral.young_people if p.age < 16]
-    return f"Supported accommodation is only for 16- and 17-year-olds; {listing(young)}."
+    code = c.world.placements[i].place_code
+    what = "Supported accommodation" if code in (None, "K3", "H5") else "Independent living"
+    typed = f" (placement type {code})" if code else ""
+    return f"{what}{typed} is only for 16- and 17-year-olds; {listing(young)}."
+
+
+def no_secure_order(c: Context) -> BoolArray:
+    """Hard constraint: a secure children's home (K1) without a secure accommodation order (s25)
+    or an authorisation in force on the day of the ranking."""
+    order = c.referral.secure_accommodation
+    allowed = order is not None and order.covers(c.world.as_of)
+    return c.world.secure_home & (not allowed)
+
+
+def _explain_no_secure_order(c: Context, i: int) -> str:
+    need = "A secure children's home needs a secure accommodation order (Children Act 1989 s25) or an authorisation"
+    order = c.referral.secure_accommodation
+    if order is None:
+        return f"{need}; the referral records neither."
+    what = "order" if order.basis == "s25_order" else "authorisation"
+    return (
+        f"{need}; the referral's {what} runs from {order.start.isoformat()} to {order.end.isoformat()}, "
+        f"not covering {c.world.as_of.isoformat()}."
+    )
+
+
+def fostering_limit(c: Context) -> BoolArray:
+    """Hard constraint: a foster household would foster more than three children (Children Act
+    1989 Schedule 7), unless the household or the referral holds an exemption or the children
+    would all be siblings."""
+    if c.referral.fostering_exemption:
+        return np.zeros(len(c.world), dtype=bool)
+    over = c.world.fostering_limited & (c.world.resident_count + len(c.referral.young_people) > USUAL_FOSTERING_LIMIT)
+    siblings = {s for p in c.referral.young_people for s in p.siblings}
+    for i in np.flatnonzero(over).tolist():
+        # A referral's young people are one sibling group; with residents who are all
+        # their brothers and sisters, every child fostered there is a sibling.
+        if siblings.issuperset(c.world.placements[i].residents):
+            over[i] = False
+    return over
+
+
+def _explain_fostering_limit(c: Context, i: int) -> str:
+    p = c.world.placements[i]
+    total = len(p.residents) + len(c.referral.young_people)
+    return (
+        f"The household would foster {total} children, over the usual fostering limit of "
+        f"{USUAL_FOSTERING_LIMIT} (Children Act 1989 Schedule 7); they are not all siblings and "
+        "no exemption is recorded."
+    )
 
 
 def age_out_of_range(c: Context) -> BoolArray:
@@ -318,7 +368,19 @@ CONSTRAINTS: tuple[Constraint, ...] = (
         _explain_setting_unsuitable,
         _column(lambda c: c.world.setting),
     ),
-    Constraint("unlawful_setting", unlawful_setting, _explain_unlawful_setting, _same_for_all),
+    Constraint(
+        "unlawful_setting",
+        unlawful_setting,
+        _explain_unlawful_setting,
+        lambda c, indices: [c.world.placements[i].place_code for i in indices],
+    ),
+    Constraint("no_secure_order", no_secure_order, _explain_no_secure_order, _same_for_all),
+    Constraint(
+        "fostering_limit",
+        fostering_limit,
+        _explain_fostering_limit,
+        _column(lambda c: c.world.resident_count),
+    ),
     Constraint(
         "age_out_of_range",
         age_out_of_range,

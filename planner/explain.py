@@ -13,7 +13,8 @@ that no placement suits:
   a placement; a placement offering a missing specialism; a setting judged suitable,
   the solo recommendation or a worker's exclusion reconsidered; inadequate providers
   allowed. Rules the law or registration sets (ages, sexes, supported accommodation
-  under 16) and people to keep apart are never offered as changes.
+  under 16, a secure home without an order, the fostering limit) and people to keep
+  apart are never offered as changes.
 
 Method: direct search, not CP-SAT assumptions. The rules are evaluated for every
 placement at once, so each placement's failing rules are known exactly; a change can
@@ -64,6 +65,8 @@ CODE_WORDS = {
     "no_vacancy": "no vacancy",
     "setting_unsuitable": "setting marked unsuitable",
     "unlawful_setting": "supported accommodation under 16",
+    "no_secure_order": "no secure accommodation order",
+    "fostering_limit": "usual fostering limit",
     "age_out_of_range": "age range",
     "sex_not_accepted": "sexes accepted",
     "missing_specialism": "missing specialism",

@@ -4,7 +4,8 @@ Each referral is checked and scored against every placement exactly as a ranking
 does (`planner.evaluation`), and what passes every hard rule becomes a candidate
 pair. What links referrals to each other is worked out here too: young people who
 must be kept apart (`avoid_people` naming a young person of another referral), and
-referrals needing a solo placement. `Panel.breaches` checks a proposed allocation
+referrals needing a solo placement, and the usual fostering limit across referrals.
+`Panel.breaches` checks a proposed allocation
 against every rule without the solver: the oracle the tests and `assign` rely on.
 
 The objective is the contract's: first the urgency-weighted number of young people
@@ -28,7 +29,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from planner.case import Referral
+from planner.case import USUAL_FOSTERING_LIMIT, Referral
 from planner.evaluation import Evaluation, evaluate_referral
 from planner.measures import BatchMeasures, referral_points
 from planner.policy import Policy
@@ -83,8 +84,26 @@ class Panel:
     pair_cents: IntArray  # the same in hundredths, exactly
     starts: IntArray
     kept_apart: tuple[KeptApart, ...]
-    vacancies: IntArray  # places free at each placement for this batch (the world's, less any fixed here)
+    vacancies: IntArray  # places free at each placement for this batch (`capacity`, less any fixed here)
     evaluate_seconds: float
+    # Places each placement offers the batch: its vacancies, or fewer where the usual fostering
+    # limit leaves less room (see `batch_capacity`). A solo referral, or a pair over the limit
+    # by an exemption or as siblings, takes all of it.
+    capacity: IntArray
+
+    @property
+    def over_limit(self) -> NDArray[np.bool_]:
+        """Pairs that pass the fostering limit only on their own (an exemption, or a sibling group
+        with its brothers and sisters): nobody else in the batch may join them there."""
+        i = self.pair_placement
+        room = np.maximum(USUAL_FOSTERING_LIMIT - self.world.resident_count[i], 0)
+        return np.asarray(self.world.fostering_limited[i] & (self.size[self.pair_referral] > room))
+
+    @property
+    def flow_vacancies(self) -> IntArray:
+        """Vacancies in young people, for the flow bound: the world's places, less any fixed here.
+        Looser than the batch's capacity where the fostering limit cuts it, so the bound holds."""
+        return np.asarray(self.vacancies + (self.world.vacancies - self.capacity))
 
     @property
     def level_weight(self) -> int:
@@ -96,14 +115,14 @@ class Panel:
 
     @property
     def pair_weight(self) -> IntArray:
-        """Places a pair takes at its placement: the young people, or every vacancy for a solo referral.
+        """Places a pair takes at its placement: the young people, or all of the placement's
+        `capacity` for a solo referral or a pair over the fostering limit.
 
-        A solo referral's weight is the placement's whole vacancy count in the world, so it
-        fits only where nobody else in the batch goes (`vacancies` may be less, see `with_placed`).
+        Such a pair fits only where nobody else in the batch goes (`vacancies` may be less
+        than `capacity`, see `with_placed`).
         """
-        return np.where(
-            self.solo[self.pair_referral], self.world.vacancies[self.pair_placement], self.size[self.pair_referral]
-        )
+        whole = self.solo[self.pair_referral] | self.over_limit
+        return np.where(whole, self.capacity[self.pair_placement], self.size[self.pair_referral])
 
     @property
     def exclusive(self) -> NDArray[np.bool_]:
@@ -157,8 +176,14 @@ class Panel:
         for i, rs in sorted(at.items()):
             pid = self.world.placements[i].id
             taken = sum(int(self.size[r]) for r in rs)
-            if taken > int(self.vacancies[i]):
-                problems.append(f"{pid}: {taken} young people placed, {int(self.vacancies[i])} vacancies")
+            used = sum(int(self.pair_weight[chosen[r]]) for r in rs)
+            if taken > int(self.flow_vacancies[i]):
+                problems.append(f"{pid}: {taken} young people placed, {int(self.flow_vacancies[i])} vacancies")
+            elif used > int(self.vacancies[i]):
+                problems.append(
+                    f"{pid}: {taken} young people placed from {len(rs)} referrals with "
+                    f"{int(self.world.resident_count[i])} children there, over the usual fostering limit"
+                )
             if len(rs) > 1 and any(self.solo[r] for r in rs):
                 problems.append(f"{pid}: a solo referral shares with {len(rs) - 1} other referrals")
         # Only the pairs that are the referral's own: another index may not be a pair at all.
@@ -265,9 +290,24 @@ def panel_from(
         pair_cents=np.rint(pair_score * 100).astype(np.int64),
         starts=starts,
         kept_apart=kept_apart(referrals),
-        vacancies=world.vacancies.copy(),
+        vacancies=batch_capacity(world),
         evaluate_seconds=evaluate_seconds,
+        capacity=batch_capacity(world),
     )
+
+
+def batch_capacity(world: World) -> IntArray:
+    """Places each placement offers a batch.
+
+    A foster household held to the usual fostering limit takes at most as many more
+    children as the limit leaves room for (three, less the children there now), whoever
+    they are; a referral over that on its own (exempt, or siblings) takes the whole
+    household (`Panel.over_limit`). Where the limit leaves no room, at most one such
+    referral goes there. Elsewhere, the vacancies.
+    """
+    room = np.maximum(USUAL_FOSTERING_LIMIT - world.resident_count, 0)
+    limited = np.minimum(world.vacancies, np.maximum(room, 1))
+    return np.asarray(np.where(world.fostering_limited, limited, world.vacancies), dtype=np.int64)
 
 
 def kept_apart(referrals: tuple[Referral, ...]) -> tuple[KeptApart, ...]:

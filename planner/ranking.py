@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from planner.authorities import approval_level
+from planner.authorities import placement_approval
 from planner.balance import ESSENTIAL_FURTHER, dominated_by, essential_further, robustness
 from planner.case import Referral
 from planner.constraints import REASON_CODES, Exclusion, explain_exclusions
@@ -206,7 +206,7 @@ def _option(
     k: int,
 ) -> Option:
     p = world.placements[i]
-    approval = approval_level(referral.la_code, p.la_code)
+    approval = placement_approval(referral.la_code, p)
     linked = m.nearest_linked_area(i)
     risk = m.nearest_risk_location(i)
     facts: dict[str, Any] = {
@@ -219,7 +219,8 @@ def _option(
         "support_km": {s.id: round(float(m.support_km[i, j]), 3) for j, s in enumerate(m.support)},
         "la_code": p.la_code,
         "in_area": None if referral.la_code is None or p.la_code is None else p.la_code == referral.la_code,
-        "approval": approval,
+        "approval": approval.level,
+        "approval_rule": approval.rule,
     }
     rounded = {name: round(float(values[k]), 4) for name, values in components.items()}
     return Option(

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import math
 
-from planner.authorities import APPROVAL_DIRECTOR, APPROVAL_NOMINATED_OFFICER, authority_name
+from planner.authorities import (
+    APPROVAL_DIRECTOR,
+    APPROVAL_NOMINATED_OFFICER,
+    RULE_CONNECTED_PERSON,
+    RULE_OWN_FOSTER_CARER,
+    Approval,
+    authority_name,
+)
 from planner.case import EXPLOITATION_RISKS, Area, Referral
 from planner.measures import Measures
 from planner.policy import Policy
@@ -15,7 +22,7 @@ _SUPPORT_SHOWN = 3
 
 
 def option_reasons(
-    world: World, referral: Referral, m: Measures, policy: Policy, i: int, approval: str | None
+    world: World, referral: Referral, m: Measures, policy: Policy, i: int, approval: Approval
 ) -> list[str]:
     """Reasons for placement `i` as an option, most important first."""
     p = world.placements[i]
@@ -119,8 +126,16 @@ def _specialist(referral: Referral, offered: tuple[str, ...], is_specialist: boo
     return lines
 
 
-def _where(referral: Referral, placement_la: str | None, approval: str | None) -> str:
+def _where(referral: Referral, placement_la: str | None, found: Approval) -> str:
     name = authority_name(placement_la) or placement_la or "an unknown authority"
+    if found.rule == RULE_CONNECTED_PERSON:
+        return f"In {name}, with a connected person (reg 24): exempt from reg 11 approval under reg 11(4)."
+    if found.rule == RULE_OWN_FOSTER_CARER:
+        return (
+            f"In {name}, with the responsible authority's own approved foster carers: "
+            "exempt from reg 11 approval under reg 11(4)."
+        )
+    approval = found.level
     if approval is None:
         missing = "the placement's authority" if referral.la_code else "the responsible authority"
         return f"In {name}; {missing} is not known, so reg 11 approval cannot be worked out."

@@ -60,7 +60,7 @@ class Relaxation:
 def relax(panel: Panel) -> Relaxation:
     """Solve the relaxation exactly and price every pair."""
     started = time.perf_counter()
-    solved = solve_flow(panel, np.arange(len(panel.pair_referral), dtype=np.int64), panel.vacancies)
+    solved = solve_flow(panel, np.arange(len(panel.pair_referral), dtype=np.int64), panel.flow_vacancies)
     potential = _potentials(solved.nodes, solved.tails, solved.heads, solved.capacity, solved.cost, solved.flows)
     pairs = len(panel.pair_referral)
     tails, heads = solved.tails[:pairs], solved.heads[:pairs]

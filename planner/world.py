@@ -107,6 +107,13 @@ class World:
         )
         self.la_code = np.array([p.la_code or "" for p in placements], dtype=object)
         self.resident_count = np.array([len(p.residents) for p in placements], dtype=np.int64)
+        # Read from the placement type (SSDA903 PLACE) as well as the setting.
+        self.unregulated = np.array([p.is_unregulated for p in placements], dtype=bool)
+        self.secure_home = np.array([p.is_secure_home for p in placements], dtype=bool)
+        # Foster households held to the usual fostering limit (no exemption of their own).
+        self.fostering_limited = np.array(
+            [p.setting == "foster" and not p.fostering_exemption for p in placements], dtype=bool
+        )
         homes: dict[str, list[int]] = defaultdict(list)
         for i, p in enumerate(placements):
             for person in p.residents:

@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -227,6 +228,12 @@ class Placement(Base):
     specialist: Mapped[bool] = mapped_column(Boolean, default=False)
     ofsted_rating: Mapped[str | None] = mapped_column(String(30), nullable=True)
     weekly_cost: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # Exempt from the usual fostering limit of three (Children Act 1989 Schedule 7 para 4).
+    fostering_exemption: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The authority whose fostering service approved these carers (reg 11(4): own carers).
+    approved_by: Mapped[str | None] = mapped_column(String(9), nullable=True)
+    # Carers who are the child's relative, friend or other connected person (reg 24).
+    connected_person: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     updated_at: Mapped[datetime] = mapped_column(DateTime)
 
     residents: Mapped[list[CurrentResident]] = relationship(order_by="CurrentResident.id")
@@ -255,6 +262,12 @@ class Referral(Base):
     preferred_specialisms: Mapped[list[str]] = mapped_column(JSON, default=list)
     solo: Mapped[bool] = mapped_column(Boolean, default=False)
     max_km_from_home: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # What allows a secure children's home: s25_order | authorisation, in force start..end.
+    secure_basis: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    secure_start: Mapped[date | None] = mapped_column(Date, nullable=True)
+    secure_end: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # An exemption from the usual fostering limit granted for this referral (Schedule 7).
+    fostering_exemption: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     notes: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
@@ -440,6 +453,8 @@ class Decision(Base):
     option_rank: Mapped[int] = mapped_column(Integer)
     places: Mapped[int] = mapped_column(Integer)
     approval_level: Mapped[str] = mapped_column(String(20))  # none | nominated_officer | director
+    # Which reg 11 rule gave the level (the option's approval_rule); null for older decisions.
+    approval_rule: Mapped[str | None] = mapped_column(String(40), nullable=True)
     needs_education_approval: Mapped[bool] = mapped_column(Boolean, default=False)  # reg 10
     emergency: Mapped[bool] = mapped_column(Boolean, default=False)
     out_of_area: Mapped[bool] = mapped_column(Boolean, default=False)

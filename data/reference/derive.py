@@ -18,6 +18,15 @@ not copied into the project. Folders below are relative to ``--shared``.
     Adjoining pairs from ``la-adjacency/utla_adjacency_with_river_crossings.csv``: land
     borders plus opposite banks of a tidal river within 1.1 km, because boundaries in
     rivers run mid-stream. Restricted to the 153, one row per pair with ``a < b``.
+``authorities_wales_scotland.csv``
+    The 22 Welsh and 32 Scottish councils (W06, S12): the Welsh and Scottish rows of
+    ``ons-geography/utla_all_codes.csv``, so reg 11 gives a placement there an approval level,
+    with a point for each from ``mysociety-authorities/uk_local_authorities_current.csv``
+    (mySociety, CC BY 4.0), rounded to 5 decimals.
+``adjacency_cross_border.csv``
+    English authorities that adjoin a Welsh or Scottish council, from
+    ``la-adjacency/utla_adjacency_cross_border.csv`` (land borders), one row per pair, English
+    code first.
 ``outlines.geojson``
     Outlines from the ONS *Counties and Unitary Authorities (December 2023) Boundaries
     UK BSC* GeoJSON in ``ons-boundaries/``, simplified by a Douglas-Peucker that keeps
@@ -72,10 +81,14 @@ LA_CODES = "ons-geography/la_all_codes.csv"
 LSOA_POINTS = "ons-geography/lsoa_latlong.csv"
 UTLA_POINTS = "la-adjacency/utla_points.csv"
 ADJACENCY = "la-adjacency/utla_adjacency_with_river_crossings.csv"
+CROSS_BORDER = "la-adjacency/utla_adjacency_cross_border.csv"
+MYSOCIETY = "mysociety-authorities/uk_local_authorities_current.csv"
 BOUNDARIES = "ons-boundaries/Counties_and_Unitary_Authorities_December_2023_Boundaries_UK_BSC.geojson"
 BOUNDARY_CODE = "CTYUA23CD"
 
 ENGLAND = "E92000001"
+BEYOND_ENGLAND = {"W92000004": "Wales", "S92000003": "Scotland"}
+N_BEYOND_ENGLAND = 22 + 32
 NORTH_WEST = "E12000002"
 N_AUTHORITIES = 153
 REGIONS = tuple(f"E1200000{i}" for i in range(1, 10))
@@ -173,6 +186,37 @@ def read_adjacency(shared: Path, codes: set[str]) -> list[tuple[str, str]]:
     if dropped:
         print(f"adjacency: {dropped} source rows dropped (outside the 153 or duplicate)")
     print("adjacency basis:", source["basis"].value_counts().sort_index().to_dict())
+    return sorted(pairs)
+
+
+def read_beyond_england(shared: Path) -> list[tuple[str, str, str, str, str, str]]:
+    """The Welsh and Scottish councils as (gss_code, name, country_code, country, lat, lon), by code."""
+    utla = pd.read_csv(shared / UTLA_CODES, dtype=str, keep_default_na=False)
+    utla = utla[utla["CTRYCD"].isin(list(BEYOND_ENGLAND))]
+    points = pd.read_csv(shared / MYSOCIETY, dtype=str, keep_default_na=False)
+    point = {
+        code: (float(lat), float(lon))
+        for code, lat, lon in zip(points["gss-code"], points["lat"], points["long"], strict=True)
+        if lat and lon
+    }
+    rows = sorted(
+        (code, name, country, BEYOND_ENGLAND[country], fmt(point[code][0]), fmt(point[code][1]))
+        for code, name, country in zip(utla["UTLACD"], utla["UTLANM"], utla["CTRYCD"], strict=True)
+    )
+    assert len(rows) == N_BEYOND_ENGLAND, f"expected {N_BEYOND_ENGLAND} Welsh and Scottish councils, got {len(rows)}"
+    assert all(row[0][:3] in ("W06", "S12") for row in rows), "unexpected council code"
+    return rows
+
+
+def read_cross_border(shared: Path, english: set[str], beyond: set[str]) -> list[tuple[str, str]]:
+    """Adjoining (English, Welsh or Scottish) pairs, English code first, sorted."""
+    source = pd.read_csv(shared / CROSS_BORDER, dtype=str)
+    pairs = set()
+    for a, b in zip(source["code_a"], source["code_b"], strict=True):
+        if a in beyond:
+            a, b = b, a
+        assert a in english and b in beyond, f"cross-border pair {a}-{b} not England-Wales/Scotland"
+        pairs.add((a, b))
     return sorted(pairs)
 
 
@@ -615,6 +659,16 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
+def write_beyond_england(shared: Path, english: set[str], out: Path) -> None:
+    """Write ``authorities_wales_scotland.csv`` and ``adjacency_cross_border.csv``."""
+    beyond = read_beyond_england(shared)
+    header = ("gss_code", "name", "country_code", "country", "lat", "lon")
+    write_csv(out / "authorities_wales_scotland.csv", header, beyond)
+    pairs = read_cross_border(shared, english, {row[0] for row in beyond})
+    write_csv(out / "adjacency_cross_border.csv", ("gss_code_england", "gss_code_beyond"), pairs)
+    print(f"authorities_wales_scotland: {len(beyond)} rows; adjacency_cross_border: {len(pairs)} pairs")
+
+
 def main() -> None:
     """Regenerate every reference table."""
     args = parse_args()
@@ -636,6 +690,8 @@ def main() -> None:
     write_csv(out / "adjacency.csv", ("gss_code_a", "gss_code_b"), pairs)
     manchester = ", ".join(f"{c} {names[c]}" for c in neighbours(pairs, "E08000003"))
     print(f"adjacency: {len(pairs)} pairs; E08000003 Manchester adjoins {manchester}")
+
+    write_beyond_england(shared, codes, out)
 
     shapes = read_boundaries(shared, codes)
     check_points_inside(table, shapes)

@@ -3,8 +3,8 @@
 The oracle re-derives what an allocation may do from the case alone: each referral's
 options come from `planner.rank_case` on that referral by itself (so the per-pair hard
 rules are the ranking's, already tested rule by rule), and the rules across referrals
-(vacancies shared, siblings in one placement, people kept apart, solo) are checked
-here without any of the allocation code.
+(vacancies shared, siblings in one placement, people kept apart, solo, the usual
+fostering limit) are checked here without any of the allocation code.
 """
 
 from __future__ import annotations
@@ -85,6 +85,12 @@ def breaches(case: dict[str, Any], allocation: dict[str, str], opts: dict[str, d
             problems.append(f"{pid}: {people} young people for {places[pid]['vacancies']} vacancies")
         if len(rids) > 1 and any(refs[r].get("solo") for r in rids):
             problems.append(f"{pid}: a solo referral shares")
+        # Children of different referrals are not all siblings, and an exemption recorded on
+        # one referral covers that referral alone: together they stay within the limit of three.
+        place = places[pid]
+        fostered = len(place.get("residents", [])) + people
+        if len(rids) > 1 and place["setting"] == "foster" and not place.get("fostering_exemption") and fostered > 3:
+            problems.append(f"{pid}: {fostered} children fostered, over the usual fostering limit")
         for a, b in itertools.combinations(rids, 2):
             for x, y in ((a, b), (b, a)):
                 avoided = {owner.get(p) for yp in refs[x]["young_people"] for p in yp.get("avoid_people", [])}

@@ -41,6 +41,8 @@ REASON_CODES = (
     "no_vacancy",
     "setting_unsuitable",
     "unlawful_setting",
+    "no_secure_order",
+    "fostering_limit",
     "age_out_of_range",
     "sex_not_accepted",
     "missing_specialism",

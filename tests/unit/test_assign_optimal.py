@@ -40,7 +40,8 @@ def tiny_batches(draw: st.DrawFn) -> dict[str, Any]:
                 setting=draw(st.sampled_from(SETTINGS)),
                 vacancies=vacancies,
                 capacity=vacancies + 1,
-                residents=draw(st.lists(st.sampled_from(residents), max_size=1, unique=True)),
+                residents=draw(st.lists(st.sampled_from(residents), max_size=2, unique=True)),
+                fostering_exemption=draw(st.sampled_from([None, None, True])),
                 age_min=draw(st.sampled_from([0, 10])),
                 specialisms=draw(st.lists(st.sampled_from(["therapeutic", "remand"]), max_size=2, unique=True)),
                 ofsted_rating=draw(st.sampled_from(["outstanding", "good", "requires_improvement", "inadequate"])),
@@ -66,6 +67,7 @@ def tiny_batches(draw: st.DrawFn) -> dict[str, Any]:
                 needed_by=draw(st.sampled_from(URGENCY)),
                 solo=draw(st.booleans()) if size == 1 and draw(st.integers(0, 3)) == 0 else None,
                 required_specialisms=["therapeutic"] if draw(st.integers(0, 4)) == 0 else None,
+                fostering_exemption=draw(st.sampled_from([None, None, True])),
             )
         )
     # Young person ids that do not exist in the batch are fine in avoid_people (residents elsewhere).

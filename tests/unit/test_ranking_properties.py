@@ -40,6 +40,21 @@ GROUP_IDS = ("G-0", "G-1", "G-2")
 SPECIALISMS = ("criminal_exploitation", "therapeutic", "disability", "remand", "going_missing")
 RATINGS = ("outstanding", "good", "requires_improvement", "inadequate", "not_inspected")
 SETTINGS = ("foster", "residential", "supported", "secure")
+# PLACE codes that agree with each setting (a contradiction is refused, see test_case_json).
+PLACE_CODES_OF = {
+    "foster": ("U1", "U4", "U6", "T0"),
+    "residential": ("K2", "R1", "Z1"),
+    "supported": ("K3", "H5", "P2"),
+    "secure": ("K1", "T4"),
+}
+UNREGULATED = ("K3", "H5", "P2")
+# Secure accommodation windows around AS_OF: ended, in force (twice), not yet begun.
+SECURE_WINDOWS = (
+    ("2026-05-01", "2026-05-31"),
+    ("2026-05-20", AS_OF),
+    (AS_OF, "2026-06-03"),
+    ("2026-06-02", "2026-06-30"),
+)
 REVIEW_DATES = ("2026-05-31", AS_OF, "2026-06-02")
 DEFAULT_POLICY = {
     "min_km_from_linked_areas": 20.0,
@@ -89,11 +104,16 @@ def random_cases(draw: st.DrawFn) -> dict[str, Any]:
     for pid in pids:
         vacancies = draw(st.integers(0, 3)) if strict else 3
         age_min = draw(st.integers(0, 17))
+        setting = draw(st.sampled_from(SETTINGS))
         placements.append(
             placement(
                 pid,
                 **where(draw(km), draw(km)),
-                setting=draw(st.sampled_from(SETTINGS)),
+                setting=setting,
+                place_code=draw(optional(st.sampled_from(PLACE_CODES_OF[setting]))),
+                fostering_exemption=draw(optional(maybe)),
+                connected_person=draw(optional(maybe)),
+                approved_by=draw(optional(st.sampled_from(LA_CODES))),
                 vacancies=vacancies,
                 capacity=vacancies + draw(st.integers(0, 2)),
                 age_min=restrictive(optional(st.just(age_min))),
@@ -141,8 +161,10 @@ def random_cases(draw: st.DrawFn) -> dict[str, Any]:
                     for r in range(draw(st.integers(0, 2 if strict else 1)))
                 ],
                 support=support,
+                siblings=draw(st.lists(st.sampled_from(RESIDENTS), max_size=3, unique=True)),
             )
         )
+    window = draw(optional(st.sampled_from(SECURE_WINDOWS)))
     ref = referral(
         people=people,
         la_code=draw(optional(st.sampled_from(LA_CODES))),
@@ -158,6 +180,12 @@ def random_cases(draw: st.DrawFn) -> dict[str, Any]:
             {"placement_id": pid, "reason": "Worker reason"}
             for pid in draw(st.lists(st.sampled_from(pids), max_size=2 if strict else 1, unique=True))
         ],
+        secure_accommodation=(
+            None
+            if window is None
+            else {"basis": draw(st.sampled_from(["s25_order", "authorisation"])), "start": window[0], "end": window[1]}
+        ),
+        fostering_exemption=draw(optional(maybe)),
     )
     if not strict:
         for p in people:
@@ -278,6 +306,9 @@ def expected_codes(c: dict[str, Any]) -> dict[str, dict[str, bool | None]]:
     required = set(ref.get("required_specialisms", []))
 
     result = {}
+    secure = ref.get("secure_accommodation")
+    secure_in_force = secure is not None and secure["start"] <= c.get("as_of", AS_OF) <= secure["end"]
+    siblings = {s for p in people for s in p.get("siblings", [])}
     for pl in c["placements"]:
         sexes = pl.get("sexes")
         sex_codes = [p.get("sex") for p in people]
@@ -291,7 +322,14 @@ def expected_codes(c: dict[str, Any]) -> dict[str, dict[str, bool | None]]:
         result[pl["id"]] = {
             "no_vacancy": pl["vacancies"] < len(people),
             "setting_unsuitable": settings.get(pl["setting"], "suitable") == "unsuitable",
-            "unlawful_setting": pl["setting"] == "supported" and any(p["age"] < 16 for p in people),
+            "unlawful_setting": (pl["setting"] == "supported" or pl.get("place_code") in UNREGULATED)
+            and any(p["age"] < 16 for p in people),
+            "no_secure_order": (pl["setting"] == "secure" or pl.get("place_code") == "K1") and not secure_in_force,
+            "fostering_limit": pl["setting"] == "foster"
+            and not pl.get("fostering_exemption", False)
+            and not ref.get("fostering_exemption", False)
+            and len(pl.get("residents", [])) + len(people) > 3
+            and not siblings.issuperset(pl.get("residents", [])),
             "age_out_of_range": any(not pl.get("age_min", 0) <= p["age"] <= pl.get("age_max", 17) for p in people),
             "sex_not_accepted": sex_rule,
             "missing_specialism": not required <= set(pl.get("specialisms", [])),

@@ -26,6 +26,13 @@ from planner.case import (
 REFERRAL_STATUSES = ("open", "placed", "closed")
 PLACEMENT_STATUSES = ("active", "suspended", "closed")
 APPROVAL_LEVELS = ("none", "nominated_officer", "director")
+APPROVAL_RULES = (
+    "in_area",
+    "adjoining",
+    "at_a_distance",
+    "reg_11_4_own_foster_carer",
+    "reg_11_4_connected_person",
+)
 GSS_CODE = r"^[EWSN]\d{8}$"
 
 
@@ -229,11 +236,32 @@ class ReferralSchema(Schema):
     preferred_specialisms = fields.List(fields.String())
     solo = fields.Boolean(metadata={"description": "Whether a solo placement is recommended."})
     max_km_from_home = fields.Float(allow_none=True, metadata={"description": "Furthest from home, if limited."})
+    secure_accommodation = fields.Method(
+        "_secure",
+        metadata={
+            "type": "object",
+            "nullable": True,
+            "description": "What allows a secure children's home: {basis: s25_order | authorisation, start, end}; "
+            "null when nothing is recorded (no secure children's home is considered).",
+        },
+    )
+    fostering_exemption = fields.Boolean(
+        metadata={"description": "An exemption from the usual fostering limit granted for this referral (Schedule 7)."}
+    )
     notes = fields.String()
     young_people = fields.Pluck(YoungPersonReferenceSchema, "reference", many=True)
     exclusions = fields.List(fields.Nested(ExclusionSchema))
     created_at = _when("When the referral was made.")
     updated_at = _when("When it was last changed.", allow_none=True)
+
+    def _secure(self, referral: Any) -> dict[str, str] | None:
+        if not (referral.secure_basis and referral.secure_start and referral.secure_end):
+            return None
+        return {
+            "basis": referral.secure_basis,
+            "start": referral.secure_start.isoformat(),
+            "end": referral.secure_end.isoformat(),
+        }
 
 
 # --- ranking runs and the placement-ranking/1 document -------------------------
@@ -311,6 +339,14 @@ class FactsSchema(Schema):
         allow_none=True,
         validate=validate.OneOf(APPROVAL_LEVELS),
         metadata={"description": "reg 11 approval level; null when it cannot be worked out."},
+    )
+    approval_rule = fields.String(
+        allow_none=True,
+        validate=validate.OneOf(APPROVAL_RULES),
+        metadata={
+            "description": "Which reg 11 rule gave the level: in_area, adjoining, at_a_distance, or an exception "
+            "under reg 11(4) (reg_11_4_own_foster_carer, reg_11_4_connected_person); null as approval."
+        },
     )
 
 
@@ -430,6 +466,15 @@ class PlacementSchema(Schema):
     specialist = fields.Boolean()
     ofsted_rating = fields.String(allow_none=True, validate=validate.OneOf(OFSTED_RATINGS))
     weekly_cost = fields.Float(allow_none=True, metadata={"description": "GBP a week."})
+    fostering_exemption = fields.Boolean(
+        metadata={"description": "The household is exempt from the usual fostering limit (Schedule 7)."}
+    )
+    approved_by = fields.String(
+        allow_none=True, metadata={"description": "GSS code of the authority that approved these foster carers."}
+    )
+    connected_person = fields.Boolean(
+        metadata={"description": "The carers are the child's relative, friend or other connected person (reg 24)."}
+    )
     updated_at = _when("When the record was last changed.")
 
 
@@ -484,6 +529,11 @@ class DecisionSummarySchema(Schema):
     places = fields.Integer(metadata={"description": "Places taken (one per young person)."})
     status = _one_of(DECISION_STATUSES, "awaiting_approval, approved or refused.")
     approval_level = _one_of(APPROVAL_LEVELS, "reg 11 approval the placement needs.")
+    approval_rule = fields.String(
+        allow_none=True,
+        validate=validate.OneOf(APPROVAL_RULES),
+        metadata={"description": "Which reg 11 rule applied (as a ranking option's approval_rule); null if older."},
+    )
     needs_education_approval = fields.Boolean(metadata={"description": "reg 10: a Key Stage 4 pupil's move."})
     emergency = fields.Boolean()
     out_of_area = fields.Boolean()

@@ -15,6 +15,8 @@ REASON_WORDS = {
     "no_vacancy": "No vacancy",
     "setting_unsuitable": "Setting unsuitable",
     "unlawful_setting": "Unlawful setting for age",
+    "no_secure_order": "No secure accommodation order",
+    "fostering_limit": "Over the usual fostering limit",
     "age_out_of_range": "Age out of range",
     "sex_not_accepted": "Sex not accepted",
     "missing_specialism": "Missing a required specialism",
@@ -34,6 +36,33 @@ APPROVAL_WORDS = {
     "director": "Director",
     None: "Unknown",
 }
+# Which reg 11 rule applied (an option's `approval_rule`, a decision's), in words.
+APPROVAL_RULE_WORDS = {
+    "in_area": "None: inside the responsible authority's area",
+    "adjoining": "A nominated officer: outside the area, in an adjoining authority (reg 11)",
+    "at_a_distance": "The director of children's services: outside the area and at a distance (reg 11)",
+    "reg_11_4_own_foster_carer": "None: exempt under reg 11(4), the authority's own approved foster carers",
+    "reg_11_4_connected_person": "None: exempt under reg 11(4), a connected person (reg 24)",
+}
+
+
+# The same, short, for a table cell.
+APPROVAL_RULE_SHORT = {
+    "reg_11_4_own_foster_carer": "None (reg 11(4): own foster carers)",
+    "reg_11_4_connected_person": "None (reg 11(4): connected person)",
+}
+
+
+def approval_short(rule: str | None, level: str | None) -> str:
+    """An option's approval for a table: the level, or the reg 11(4) exception that removed it."""
+    return APPROVAL_RULE_SHORT.get(rule or "") or APPROVAL_WORDS.get(level, APPROVAL_WORDS[None])
+
+
+def approval_rule_words(rule: str | None, level: str | None) -> str:
+    """The reg 11 rule that applied in words, or the approval level where no rule is recorded."""
+    if rule in APPROVAL_RULE_WORDS:
+        return APPROVAL_RULE_WORDS[rule]
+    return APPROVAL_WORDS.get(level, APPROVAL_WORDS[None])
 
 
 def miles(km: float | None) -> str:
@@ -76,5 +105,10 @@ def options_items(options: Mapping[str, str] | Sequence[str], current: str, flag
 def register(app: Flask) -> None:
     app.jinja_env.filters.update(miles=miles, words=words, setting=setting, day=day, moment=moment)
     app.jinja_env.globals.update(
-        REASON_WORDS=REASON_WORDS, APPROVAL_WORDS=APPROVAL_WORDS, pairs=pairs, options_items=options_items
+        REASON_WORDS=REASON_WORDS,
+        APPROVAL_WORDS=APPROVAL_WORDS,
+        approval_rule_words=approval_rule_words,
+        approval_short=approval_short,
+        pairs=pairs,
+        options_items=options_items,
     )

@@ -42,6 +42,10 @@ class ReferralLike(Protocol):
     preferred_specialisms: list[str]
     solo: bool
     max_km_from_home: float | None
+    secure_basis: str | None
+    secure_start: date | None
+    secure_end: date | None
+    fostering_exemption: bool
 
     @property
     def young_people(self) -> list[models.YoungPerson]: ...

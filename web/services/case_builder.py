@@ -73,6 +73,14 @@ def referral_part(
     }
     if referral.max_km_from_home is not None:
         part["max_km_from_home"] = referral.max_km_from_home
+    if referral.secure_basis and referral.secure_start and referral.secure_end:
+        part["secure_accommodation"] = {
+            "basis": referral.secure_basis,
+            "start": referral.secure_start.isoformat(),
+            "end": referral.secure_end.isoformat(),
+        }
+    if referral.fostering_exemption:
+        part["fostering_exemption"] = True
     return part, warnings
 
 
@@ -150,6 +158,8 @@ def placements_part(placements: list[models.Placement]) -> list[dict[str, Any]]:
             "specialisms": list(p.specialisms),
             "specialist": p.specialist,
             "residents": [r.person_reference for r in p.residents],
+            "fostering_exemption": bool(p.fostering_exemption),
+            "connected_person": bool(p.connected_person),
         }
         optional = {
             "place_code": p.place_code,
@@ -159,6 +169,7 @@ def placements_part(placements: list[models.Placement]) -> list[dict[str, Any]]:
             "sexes": p.sexes,
             "ofsted_rating": p.ofsted_rating,
             "weekly_cost": p.weekly_cost,
+            "approved_by": p.approved_by,
         }
         item.update({k: v for k, v in optional.items() if v is not None})
         out.append(item)

@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
+from planner.authorities import approval_level
 from planner.balance import ESSENTIAL_FURTHER
 from planner.working_days import add_working_days
 from web import db
@@ -77,6 +78,7 @@ class Choice:
     # The options page's warning that this option is much further from an essential
     # person than another safe option; the form then asks why.
     closer_warning: str | None = None
+    approval_rule: str | None = None
 
 
 def _approver_role(level: str | None) -> str:
@@ -112,6 +114,7 @@ def choice(user: SignedInUser, reference: str, run_id: int, placement_code: str)
         referral.needed_by == "today",
         existing.id if existing else None,
         closer_warning(result, placement_code),
+        option["facts"].get("approval_rule"),
     )
 
 
@@ -191,12 +194,16 @@ def decide(
             option_rank=chosen.option["rank"],
             places=places,
             approval_level=chosen.approval_level,
+            approval_rule=chosen.approval_rule,
             needs_education_approval=bool(
                 content["education_key_stage_4"] and content["education_school"] == "new_school"
             ),
             emergency=emergency,
             out_of_area=out_of_area,
-            at_a_distance=chosen.approval_level == "director",
+            # Where the placement is, whatever approval it needs: a reg 11(4) exception at a
+            # distance is still at a distance (the host authority is still consulted).
+            at_a_distance=approval_level(referral.authority_code, placement.authority_code) == "director"
+            or chosen.approval_level == "director",
             start_date=start,
             status="awaiting_approval",
             decided_by_id=user.id,

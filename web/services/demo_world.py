@@ -655,6 +655,8 @@ class _Builder:
             specialist=specialist,
             ofsted_rating=rating,
             weekly_cost=float(round(cost / 5) * 5),
+            # An in-house fostering service approves its own carers (reg 11(4) reads this).
+            approved_by=authority if setting == "foster" and provider == "PR1" else None,
             updated_at=self.at(ANCHOR - timedelta(days=self.rng.randint(0, 60))),
         )
 

@@ -11,9 +11,18 @@ from web.repositories import authorities
 
 
 def load_authorities() -> int:
-    """Insert or update the 153 English children's-services authorities; returns the count."""
+    """Insert or update the 153 English children's-services authorities, and the 54 Welsh and
+    Scottish councils (a placement there needs reg 11 approval too); returns the count.
+
+    A Welsh or Scottish council's region is its country (`W92000004` Wales, `S92000003`
+    Scotland), so reports grouped by region show it apart from the English regions.
+    """
     with open(REFERENCE_DIR / "authorities.csv", newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
+    with open(REFERENCE_DIR / "authorities_wales_scotland.csv", newline="", encoding="utf-8") as fh:
+        rows += [
+            {**row, "region_code": row["country_code"], "region_name": row["country"]} for row in csv.DictReader(fh)
+        ]
     for row in rows:
         authorities.add_authority(
             LocalAuthority(

@@ -12,10 +12,11 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Protocol
 
 from planner import wording
-from planner.case import SETTINGS, SPECIALISMS, SUITABILITY, URGENCY
+from planner.case import SECURE_BASES, SETTINGS, SPECIALISMS, SUITABILITY, URGENCY
 from planner.geometry import KM_PER_MILE
 from web.models import Referral
 from web.services.errors import InvalidInput
@@ -30,6 +31,10 @@ URGENCY_WORDS = {"today": "Today", "within_5_days": "Within 5 days", "later": "L
 SETTING_WORDS = wording.SETTING_WORDS
 SUITABILITY_WORDS = {"preferred": "Preferred", "suitable": "Suitable", "unsuitable": "Unsuitable"}
 SPECIALISM_WORDS = {s: wording.words(s).capitalize() for s in SPECIALISMS}
+SECURE_BASIS_WORDS = {
+    "s25_order": "A secure accommodation order (Children Act 1989 section 25)",
+    "authorisation": "An authorisation to place without an order (up to 72 hours)",
+}
 CLOSE_REASONS = {
     "no_longer_needed": "No longer needed",
     "placed_outside_the_service": "Placed without this service",
@@ -47,7 +52,9 @@ VOCABULARY = {
     "setting_words": SETTING_WORDS,
     "suitability_words": SUITABILITY_WORDS,
     "specialism_words": SPECIALISM_WORDS,
+    "secure_basis_words": SECURE_BASIS_WORDS,
 }
+DATE_PARTS = ("day", "month", "year")
 
 
 class FormData(Protocol):
@@ -78,6 +85,10 @@ class ReferralForm:
     solo: bool = False
     max_miles: str = ""
     notes: str = ""
+    secure_basis: str = ""  # "" none recorded | s25_order | authorisation
+    secure_start: dict[str, str] = field(default_factory=dict)  # day, month, year as typed
+    secure_end: dict[str, str] = field(default_factory=dict)
+    fostering_exemption: bool = False
 
     @classmethod
     def from_submission(cls, data: FormData) -> ReferralForm:
@@ -90,6 +101,10 @@ class ReferralForm:
             solo=data.get("solo", "") == "yes",
             max_miles=data.get("max_miles", "").strip(),
             notes=data.get("notes", "").replace("\r\n", "\n").strip(),
+            secure_basis=data.get("secure_basis", "").strip(),
+            secure_start={part: data.get(f"secure_start-{part}", "").strip() for part in DATE_PARTS},
+            secure_end={part: data.get(f"secure_end-{part}", "").strip() for part in DATE_PARTS},
+            fostering_exemption=data.get("fostering_exemption", "") == "yes",
         )
 
     @classmethod
@@ -103,6 +118,10 @@ class ReferralForm:
             solo=referral.solo,
             max_miles=miles_text(referral.max_km_from_home),
             notes=referral.notes or "",
+            secure_basis=referral.secure_basis or "",
+            secure_start=date_parts(referral.secure_start),
+            secure_end=date_parts(referral.secure_end),
+            fostering_exemption=bool(referral.fostering_exemption),
         )
 
 
@@ -118,6 +137,17 @@ class CleanReferral:
     solo: bool
     max_km_from_home: float | None
     notes: str
+    secure_basis: str | None = None
+    secure_start: date | None = None
+    secure_end: date | None = None
+    fostering_exemption: bool = False
+
+
+def date_parts(day: date | None) -> dict[str, str]:
+    """A stored date as the form's day, month and year boxes."""
+    if day is None:
+        return {}
+    return {"day": str(day.day), "month": str(day.month), "year": str(day.year)}
 
 
 def miles_text(km: float | None) -> str:
@@ -173,6 +203,7 @@ def clean(
         )
 
     max_km = _max_km(form.max_miles, stored_km, errors)
+    secure_start, secure_end = _secure_dates(form, errors)
 
     if len(form.notes) > MAX_NOTES:
         errors["notes"] = f"Notes must be {MAX_NOTES} characters or fewer"
@@ -188,7 +219,44 @@ def clean(
         solo=form.solo,
         max_km_from_home=max_km,
         notes=form.notes,
+        secure_basis=form.secure_basis or None,
+        secure_start=secure_start,
+        secure_end=secure_end,
+        fostering_exemption=form.fostering_exemption,
     )
+
+
+def _secure_dates(form: ReferralForm, errors: dict[str, str]) -> tuple[date | None, date | None]:
+    """The secure accommodation order's or authorisation's dates: both, with a basis, or neither."""
+    typed = any(form.secure_start.get(p) or form.secure_end.get(p) for p in DATE_PARTS)
+    if not form.secure_basis:
+        if typed:
+            errors["secure_basis"] = "Select what allows a secure children's home, or clear the order's dates"
+        return None, None
+    if form.secure_basis not in SECURE_BASES:
+        errors["secure_basis"] = "Select what allows a secure children's home from the list"
+        return None, None
+    start = _date(form.secure_start, "secure_start", "Start date of the order or authorisation", errors)
+    end = _date(form.secure_end, "secure_end", "End date of the order or authorisation", errors)
+    if start is not None and end is not None and end < start:
+        errors["secure_end-day"] = "End date of the order or authorisation must be the same as or after the start date"
+        return None, None
+    return start, end
+
+
+def _date(parts: dict[str, str], name: str, words: str, errors: dict[str, str]) -> date | None:
+    values = [parts.get(p, "") for p in DATE_PARTS]
+    if not any(values):
+        errors[f"{name}-day"] = f"Enter the {words[0].lower() + words[1:]}"
+        return None
+    try:
+        day, month, year = (int(v) for v in values)
+        if year < 1900:
+            raise ValueError(year)
+        return date(year, month, day)
+    except ValueError:
+        errors[f"{name}-day"] = f"{words} must be a real date, like 27 3 2027"
+        return None
 
 
 def _max_km(text: str, stored_km: float | None, errors: dict[str, str]) -> float | None:

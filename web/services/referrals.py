@@ -292,7 +292,16 @@ def open_edit_form(user: SignedInUser, reference: str) -> tuple[Referral, Referr
 def _apply(referral: Referral, values: CleanReferral) -> list[str]:
     """Copy the form's values onto the referral; returns the names of the fields that changed."""
     changed = []
-    for name in ("needed_by", "solo", "max_km_from_home", "notes"):
+    for name in (
+        "needed_by",
+        "solo",
+        "max_km_from_home",
+        "notes",
+        "secure_basis",
+        "secure_start",
+        "secure_end",
+        "fostering_exemption",
+    ):
         if getattr(referral, name) != getattr(values, name):
             setattr(referral, name, getattr(values, name))
             changed.append(name)

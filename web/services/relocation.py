@@ -72,6 +72,12 @@ class _StandIn:
     max_km_from_home: float | None
     young_people: list[YoungPerson]
     exclusions: list[ReferralExclusion] = field(default_factory=list)
+    # The latest referral's secure accommodation order and fostering-limit exemption, so the
+    # alternatives offered are lawful for this young person too.
+    secure_basis: str | None = None
+    secure_start: date | None = None
+    secure_end: date | None = None
+    fostering_exemption: bool = False
 
 
 def _stand_in(person: YoungPerson, placement: Placement) -> _StandIn:
@@ -95,6 +101,10 @@ def _stand_in(person: YoungPerson, placement: Placement) -> _StandIn:
         solo=solo,
         max_km_from_home=max_km,
         young_people=[person],
+        secure_basis=latest.secure_basis if latest else None,
+        secure_start=latest.secure_start if latest else None,
+        secure_end=latest.secure_end if latest else None,
+        fostering_exemption=bool(latest.fostering_exemption) if latest else False,
     )
 
 

@@ -10,11 +10,12 @@ blank cell in a column that is there clears it (or sets its default).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from planner.case import OFSTED_RATINGS, PLACE_CODES, PROVIDERS, SETTINGS, SEXES, SPECIALISMS
+from planner.case import OFSTED_RATINGS, PLACE_CODE_SETTING, PLACE_CODES, PROVIDERS, SETTINGS, SEXES, SPECIALISMS
 from web.models import Placement
 from web.repositories import imports as repository
 from web.services import postcodes as postcode_service
@@ -43,11 +44,15 @@ OPTIONAL = (
     "ofsted_rating",
     "weekly_cost",
     "status",
+    "fostering_exemption",
+    "approved_by",
+    "connected_person",
 )
+GSS_CODE = re.compile(r"^[EWSN]\d{8}$")
 COLUMNS_HINT = (
     "Columns: code, label, provider_name, setting, capacity (or places), vacancies, and postcode or lat and lon; "
     "optional: place_code, provider, urn, authority_code, age_min, age_max, sexes, specialisms, specialist, "
-    "ofsted_rating, weekly_cost, status."
+    "ofsted_rating, weekly_cost, status, fostering_exemption, approved_by, connected_person."
 )
 
 
@@ -95,6 +100,9 @@ class PlacementsCsvImporter:
         if problems:
             return problems.loaded(len(parsed), {})
         existing = repository.placements_by_code(row.values["code"] for row in parsed)
+        _check_stored_place_codes(parsed, existing, problems)
+        if problems:
+            return problems.loaded(len(parsed), {})
         now = datetime.now()
         added = updated = 0
         for row in parsed:
@@ -113,6 +121,23 @@ class PlacementsCsvImporter:
 
 
 IMPORTER = PlacementsCsvImporter()
+
+
+def _check_stored_place_codes(rows: list[_Row], existing: dict[str, Placement], problems: Problems) -> None:
+    """A new setting must agree with the placement type already stored, when the file leaves it out."""
+    for row in rows:
+        stored = existing.get(row.values["code"])
+        if stored is None or "place_code" in row.values:
+            continue
+        means = PLACE_CODE_SETTING.get(stored.place_code or "")
+        if means is not None and row.values["setting"] != means:
+            problems.add(
+                "file",
+                row.number,
+                "place_code",
+                f"the stored place_code {stored.place_code} is a {means} placement, not {row.values['setting']}: "
+                "give the placement's place_code in the file",
+            )
 
 
 def _defaults() -> dict[str, Any]:
@@ -140,6 +165,12 @@ def _parse(cells: Cells, present: set[str], authorities: set[str], first_row_of:
     values["capacity"], values["vacancies"] = capacity, vacancies
     if "place_code" in present:
         values["place_code"] = cells.choice("place_code", PLACE_CODES, upper=True)
+        means = PLACE_CODE_SETTING.get(values["place_code"] or "")
+        if means is not None and values["setting"] is not None and values["setting"] != means:
+            # The law is read from the placement type: a contradiction is refused, not guessed.
+            cells.problem(
+                "place_code", f"place_code {values['place_code']} is a {means} placement, not {values['setting']}"
+            )
     if "provider" in present:
         values["provider"] = cells.choice("provider", PROVIDERS, upper=True)
     if "urn" in present:
@@ -148,7 +179,9 @@ def _parse(cells: Cells, present: set[str], authorities: set[str], first_row_of:
         authority = cells.text("authority_code")
         if authority is not None and authority.upper() not in authorities:
             cells.problem(
-                "authority_code", "authority_code is not the GSS code of an English children's-services authority"
+                "authority_code",
+                "authority_code is not the GSS code of an English children's-services authority "
+                "or a Welsh or Scottish council",
             )
         values["authority_code"] = authority.upper() if authority else None
     _ages(cells, present, values)
@@ -171,6 +204,15 @@ def _parse(cells: Cells, present: set[str], authorities: set[str], first_row_of:
         values["weekly_cost"] = cells.number("weekly_cost", minimum=0, maximum=100_000)
     if "status" in present:
         values["status"] = cells.choice("status", STATUSES) or "active"
+    if "fostering_exemption" in present:
+        values["fostering_exemption"] = bool(cells.boolean("fostering_exemption"))
+    if "connected_person" in present:
+        values["connected_person"] = bool(cells.boolean("connected_person"))
+    if "approved_by" in present:
+        approver = cells.text("approved_by")
+        if approver is not None and not GSS_CODE.match(approver.upper()):
+            cells.problem("approved_by", "approved_by must be the GSS code of the approving authority, like E08000003")
+        values["approved_by"] = approver.upper() if approver else None
     row = _Row(cells.row, values)
     _location(cells, present, row)
     return row if cells.ok else None
