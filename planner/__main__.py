@@ -13,6 +13,8 @@ import sys
 from typing import Any
 
 from planner import CaseError, assign_case, rank_case, validate_case
+from planner.ascii_numbers import read_float
+from planner.json_input import JsonInputError, load_json
 
 EXIT_INVALID = 2
 
@@ -24,11 +26,12 @@ def _read(path: str) -> Any:
         else:
             with open(path, encoding="utf-8") as fh:
                 text = fh.read()
-        return json.loads(text)
+        return load_json(text)
     except UnicodeDecodeError:
         raise CaseError(["(case): not UTF-8 text"]) from None
-    except json.JSONDecodeError as error:
-        raise CaseError([f"(case): not valid JSON: {error.msg} at line {error.lineno} column {error.colno}"]) from None
+    except JsonInputError as error:
+        # Too deep, a key given twice, NaN: refused with a sentence (exit 2), never a traceback.
+        raise CaseError([f"(case): {error}"]) from None
 
 
 def _postcodes(path: str | None) -> Any:
@@ -39,7 +42,7 @@ def _postcodes(path: str | None) -> Any:
     with open(path, newline="", encoding="utf-8") as fh:
         for line, row in enumerate(csv.DictReader(fh), start=2):
             try:
-                table[row["postcode"].replace(" ", "").upper()] = (float(row["lat"]), float(row["lon"]))
+                table[row["postcode"].replace(" ", "").upper()] = (read_float(row["lat"]), read_float(row["lon"]))
             except (KeyError, TypeError, ValueError, AttributeError):
                 raise CaseError([f"--postcodes {path} line {line}: needs columns postcode, lat, lon"]) from None
     return lambda postcode: table.get(postcode.replace(" ", "").upper())

@@ -14,7 +14,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
 from config.settings import from_environment
-from web import db
+from web import db, request_guard
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -36,6 +36,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY is not set: export it (make run generates one in instance/secret_key)")
     os.makedirs(app.instance_path, exist_ok=True)
+    # Before any route is added: the bounded <int:...> converter, the strict JSON reader.
+    request_guard.init_app(app)
 
     app.jinja_loader = ChoiceLoader(
         [

@@ -12,12 +12,15 @@ from collections.abc import Callable
 from typing import Any, ClassVar, TypeVar
 
 import flask_smorest
-from flask import current_app, g, request
+from flask import Request, current_app, g, request
 from flask_smorest import abort
 from flask_smorest.pagination import PaginationParameters
 from flask_smorest.utils import resolve_schema_instance
+from marshmallow import missing
+from webargs.flaskparser import FlaskParser, is_json_request
 from werkzeug.exceptions import HTTPException, default_exceptions
 
+from planner.json_input import JsonInputError, load_json
 from web.services import api_tokens
 from web.services.accounts import SignedInUser
 from web.services.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -44,8 +47,27 @@ ERROR_RESPONSES = {
 }
 
 
+class StrictJsonParser(FlaskParser):
+    """webargs reading request bodies with the engine's strict JSON loader: a body nested too
+    deep, with a key given twice, or with NaN is a 400 saying so, not a 500 or a silent last-wins."""
+
+    def _raw_load_json(self, req: Request) -> Any:
+        if not is_json_request(req):
+            return missing
+        data = req.get_data(cache=True)
+        if not data:
+            return missing
+        try:
+            return load_json(data)
+        except JsonInputError as error:
+            abort(400, message=f"The body is not JSON we accept: {error}.", errors={"json": {"(body)": [str(error)]}})
+
+
 class ApiBlueprint(flask_smorest.Blueprint):
-    """A flask-smorest blueprint whose X-Pagination header is documented as the string it is."""
+    """A flask-smorest blueprint whose X-Pagination header is documented as the string it is,
+    reading bodies with `StrictJsonParser`."""
+
+    ARGUMENTS_PARSER = StrictJsonParser()
 
     DEFAULT_PAGINATION_PARAMETERS: ClassVar[dict[str, int]] = {
         "page": 1,

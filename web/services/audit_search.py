@@ -13,6 +13,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, time, timedelta
 
+from planner.ascii_numbers import read_date
 from web import db
 from web.repositories import audit as audit_repository
 from web.repositories.audit import EventFilter, EventRow
@@ -99,14 +100,14 @@ def _read_date(args: Mapping[str, str], prefix: str, problems: dict[str, str]) -
     if missing:
         problems[f"{prefix}-{missing[0]}"] = f"{label} must include a {' and a '.join(missing)}"
         return None
-    if not all(value.isdigit() for value in parts.values()):
+    if not all(value.isascii() and value.isdigit() for value in parts.values()):
         problems[f"{prefix}-day"] = f"{label} must be a real date"
         return None
     if len(parts["year"]) != 4:
         problems[f"{prefix}-year"] = f"The year of {label.lower()} must include 4 numbers"
         return None
     try:
-        return date(int(parts["year"]), int(parts["month"]), int(parts["day"]))
+        return read_date(parts["year"], parts["month"], parts["day"])
     except ValueError:
         problems[f"{prefix}-day"] = f"{label} must be a real date"
         return None

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from planner.ascii_numbers import read_float
 from planner.case import SETTINGS, SPECIALISMS, SUITABILITY, URGENCY
 from planner.geometry import KM_PER_MILE
 from web.models import Referral
@@ -201,7 +202,7 @@ def _max_km(text: str, stored_km: float | None, errors: dict[str, str]) -> float
     if stored_km is not None and text == miles_text(stored_km):
         return stored_km
     try:
-        miles = float(text.replace(",", ""))
+        miles = read_float(text.replace(",", ""))
     except ValueError:
         errors["max_miles"] = "Maximum distance from home must be a number of miles, like 20 or 12.5"
         return None

@@ -30,6 +30,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
+from planner.ascii_numbers import read_date, read_float
 from planner.case import IMPORTANCE, RISKS, SUPPORT_KINDS
 from web import db
 from web.models import (
@@ -95,7 +96,7 @@ MAX_SUPPORT_KM = 1000.0
 
 # Letters, digits and hyphens with at least one digit: a pseudonymous reference, not a name.
 _REFERENCE = re.compile(r"^[A-Z0-9][A-Z0-9-]*$")
-_TIME = re.compile(r"^([01]?\d|2[0-3])[:.]?([0-5]\d)$")
+_TIME = re.compile(r"^([01]?[0-9]|2[0-3])[:.]?([0-5][0-9])$")  # ASCII digits only
 
 
 class FormInvalid(InvalidInput):
@@ -236,7 +237,7 @@ class _Form:
                 self.fail(name, f"Enter the {label.lower()}")
             return None
         try:
-            value = float(raw)
+            value = read_float(raw)
         except ValueError:
             value = math.nan
         if not math.isfinite(value):
@@ -259,10 +260,9 @@ class _Form:
             self.fail(f"{prefix}-{missing[0]}", f"{label} must include a {' and '.join(missing)}")
             return None
         try:
-            year = int(parts["year"])
-            if year < 1000:
+            if len(parts["year"]) != 4:
                 raise ValueError("two-digit year")
-            return date(year, int(parts["month"]), int(parts["day"]))
+            return read_date(parts["year"], parts["month"], parts["day"])
         except ValueError:
             self.fail(field, f"{label} must be a real date")
             return None
