@@ -26,6 +26,8 @@ _CSP = (
     "object-src 'none'"
 )
 
+HSTS = "max-age=31536000; includeSubDomains"
+
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app. `test_config` overrides settings read from the environment."""
@@ -131,6 +133,11 @@ def _register_headers(app: Flask) -> None:
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "same-origin"
         response.headers["X-Frame-Options"] = "DENY"
+        if request.is_secure:
+            # Served over HTTPS (directly, or by a proxy gunicorn trusts to say so with
+            # X-Forwarded-Proto): browsers keep to HTTPS for a year. Never over plain HTTP,
+            # where the header is ignored anyway and would break `make run` on 127.0.0.1.
+            response.headers["Strict-Transport-Security"] = HSTS
         if request.endpoint != "static":
             # Pages may hold personal data: never kept by the browser or a proxy.
             response.headers["Cache-Control"] = "no-store"
