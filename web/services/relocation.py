@@ -154,7 +154,14 @@ def recheck(
             assigned_to_id=decision.decided_by_id if decision else None,
         )
         repository.add_review(review)
-        audit.record(by_user_id, "relocation_review_opened", "young_person", person.reference, ", ".join(codes))
+        audit.record(
+            by_user_id,
+            "relocation_review_opened",
+            "young_person",
+            person.reference,
+            ", ".join(codes),
+            authority_code=person.responsible_authority_code,
+        )
         opened.append(review.id)
     db.commit()
     return opened

@@ -257,7 +257,9 @@ def run_import(
     problems = Problems()
     contents = _check_files(importer, files, problems)
     if problems:
-        return _refused(importer, user_id, Outcome(kind, dry_run, 0, {}, problems.kept, None, problems.more, given))
+        return _refused(
+            importer, user_id, authority_code, Outcome(kind, dry_run, 0, {}, problems.kept, None, problems.more, given)
+        )
 
     run = ImportRun(
         kind=kind,
@@ -280,14 +282,14 @@ def run_import(
     except InvalidInput as error:
         db.rollback()
         problem = Problem(importer.files[0].name, None, None, "; ".join(error.problems))
-        return _refused(importer, user_id, Outcome(kind, dry_run, 0, {}, [problem], None, 0, given))
+        return _refused(importer, user_id, authority_code, Outcome(kind, dry_run, 0, {}, [problem], None, 0, given))
     except SQLAlchemyError as error:
         # The importer validated every value it knows of; a database refusal (a value
         # too long, a duplicate) is still the file's problem, not a crash.
         db.rollback()
         log.warning("import %s refused by the database: %s", kind, type(error).__name__)
         problem = Problem(importer.files[0].name, None, None, _database_message(error))
-        return _refused(importer, user_id, Outcome(kind, dry_run, 0, {}, [problem], None, 0, given))
+        return _refused(importer, user_id, authority_code, Outcome(kind, dry_run, 0, {}, [problem], None, 0, given))
 
     order = {spec.name: i for i, spec in enumerate(importer.files)}
     outcome = Outcome(
@@ -303,21 +305,21 @@ def run_import(
     )
     if not outcome.ok:
         db.rollback()
-        return _refused(importer, user_id, outcome)
+        return _refused(importer, user_id, authority_code, outcome)
     if dry_run:
         db.rollback()
-        audit.record(user_id, "import_dry_run", "import", kind, _detail(outcome))
+        audit.record(user_id, "import_dry_run", "import", kind, _detail(outcome), authority_code)
         db.commit()
         return outcome
     outcome.import_id = run.id
-    audit.record(user_id, "import", "import", str(run.id), _detail(outcome))
+    audit.record(user_id, "import", "import", str(run.id), _detail(outcome), authority_code)
     try:
         db.commit()
     except SQLAlchemyError as error:
         db.rollback()
         log.warning("import %s refused at commit: %s", kind, type(error).__name__)
         problem = Problem(importer.files[0].name, None, None, _database_message(error))
-        return _refused(importer, user_id, Outcome(kind, dry_run, 0, {}, [problem], None, 0, given))
+        return _refused(importer, user_id, authority_code, Outcome(kind, dry_run, 0, {}, [problem], None, 0, given))
     log.info("import %s: %d rows, %s", kind, outcome.rows, outcome.added)
     if kind in AREA_KINDS:
         # New or changed areas can make where children live now unsafe: re-check, never move anyone.
@@ -358,8 +360,8 @@ def _check_files(importer: Importer, files: Mapping[str, tuple[str, bytes]], pro
     return contents
 
 
-def _refused(importer: Importer, user_id: int | None, outcome: Outcome) -> Outcome:
-    audit.record(user_id, "import_refused", "import", importer.kind, _detail(outcome))
+def _refused(importer: Importer, user_id: int | None, authority_code: str, outcome: Outcome) -> Outcome:
+    audit.record(user_id, "import_refused", "import", importer.kind, _detail(outcome), authority_code)
     db.commit()
     return outcome
 
