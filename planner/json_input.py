@@ -2,8 +2,9 @@
 
 Python's `json` recurses once per level of nesting, so a document nested 10,000 deep
 raises RecursionError (a crash, not an answer); it keeps the last of two equal keys
-silently, so `{"sex": "F", "sex": "M"}` would mean whatever came last; and it reads
-`NaN` and `Infinity`, which are not JSON. Every reader of JSON that someone else wrote
+silently, so `{"sex": "F", "sex": "M"}` would mean whatever came last; it reads `NaN`
+and `Infinity`, which are not JSON, and `1e400` as infinity; and it reads whole numbers
+of any length, which overflow later as a float or a database integer. Every reader of JSON that someone else wrote
 (the command line, the API, the imports) goes through `load_json`, so each of these is
 refused once, here, with a sentence naming the problem.
 """
@@ -11,6 +12,7 @@ refused once, here, with a sentence naming the problem.
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from planner.input_limits import input_limits
@@ -31,6 +33,24 @@ def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def _no_constants(name: str) -> Any:
     raise JsonInputError(f"{name} is not a JSON number")
+
+
+# Nothing we read needs a whole number beyond 64 bits (19 digits); one far larger would
+# overflow when a reader turns it into a float or a database integer.
+MAX_INTEGER_DIGITS = 30
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e400 reads as infinity
+        raise JsonInputError(f"the number {text[:20]} is too large")
+    return value
+
+
+def _bounded_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_INTEGER_DIGITS:
+        raise JsonInputError(f"a whole number has more than {MAX_INTEGER_DIGITS} digits")
+    return int(text)
 
 
 def depth(document: Any) -> int:
@@ -63,15 +83,20 @@ def load_json(text: str | bytes, max_depth: int | None = None) -> Any:
         except UnicodeDecodeError:
             raise JsonInputError("not UTF-8 text") from None
     try:
-        document = json.loads(text, object_pairs_hook=_no_duplicate_keys, parse_constant=_no_constants)
+        document = json.loads(
+            text,
+            object_pairs_hook=_no_duplicate_keys,
+            parse_constant=_no_constants,
+            parse_float=_finite_float,
+            parse_int=_bounded_int,
+        )
     except RecursionError:
         raise JsonInputError(f"nested more than {limit} levels deep") from None
     except json.JSONDecodeError as error:
         raise JsonInputError(f"not valid JSON: {error.msg} at line {error.lineno} column {error.colno}") from None
     except JsonInputError:
         raise
-    except ValueError as error:
-        # e.g. an integer of more than 4,300 digits (Python's limit on int(str)).
+    except ValueError as error:  # a safeguard: the hooks above raise JsonInputError
         raise JsonInputError(f"not JSON we can read: {error}") from None
     if depth(document) > limit:
         raise JsonInputError(f"nested more than {limit} levels deep")

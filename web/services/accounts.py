@@ -58,7 +58,7 @@ def load_user(user_id: str) -> SignedInUser | None:
     Runs once per request (from the cookie's user id). A session that is missing, ended,
     idle too long or too old is refused, and the request is treated as signed out.
     """
-    if not user_id.isdigit():
+    if not (user_id.isascii() and user_id.isdigit()) or len(user_id) > 10:
         return None
     if not sessions.check_request(int(user_id)):
         return None

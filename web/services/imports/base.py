@@ -292,12 +292,24 @@ def run_import(
         return _refused(importer, user_id, authority_code, Outcome(kind, dry_run, 0, {}, [problem], None, 0, given))
 
     order = {spec.name: i for i, spec in enumerate(importer.files)}
+    problems_found = list(loaded.problems)
+    if loaded.rows == 0 and not problems_found and not loaded.more_problems:
+        # A header and nothing under it is almost always the wrong file (or an export
+        # that failed): refused, so no import of nothing is recorded as if it were one.
+        problems_found.append(
+            Problem(
+                importer.files[0].name,
+                None,
+                None,
+                "The file holds nothing to import: a header row with no rows under it, or no records",
+            )
+        )
     outcome = Outcome(
         kind,
         dry_run,
         loaded.rows,
         dict(loaded.added),
-        sorted(loaded.problems, key=lambda p: (order.get(p.file, len(order)), p.row or 0)),
+        sorted(problems_found, key=lambda p: (order.get(p.file, len(order)), p.row or 0)),
         None,
         loaded.more_problems,
         given,
