@@ -49,9 +49,14 @@ ERROR_RESPONSES = {
 }
 
 
+# Whole or decimal, ASCII digits only (a page far past the end is still just an empty page).
+_QUERY_NUMBER = re.compile(r"-?[0-9]{1,40}(\.[0-9]{1,40})?")
+
+
 class StrictJsonParser(FlaskParser):
     """webargs reading request bodies with the engine's strict JSON loader: a body nested too
-    deep, with a key given twice, or with NaN is a 400 saying so, not a 500 or a silent last-wins."""
+    deep, with a key given twice, or with NaN is a 400 saying so, not a 500 or a silent last-wins;
+    numbers in the query string must be written in ASCII digits."""
 
     def _raw_load_json(self, req: Request) -> Any:
         if not is_json_request(req):
@@ -64,10 +69,9 @@ class StrictJsonParser(FlaskParser):
         except JsonInputError as error:
             abort(400, message=f"The body is not JSON we accept: {error}.", errors={"json": {"(body)": [str(error)]}})
 
-
     def pre_load(self, location_data: Any, *, schema: Any, req: Request, location: str) -> Any:
         """Numbers in the query string are ASCII digits: marshmallow, through int() and float(),
-        would read Arabic-Indic digits, `1_000` and 40-digit page numbers."""
+        would read Arabic-Indic digits and `1_000`."""
         if location == "query":
             bad = {
                 field.data_key or name: ["Enter a number written with the digits 0 to 9."]
@@ -79,10 +83,6 @@ class StrictJsonParser(FlaskParser):
             if bad:
                 abort(422, message="The query has parameters that are not numbers.", errors={"query": bad})
         return location_data
-
-
-# Whole or decimal, ASCII digits only (a page far past the end is still just an empty page).
-_QUERY_NUMBER = re.compile(r"-?[0-9]{1,40}(\.[0-9]{1,40})?")
 
 
 class ApiBlueprint(flask_smorest.Blueprint):
