@@ -21,10 +21,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from flask.testing import FlaskClient  # noqa: E402
+from flask.testing import FlaskClient
 
-from web import create_app, db, migrate  # noqa: E402
-from web.services import accounts, reference_data  # noqa: E402
+from web import create_app, db, migrate
+from web.services import accounts, reference_data
 
 PASSWORD = "a long synthetic password"
 
