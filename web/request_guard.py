@@ -110,7 +110,8 @@ def refuse_nul_bytes() -> ResponseReturnValue | None:
             location, _, name = item.partition(": ")
             errors.setdefault(location, {})[name] = [NUL_MESSAGE]
         return error_body(400, "The request has a NUL character in it.", errors), 400
-    names = [item.partition(": ")[2] for item in found]
+    where = {"query": "in the page's address", "form": "in the form", "path": "in the page's address"}
+    names = [f"{name} ({where.get(location, location)})" for location, _, name in (i.partition(": ") for i in found)]
     return render_template("errors/bad_request.html", fields=names), 400
 
 

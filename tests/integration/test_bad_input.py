@@ -116,14 +116,15 @@ def test_signing_in_with_a_nul_is_a_400_naming_the_field(app: Flask) -> None:
         data[field] = data[field] + "\x00"
         response = client.post("/sign-in", data=data)
         assert response.status_code == 400
-        assert f"<li>{field}</li>" in response.get_data(as_text=True)
+        assert f"<li>{field} (in the form)</li>" in response.get_data(as_text=True)
 
 
 def test_a_nul_in_a_path_or_a_json_path_is_named(app: Flask) -> None:
     """`/referrals/R%00X` names `reference`; a NUL deep in a JSON body names its path."""
     client = _client(app)
     response = client.get("/referrals/R-H1%00")
-    assert response.status_code == 400 and "<li>reference</li>" in response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "<li>reference (in the page&#39;s address)</li>" in response.get_data(as_text=True)
     token = make_token(app, "po@manchester.test")
     response = client.post("/api/v1/panels", json={"references": ["R-H1", "R\x00"]}, headers=bearer(token))
     assert response.status_code == 400
