@@ -61,7 +61,8 @@ def test_the_loader_refuses_with_a_sentence(text: str, words: str) -> None:
 def test_the_loader_reads_ordinary_json_and_bytes() -> None:
     """A plain document (64 levels is allowed), as text or UTF-8 bytes with a byte order mark."""
     nested = '{"a":' * 63 + "1" + "}" * 63
-    assert depth(load_json(nested)) == 63
+    assert depth(nested) == 63 and depth('["[[[", {"a": "}}"}]') == 2
+    assert load_json(nested) is not None
     assert load_json('{"x": [1, 2.5, "é"]}'.encode("utf-8-sig")) == {"x": [1, 2.5, "é"]}
     with pytest.raises(JsonInputError, match="not UTF-8"):
         load_json(b'{"x": "\xff"}')
