@@ -309,6 +309,19 @@ def test_a_file_with_nothing_under_its_header_is_refused_and_not_recorded(
         assert db.session().query(ImportRun).count() == before
 
 
+def test_a_file_with_a_nul_character_is_refused_naming_the_line(app: Flask) -> None:
+    """A NUL in an imported file (PostgreSQL cannot store it): refused at its line, not by the database."""
+    body = (
+        "code,label,kind,lat,lon,radius_km,severity,groups,source,confidence,review_by\n"
+        "AR-H8,Area\x00,other,53.4,-2.2,1,low,,Briefing,low,2099-01-01\n"
+    )
+    with app.app_context():
+        outcome = run_import("areas", {"file": ("a.csv", body.encode())}, dry_run=False, authority_code=MANCHESTER)
+    assert [(p.row, p.message) for p in outcome.problems] == [
+        (2, "The Areas (CSV or GeoJSON) file contains a NUL character (line 2): save it as UTF-8 text and try again")
+    ]
+
+
 def test_an_areas_csv_with_unicode_digits_names_the_column(app: Flask) -> None:
     """`٥٣.٤` and `1_0` are not numbers in a file: the column is named."""
     body = (

@@ -366,6 +366,18 @@ def _check_files(importer: Importer, files: Mapping[str, tuple[str, bytes]], pro
                 f"The {spec.label} file is not UTF-8 text (byte {bad_byte} is not): save it as UTF-8 and try again",
             )
             continue
+        nul = data.find(b"\x00")
+        if nul >= 0:
+            # PostgreSQL cannot store one, and no spreadsheet writes one: a sign of a binary
+            # file or a UTF-16 one saved under a .csv name.
+            line = data.count(b"\n", 0, nul) + 1
+            problems.add(
+                spec.name,
+                line,
+                None,
+                f"The {spec.label} file contains a NUL character (line {line}): save it as UTF-8 text and try again",
+            )
+            continue
         # Passed on as given (no copy of a large file): it may start with a byte order
         # mark, which `decode` and pandas' "utf-8-sig" encoding drop.
         contents[spec.name] = data
