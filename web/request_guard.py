@@ -40,6 +40,9 @@ class StrictJSONProvider(DefaultJSONProvider):
     """Flask's JSON, reading with the engine's strict loader."""
 
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        if kwargs:
+            # A caller of our own asking for json's options (an object_hook): not a request body.
+            return super().loads(s, **kwargs)
         return load_json(s)
 
 
