@@ -16,6 +16,8 @@ import sys
 from typing import Any
 
 from planner import CaseError, assign_case, rank_case, validate_case
+from planner.ascii_numbers import read_float
+from planner.json_input import JsonInputError, load_json
 from planner.postcode_lookup import compact, packaged_postcodes
 
 EXIT_INVALID = 2
@@ -28,11 +30,12 @@ def _read(path: str) -> Any:
         else:
             with open(path, encoding="utf-8") as fh:
                 text = fh.read()
-        return json.loads(text)
+        return load_json(text)
     except UnicodeDecodeError:
         raise CaseError(["(case): not UTF-8 text"]) from None
-    except json.JSONDecodeError as error:
-        raise CaseError([f"(case): not valid JSON: {error.msg} at line {error.lineno} column {error.colno}"]) from None
+    except JsonInputError as error:
+        # Too deep, a key given twice, NaN: refused with a sentence (exit 2), never a traceback.
+        raise CaseError([f"(case): {error}"]) from None
 
 
 def _postcodes(path: str | None, packaged: bool = True) -> Any:
@@ -45,7 +48,7 @@ def _postcodes(path: str | None, packaged: bool = True) -> Any:
     with open(path, newline="", encoding="utf-8") as fh:
         for line, row in enumerate(csv.DictReader(fh), start=2):
             try:
-                table[compact(row["postcode"])] = (float(row["lat"]), float(row["lon"]))
+                table[compact(row["postcode"])] = (read_float(row["lat"]), read_float(row["lon"]))
             except (KeyError, TypeError, ValueError, AttributeError):
                 raise CaseError([f"--postcodes {path} line {line}: needs columns postcode, lat, lon"]) from None
 

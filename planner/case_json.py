@@ -17,6 +17,7 @@ from itertools import pairwise
 from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from shapely import LinearRing
 
 from planner.case import (
     AREA_KINDS,
@@ -49,6 +50,7 @@ from planner.case import (
     WorkerExclusion,
     YoungPerson,
 )
+from planner.input_limits import input_limits
 from planner.policy import WEIGHT_KEYS
 
 PostcodeLookup = Callable[[str], "tuple[float, float] | None"]
@@ -145,6 +147,8 @@ class _PolygonReader:
     def __init__(self) -> None:
         self.problems: dict[str, list[str]] = {}
         self.positions_wrong = 0
+        self.positions = 0
+        self.max_positions = input_limits().max_polygon_vertices
 
     def problem(self, path: str, message: str) -> None:
         self.problems.setdefault(path, []).append(message)
@@ -171,6 +175,16 @@ class _PolygonReader:
         if ring and all(isinstance(x, int | float) for x in ring):
             self.problem(path, "must be a list of positions [lon, lat], not one position (check the nesting for type)")
             return ()
+        # Counted before any position is read, so a huge polygon costs nothing more.
+        self.positions += len(ring)
+        if self.positions > self.max_positions:
+            if self.positions - len(ring) <= self.max_positions:
+                self.problem(
+                    path,
+                    f"makes the geometry more than {self.max_positions} positions: simplify it "
+                    "(max_polygon_vertices in config/policy.toml)",
+                )
+            return ()
         positions = [self.position(p, f"{path}[{i}]") for i, p in enumerate(ring)]
         if any(p is None for p in positions):
             return ()
@@ -181,6 +195,10 @@ class _PolygonReader:
             self.problem(path, "must be closed: the last position must repeat the first")
         if any(abs(b[0] - a[0]) > 180 for a, b in pairwise(points)):
             self.problem(path, "crosses the antimeridian (180° longitude): split it into a MultiPolygon")
+        elif len(points) >= 4 and points[0] == points[-1] and not LinearRing(points).is_simple:
+            # GEOS's sweep-line test, O(n log n) in the ring's positions (bounded above). A ring
+            # that crosses itself has no clear inside: distances to its edge would mislead.
+            self.problem(path, "crosses or touches itself: draw the boundary so no two edges meet except at corners")
         return points
 
     def position(self, position: Any, path: str) -> tuple[float, float] | None:

@@ -91,4 +91,5 @@ def load_policy(path: Path | None = None) -> Policy:
     """The default policy from `config/policy.toml`."""
     with open(path or DEFAULT_POLICY_PATH, "rb") as fh:
         raw = tomllib.load(fh)
+    raw.pop("input_limits", None)  # read by planner.input_limits, not a ranking policy
     return Policy().with_overrides(raw)

@@ -14,7 +14,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
 from config.settings import from_environment
-from web import db
+from web import db, request_guard
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -26,6 +26,8 @@ _CSP = (
     "object-src 'none'"
 )
 
+HSTS = "max-age=31536000; includeSubDomains"
+
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app. `test_config` overrides settings read from the environment."""
@@ -36,6 +38,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY is not set: export it (make run generates one in instance/secret_key)")
     os.makedirs(app.instance_path, exist_ok=True)
+    # Before any route is added: the bounded <int:...> converter, the strict JSON reader.
+    request_guard.init_app(app)
 
     app.jinja_loader = ChoiceLoader(
         [
@@ -137,6 +141,11 @@ def _register_headers(app: Flask) -> None:
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "same-origin"
         response.headers["X-Frame-Options"] = "DENY"
+        if request.is_secure:
+            # Served over HTTPS (directly, or by a proxy gunicorn trusts to say so with
+            # X-Forwarded-Proto): browsers keep to HTTPS for a year. Never over plain HTTP,
+            # where the header is ignored anyway and would break `make run` on 127.0.0.1.
+            response.headers["Strict-Transport-Security"] = HSTS
         if request.endpoint != "static":
             # Pages may hold personal data: never kept by the browser or a proxy.
             response.headers["Cache-Control"] = "no-store"

@@ -75,7 +75,8 @@ def demo_passwords() -> None:
 def import_data(kind: str, file_options: tuple[str, ...], authority: str, dry_run: bool) -> None:
     """Import a file of KIND (postcodes, placements_csv, areas, ...): all rows or none.
 
-    Prints what was imported, or every problem by file, row and column; exits 1 on problems.
+    Prints what was imported, or every problem by file, row and column; exits 1 on problems
+    in rows, 2 when a file cannot be read at all.
     """
     from pathlib import Path
 
@@ -116,7 +117,10 @@ def import_data(kind: str, file_options: tuple[str, ...], authority: str, dry_ru
     if outcome.more_problems:
         click.echo(f"  ... and {outcome.more_problems} more problems")
     if not outcome.ok:
-        raise SystemExit(1)
+        # A file that cannot be read at all (not JSON, nested too deep, a key given twice...)
+        # is refused like a bad argument, exit 2; problems in its rows, exit 1.
+        unreadable = all(problem.row is None for problem in outcome.problems)
+        raise SystemExit(2 if outcome.problems and unreadable else 1)
 
 
 @click.command("export-data")

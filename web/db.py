@@ -11,10 +11,13 @@ See docs/decisions/0005-taking-the-last-place.md.
 
 from __future__ import annotations
 
+import logging
+import traceback
 from typing import Any
 
 from flask import Flask, current_app, g
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 _EXTENSION = "planner_db"
@@ -28,12 +31,35 @@ def init_app(app: Flask) -> None:
         event.listen(engine, "begin", _sqlite_begin_immediate)
     app.extensions[_EXTENSION] = sessionmaker(engine, expire_on_commit=False)
     app.teardown_appcontext(_close_session)
+    app.logger.addFilter(NoDatabaseValues())
+
+
+class NoDatabaseValues(logging.Filter):
+    """Logs a database error's traceback and kind, never its message.
+
+    hide_parameters keeps the values out of SQLAlchemy's own text, but the database's
+    message can quote them too (PostgreSQL's "Key (email)=(...) already exists"), and
+    Flask logs every unhandled exception with its message and its cause's.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, DBAPIError):
+            frames = "".join(traceback.format_tb(error.__traceback__))
+            kind = f"{type(error).__name__} ({type(error.orig).__name__})"
+            record.msg = f"{record.getMessage()}\n{frames}{kind}: the database's message and values are not logged"
+            record.args = None
+            record.exc_info = None
+            record.exc_text = None
+        return True
 
 
 def _engine_options(url: str) -> dict[str, Any]:
+    # hide_parameters: a database error's message (logged, or shown by a traceback) names the
+    # statement but not its values, which are casework: notes, labels with coordinates, emails.
     if url.startswith("sqlite"):
-        return {"connect_args": {"check_same_thread": False, "timeout": 30}}
-    return {"pool_pre_ping": True}
+        return {"connect_args": {"check_same_thread": False, "timeout": 30}, "hide_parameters": True}
+    return {"pool_pre_ping": True, "hide_parameters": True}
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

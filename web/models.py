@@ -380,6 +380,9 @@ class AuditEvent(Base):
     remote_addr: Mapped[str | None] = mapped_column(String(60), nullable=True)
     # What changed, in words without personal details (a field name, a version number).
     detail: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    # For an event with no user (a command-line import or export), the authority it acted
+    # for, so that authority's administrators see it. Plain text: audit rows are never changed.
+    authority_code: Mapped[str | None] = mapped_column(String(9), nullable=True)
 
     user: Mapped[User | None] = relationship()
 

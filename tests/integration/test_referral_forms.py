@@ -298,7 +298,9 @@ def test_bad_input_keeps_everything_typed(app: Flask, client: FlaskClient) -> No
     [
         ({"max_miles": "0"}, "max_miles", "more than 0 miles"),
         ({"max_miles": "-3"}, "max_miles", "more than 0 miles"),
-        ({"max_miles": "nan"}, "max_miles", "more than 0 miles"),
+        ({"max_miles": "nan"}, "max_miles", "a number of miles"),
+        ({"max_miles": "١٢"}, "max_miles", "a number of miles"),
+        ({"max_miles": "1_000"}, "max_miles", "a number of miles"),
         ({"max_miles": "5000"}, "max_miles", "1000 miles or less"),
         (
             {f"setting_{s}": "unsuitable" for s in ("foster", "residential", "supported", "secure")},

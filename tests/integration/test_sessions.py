@@ -132,16 +132,24 @@ def test_activity_within_the_idle_limit_keeps_the_session(app: Flask) -> None:
         assert record.ended_at is None
 
 
-def test_last_seen_is_written_at_most_once_a_minute(app: Flask) -> None:
-    """Requests within a minute of the last write do not write again."""
+def test_last_seen_is_written_each_second_so_the_idle_limit_is_exact(app: Flask) -> None:
+    """Activity 30 seconds after the last write is noted (it used to wait a minute), and the idle
+    limit then runs from that request, to the second."""
     client = _signed_in_client(app)
     with _record(app, client) as record:
         record.last_seen_at -= timedelta(seconds=30)
         noted = record.last_seen_at
-    for _ in range(3):
-        assert client.get("/referrals/").status_code == 200
+    before = datetime.now()
+    assert client.get("/referrals/").status_code == 200
     with _record(app, client) as record:
-        assert record.last_seen_at == noted
+        assert record.last_seen_at > noted and record.last_seen_at >= before - timedelta(seconds=1)
+        # 29 minutes 58 seconds idle: still going.
+        record.last_seen_at = datetime.now() - timedelta(minutes=29, seconds=58)
+    assert client.get("/referrals/").status_code == 200
+    with _record(app, client) as record:
+        # 30 minutes and 1 second idle: over.
+        record.last_seen_at = datetime.now() - timedelta(minutes=30, seconds=1)
+    assert client.get("/referrals/").status_code == 302
 
 
 def test_session_older_than_the_absolute_limit_is_ended(app: Flask) -> None:

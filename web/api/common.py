@@ -8,16 +8,21 @@ where `errors` (on 422) maps a location (`json`, `query`, `case`) to
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any, ClassVar, TypeVar
 
 import flask_smorest
-from flask import current_app, g, request
+from flask import Request, current_app, g, request
 from flask_smorest import abort
 from flask_smorest.pagination import PaginationParameters
 from flask_smorest.utils import resolve_schema_instance
+from marshmallow import fields as ma_fields
+from marshmallow import missing
+from webargs.flaskparser import FlaskParser, is_json_request
 from werkzeug.exceptions import HTTPException, default_exceptions
 
+from planner.json_input import JsonInputError, load_json
 from web.services import api_tokens
 from web.services.accounts import SignedInUser
 from web.services.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -44,8 +49,48 @@ ERROR_RESPONSES = {
 }
 
 
+# Whole or decimal, ASCII digits only (a page far past the end is still just an empty page).
+_QUERY_NUMBER = re.compile(r"-?[0-9]{1,40}(\.[0-9]{1,40})?")
+
+
+class StrictJsonParser(FlaskParser):
+    """webargs reading request bodies with the engine's strict JSON loader: a body nested too
+    deep, with a key given twice, or with NaN is a 400 saying so, not a 500 or a silent last-wins;
+    numbers in the query string must be written in ASCII digits."""
+
+    def _raw_load_json(self, req: Request) -> Any:
+        if not is_json_request(req):
+            return missing
+        data = req.get_data(cache=True)
+        if not data:
+            return missing
+        try:
+            return load_json(data)
+        except JsonInputError as error:
+            abort(400, message=f"The body is not JSON we accept: {error}.", errors={"json": {"(body)": [str(error)]}})
+
+    def pre_load(self, location_data: Any, *, schema: Any, req: Request, location: str) -> Any:
+        """Numbers in the query string are ASCII digits: marshmallow, through int() and float(),
+        would read Arabic-Indic digits and `1_000`."""
+        if location == "query":
+            bad = {
+                field.data_key or name: ["Enter a number written with the digits 0 to 9."]
+                for name, field in schema.fields.items()
+                if isinstance(field, ma_fields.Number)
+                and isinstance(raw := req.args.get(field.data_key or name), str)
+                and not _QUERY_NUMBER.fullmatch(raw)
+            }
+            if bad:
+                abort(422, message="The query has parameters that are not numbers.", errors={"query": bad})
+        return location_data
+
+
 class ApiBlueprint(flask_smorest.Blueprint):
-    """A flask-smorest blueprint whose X-Pagination header is documented as the string it is."""
+    """A flask-smorest blueprint whose X-Pagination header is documented as the string it is,
+    reading bodies with `StrictJsonParser`."""
+
+    ARGUMENTS_PARSER = StrictJsonParser()
+    PAGINATION_ARGUMENTS_PARSER = StrictJsonParser()
 
     DEFAULT_PAGINATION_PARAMETERS: ClassVar[dict[str, int]] = {
         "page": 1,

@@ -6,6 +6,7 @@ from flask import jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_smorest import abort
 
+from planner.json_input import JsonInputError, load_json
 from web.api.common import API_PREFIX, ApiBlueprint, current_api_user, problems_by_field
 from web.api.schemas import RankingSchema
 from web.services import submitted_cases
@@ -39,7 +40,10 @@ def rank_case() -> ResponseReturnValue:
     A home given by postcode is resolved from the postcode lookup (an imported ONSPD
     edition, else the packaged directory).
     """
-    case = request.get_json(silent=True)
+    try:
+        case = load_json(request.get_data(cache=True))
+    except JsonInputError as error:
+        abort(422, message="The case has problems.", errors={"json": {"(case)": [str(error)]}})
     try:
         ranking = submitted_cases.rank_submitted(current_api_user(), case)
     except InvalidInput as error:

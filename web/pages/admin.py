@@ -71,7 +71,7 @@ def _choices(values: list[str], chosen: str) -> list[dict[str, object]]:
 
 
 def _page_number(raw: str | None) -> int:
-    return int(raw) if raw and raw.isdigit() and 0 < len(raw) < 7 else 1
+    return int(raw) if raw and raw.isascii() and raw.isdigit() and 0 < len(raw) < 7 else 1
 
 
 @blueprint.route("/audit.csv")

@@ -12,6 +12,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from web.pages.access import require_roles
+from web.request_guard import query_int
 from web.services import care_plan, decisions
 from web.services.accounts import CASEWORK_ROLES
 from web.services.care_plan import SupportLinkRef
@@ -114,6 +115,8 @@ def new(reference: str, run_id: int) -> str | Response:
         abort(404)
     if current_user.role not in decisions.DECIDE_ROLES:
         abort(403)
+    if request.method == "GET":
+        decisions.record_form_opened(current_user, chosen)
     values: dict[str, str] = {"emergency": "yes" if chosen.emergency_default else "no"}
     errors: dict[str, str] = {}
     status = 200
@@ -249,8 +252,8 @@ def history(reference: str, decision_id: int) -> str:
             current_user,
             reference,
             decision_id,
-            request.args.get("before", type=int),
-            request.args.get("after", type=int),
+            query_int("before"),
+            query_int("after"),
         )
     except NotFound:
         abort(404)

@@ -168,9 +168,9 @@ def _close_page(
 @blueprint.route("/<reference>/close", methods=["GET", "POST"])
 def close(reference: str) -> Page:
     try:
-        referral = referrals.editable(current_user, reference)
         if request.method == "GET":
-            return _close_page(referral, {}, {})
+            return _close_page(referrals.open_close_form(current_user, reference), {}, {})
+        referral = referrals.editable(current_user, reference)
         values = {"reason": request.form.get("reason", ""), "details": request.form.get("details", "")}
         try:
             referrals.close(current_user, reference, values, request.form.get("version", ""))

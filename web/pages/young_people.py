@@ -14,6 +14,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from web.pages.access import require_roles
+from web.request_guard import query_int
 from web.services import young_people as service
 from web.services.accounts import CASEWORK_ROLES
 from web.services.errors import Forbidden, NotFound
@@ -59,7 +60,7 @@ def _render(template: str, status: int = 200, **context: Any) -> tuple[str, int]
 
 @blueprint.route("/")
 def list_young_people() -> str:
-    listing = service.list_for(current_user, request.args.get("q", ""), request.args.get("page", 1, type=int) or 1)
+    listing = service.list_for(current_user, request.args.get("q", ""), query_int("page", 1) or 1)
     return render_template("young_people/list.html", listing=listing, may_edit=service.may_edit(current_user))
 
 

@@ -25,7 +25,9 @@ def list_events(object_ref: str | None = None, limit: int = 200) -> list[AuditEv
 
 @dataclass(frozen=True)
 class EventFilter:
-    """Which events to find. Only events by users of `authority_code` are ever found."""
+    """Which events to find. Only events by users of `authority_code`, by no user for it
+    (the command line), or by no user for no authority (a failed sign-in for an unknown
+    email) are ever found."""
 
     authority_code: str
     email_contains: str | None = None
@@ -42,11 +44,11 @@ class EventRow:
 
     id: int
     at: datetime
-    user_id: int
-    user_name: str
-    user_email: str
-    user_role: str
-    authority_name: str
+    user_id: int | None
+    user_name: str | None
+    user_email: str | None
+    user_role: str | None
+    authority_name: str | None
     action: str
     object_type: str
     object_ref: str
@@ -71,9 +73,7 @@ _COLUMNS: tuple[Any, ...] = (
 
 
 def _conditions(wanted: EventFilter) -> list[ColumnElement[bool]]:
-    # Events without a user (a failed sign-in for an unknown email) belong to no
-    # authority, so no authority's administrator sees them.
-    found: list[ColumnElement[bool]] = [User.authority_code == wanted.authority_code]
+    found: list[ColumnElement[bool]] = [_visible_to(wanted.authority_code)]
     if wanted.email_contains:
         found.append(func.lower(User.email).contains(wanted.email_contains.lower(), autoescape=True))
     if wanted.action:
@@ -89,11 +89,24 @@ def _conditions(wanted: EventFilter) -> list[ColumnElement[bool]]:
     return found
 
 
+def _visible_to(authority_code: str) -> ColumnElement[bool]:
+    """The authority's users' events; events with no user for it (the command line); and
+    events with no user and no authority (a failed sign-in for an email matching no account,
+    which names no one: the email is never stored), which every administrator should see."""
+    return or_(
+        User.authority_code == authority_code,
+        and_(
+            AuditEvent.user_id.is_(None),
+            or_(AuditEvent.authority_code == authority_code, AuditEvent.authority_code.is_(None)),
+        ),
+    )
+
+
 def _rows(wanted: EventFilter) -> Select[Any]:
     return (
         select(*_COLUMNS)
-        .join(User, AuditEvent.user_id == User.id)
-        .join(LocalAuthority, User.authority_code == LocalAuthority.gss_code)
+        .outerjoin(User, AuditEvent.user_id == User.id)
+        .outerjoin(LocalAuthority, User.authority_code == LocalAuthority.gss_code)
         .where(*_conditions(wanted))
         # Newest first; the id breaks ties between events in the same instant.
         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
@@ -101,7 +114,7 @@ def _rows(wanted: EventFilter) -> Select[Any]:
 
 
 def count_events(wanted: EventFilter) -> int:
-    query = select(func.count(AuditEvent.id)).join(User, AuditEvent.user_id == User.id).where(*_conditions(wanted))
+    query = select(func.count(AuditEvent.id)).outerjoin(User, AuditEvent.user_id == User.id).where(*_conditions(wanted))
     return int(session().scalar(query) or 0)
 
 
@@ -127,8 +140,8 @@ def events_older_than(wanted: EventFilter, older_than: tuple[datetime, int] | No
 def _distinct(column: Any, authority_code: str) -> list[str]:
     query = (
         select(column)
-        .join(User, AuditEvent.user_id == User.id)
-        .where(User.authority_code == authority_code)
+        .outerjoin(User, AuditEvent.user_id == User.id)
+        .where(_visible_to(authority_code))
         .distinct()
         .order_by(column)
     )

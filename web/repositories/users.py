@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from datetime import datetime
+
+from sqlalchemy import func, or_, select, update
 
 from web.db import session
 from web.models import User
@@ -22,3 +24,30 @@ def list_demo_users() -> list[User]:
 
 def add_user(user: User) -> None:
     session().add(user)
+
+
+# Sign-in attempts are counted in the database, in one statement each, so parallel requests
+# cannot all read the same count (and all get a guess) before any of them writes it.
+_NOT_SYNCHRONISED = {"synchronize_session": False}
+
+
+def count_sign_in_attempt(user_id: int, now: datetime) -> int | None:
+    """Add one attempt to the account's count, atomically: the new count, or None while it is locked."""
+    statement = (
+        update(User)
+        .where(User.id == user_id, or_(User.locked_until.is_(None), User.locked_until <= now))
+        .values(failed_sign_ins=User.failed_sign_ins + 1)
+        .returning(User.failed_sign_ins)
+    )
+    found: int | None = session().execute(statement, execution_options=_NOT_SYNCHRONISED).scalar_one_or_none()
+    return found
+
+
+def lock_account(user_id: int, until: datetime) -> None:
+    statement = update(User).where(User.id == user_id).values(locked_until=until, failed_sign_ins=0)
+    session().execute(statement, execution_options=_NOT_SYNCHRONISED)
+
+
+def clear_sign_in_attempts(user_id: int) -> None:
+    statement = update(User).where(User.id == user_id).values(failed_sign_ins=0, locked_until=None)
+    session().execute(statement, execution_options=_NOT_SYNCHRONISED)

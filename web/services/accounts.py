@@ -58,7 +58,7 @@ def load_user(user_id: str) -> SignedInUser | None:
     Runs once per request (from the cookie's user id). A session that is missing, ended,
     idle too long or too old is refused, and the request is treated as signed out.
     """
-    if not user_id.isdigit():
+    if not (user_id.isascii() and user_id.isdigit()) or len(user_id) > 10:
         return None
     if not sessions.check_request(int(user_id)):
         return None
@@ -73,33 +73,36 @@ def load_user(user_id: str) -> SignedInUser | None:
 def authenticate(email: str, password: str, now: datetime | None = None) -> SignedInUser | None:
     """The user if the password is right and the account is not locked; counts and audits failures.
 
-    A failure is audited against the account when the email matches one (never the email
-    itself: it may be someone's mistyped personal address).
+    Each attempt is counted in the database before the password is checked, in one
+    statement (`count_sign_in_attempt`), so requests in parallel cannot between them try
+    more than MAX_FAILED_SIGN_INS passwords. Every refusal checks one password hash, so an
+    unknown, inactive or locked account answers as slowly as a wrong password (see
+    docs/security.md for the figures). A failure is audited against the account when the
+    email matches one (never the email itself: it may be someone's mistyped personal address).
     """
     now = now or datetime.now()
     user = users.find_user_by_email(email)
     if user is None or not user.active:
-        # Same work either way, so timing does not reveal which emails exist.
         check_password_hash(_DUMMY_HASH, password)
-        if user is None:
-            _failed(None, "no such account")
-        else:
-            _failed(user.id, "account inactive")
+        _failed(user.id if user is not None else None, "no such account" if user is None else "account inactive")
         return None
-    if user.locked_until is not None and user.locked_until > now:
+    attempt = users.count_sign_in_attempt(user.id, now)
+    db.commit()  # other requests count from here
+    if attempt is None or attempt > MAX_FAILED_SIGN_INS:
+        # Locked, or more attempts at once than are allowed: no password is tried.
+        check_password_hash(_DUMMY_HASH, password)
+        if attempt is not None:
+            users.lock_account(user.id, now + timedelta(minutes=LOCK_MINUTES))
         _failed(user.id, "account locked")
         return None
     if not check_password_hash(user.password_hash, password):
-        user.failed_sign_ins += 1
         detail = "wrong password"
-        if user.failed_sign_ins >= MAX_FAILED_SIGN_INS:
-            user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
-            user.failed_sign_ins = 0
+        if attempt >= MAX_FAILED_SIGN_INS:
+            users.lock_account(user.id, now + timedelta(minutes=LOCK_MINUTES))
             detail = f"wrong password; account locked for {LOCK_MINUTES} minutes"
         _failed(user.id, detail)
         return None
-    user.failed_sign_ins = 0
-    user.locked_until = None
+    users.clear_sign_in_attempts(user.id)
     db.commit()
     return _signed_in(user)
 

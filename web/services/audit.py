@@ -10,8 +10,20 @@ from web.models import AuditEvent
 from web.repositories import audit as audit_repository
 
 
-def record(user_id: int | None, action: str, object_type: str, object_ref: str, detail: str | None = None) -> None:
-    """Add an audit event to the current transaction (the caller commits)."""
+def record(
+    user_id: int | None,
+    action: str,
+    object_type: str,
+    object_ref: str,
+    detail: str | None = None,
+    authority_code: str | None = None,
+) -> None:
+    """Add an audit event to the current transaction (the caller commits).
+
+    `authority_code` is for events with no user (the command line): the authority the
+    command acted for, whose administrators then see the event. Events with neither (a
+    failed sign-in for an unknown email) are seen by every administrator.
+    """
     audit_repository.add_event(
         AuditEvent(
             at=datetime.now(),
@@ -21,5 +33,6 @@ def record(user_id: int | None, action: str, object_type: str, object_ref: str, 
             object_ref=object_ref,
             remote_addr=request.remote_addr if has_request_context() else None,
             detail=detail,
+            authority_code=authority_code if user_id is None else None,
         )
     )

@@ -1,8 +1,9 @@
 """Searching the audit log, for administrators: by user, action, object and date.
 
-An administrator sees the events of their own authority's users and no one else's.
-Events with no user (a failed sign-in for an email that matches no account) are
-therefore shown to nobody here; they stay in the table for whoever runs the database.
+An administrator sees the events of their own authority's users and no one else's,
+events with no user that acted for their authority (command-line imports and exports,
+re-checks they set off), and events with no user and no authority (a failed sign-in for
+an email that matches no account; the email itself is never stored).
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from web.services.date_input import PARTS, read_date
 from web.services.errors import Forbidden, InvalidInput
 
 PAGE_SIZE = 50
+# Who an event with no user is shown as.
+NO_USER = "No user (command line, or a sign-in for an unknown email)"
 EXPORT_BATCH = 1000
 ADMIN_ROLES = ("admin",)
 _TEXT_LIMITS = {"user": 200, "action": 40, "object_type": 40, "object_ref": 60}
@@ -190,10 +193,10 @@ def _csv_lines(rows: Iterator[EventRow]) -> Iterator[str]:
         writer.writerow(
             [
                 row.at.isoformat(sep=" ", timespec="seconds"),
-                _cell(row.user_name),
-                _cell(row.user_email),
-                ROLE_NAMES.get(row.user_role, row.user_role),
-                _cell(row.authority_name),
+                _cell(row.user_name or NO_USER),
+                _cell(row.user_email or ""),
+                ROLE_NAMES.get(row.user_role, row.user_role) if row.user_role else "",
+                _cell(row.authority_name or ""),
                 _cell(row.action),
                 _cell(row.object_type),
                 _cell(row.object_ref),

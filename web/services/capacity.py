@@ -139,7 +139,7 @@ def parse_filters(args: Mapping[str, Any]) -> Filters:
     months = DEFAULT_MONTHS
     raw_months = str(args.get("months") or "").strip()
     if raw_months:
-        if not raw_months.isdigit() or not 1 <= int(raw_months) <= MAX_MONTHS:
+        if not (raw_months.isascii() and raw_months.isdigit()) or not 1 <= int(raw_months) <= MAX_MONTHS:
             problems["months"] = f"Months must be a whole number from 1 to {MAX_MONTHS}"
         else:
             months = int(raw_months)

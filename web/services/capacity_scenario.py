@@ -94,7 +94,7 @@ def parse_lines(form: Mapping[str, Any]) -> list[ExtraLine]:
             continue
         label = f"Line {i}"
         places = 0
-        if not raw_places.isdigit() or not 1 <= int(raw_places) <= MAX_PLACES:
+        if not (raw_places.isascii() and raw_places.isdigit()) or not 1 <= int(raw_places) <= MAX_PLACES:
             problems[key + "places"] = f"{label}: places must be a whole number from 1 to {MAX_PLACES}"
         else:
             places = int(raw_places)
@@ -111,7 +111,7 @@ def parse_lines(form: Mapping[str, Any]) -> list[ExtraLine]:
         ages: list[int] = []
         for bound in ("age_min", "age_max"):
             raw = str(form.get(key + bound) or "").strip()
-            if not raw.isdigit() or not 0 <= int(raw) <= 17:
+            if not (raw.isascii() and raw.isdigit()) or not 0 <= int(raw) <= 17:
                 problems[key + bound] = f"{label}: {'youngest' if bound == 'age_min' else 'eldest'} age must be 0 to 17"
             else:
                 ages.append(int(raw))

@@ -132,6 +132,13 @@ def decision_closer_warning(decision: Decision) -> str | None:
     return closer_warning(json.loads(decision.ranking_run.result_json), decision.placement.code)
 
 
+def record_form_opened(user: SignedInUser, chosen: Choice) -> None:
+    """Audit that the decision form was shown: it shows the child's casework and the option."""
+    detail = f"decision form: run {chosen.run.id}, placement {chosen.placement['id']}"
+    audit.record(user.id, "view", "referral", chosen.referral.reference, detail=detail[:200])
+    db.commit()
+
+
 def _start_date(value: str, today: date) -> tuple[date | None, str | None]:
     try:
         start = date.fromisoformat(value.strip())

@@ -177,7 +177,9 @@ def _export(kind: str, authority_code: str, user_id: int | None) -> ExportFile:
     else:
         records = placement_records(authority_code)
         content, count = _json(records), len(records)
-    audit.record(user_id, "export", "export", kind, detail=f"{authority_code}: {count} rows")
+    audit.record(
+        user_id, "export", "export", kind, detail=f"{authority_code}: {count} rows", authority_code=authority_code
+    )
     db.commit()
     filename = f"{found.filename}-{authority_code}-{datetime.now():%Y%m%d}.{found.extension}"
     return ExportFile(kind, filename, found.mimetype, content, count)

@@ -16,6 +16,7 @@ from datetime import date
 from typing import Protocol
 
 from planner import wording
+from planner.ascii_numbers import read_float
 from planner.case import SECURE_BASES, SETTINGS, SPECIALISMS, SUITABILITY, URGENCY
 from planner.geometry import KM_PER_MILE
 from web.models import Referral
@@ -265,7 +266,7 @@ def _max_km(text: str, stored_km: float | None, errors: dict[str, str]) -> float
     if stored_km is not None and text == miles_text(stored_km):
         return stored_km
     try:
-        miles = float(text.replace(",", ""))
+        miles = read_float(text.replace(",", ""))
     except ValueError:
         errors["max_miles"] = "Maximum distance from home must be a number of miles, like 20 or 12.5"
         return None

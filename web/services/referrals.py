@@ -289,6 +289,14 @@ def open_edit_form(user: SignedInUser, reference: str) -> tuple[Referral, Referr
     return referral, ReferralForm.from_referral(referral)
 
 
+def open_close_form(user: SignedInUser, reference: str) -> Referral:
+    """The referral, for the close form (which shows its casework); opening it is audited as a view."""
+    referral = editable(user, reference)
+    audit.record(user.id, "view", "referral", reference, detail="close form")
+    db.commit()
+    return referral
+
+
 def _apply(referral: Referral, values: CleanReferral) -> list[str]:
     """Copy the form's values onto the referral; returns the names of the fields that changed."""
     changed = []

@@ -289,7 +289,14 @@ def _recheck(
             intelligence=intelligence,
         )
         repository.add_review(review)
-        audit.record(by_user_id, "relocation_review_opened", "young_person", person.reference, ", ".join(codes))
+        audit.record(
+            by_user_id,
+            "relocation_review_opened",
+            "young_person",
+            person.reference,
+            ", ".join(codes),
+            authority_code=person.responsible_authority_code,
+        )
         opened.append(review.id)
     db.commit()
     return Recheck(len(pairs), opened, not_reopened)

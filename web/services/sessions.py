@@ -23,8 +23,10 @@ from web.services import audit
 
 # Where the token lives in Flask's (signed) cookie session.
 TOKEN_KEY = "session_token"
-# last_seen_at is written at most this often, not on every request.
-TOUCH_INTERVAL = timedelta(minutes=1)
+# last_seen_at is written when at least this much time has passed since it was last written.
+# One second, so the idle timeout is exact to the second (a coarser interval would let a
+# session run up to that much past its idle limit); requests within the same second share a write.
+TOUCH_INTERVAL = timedelta(seconds=1)
 # Why a session ended (UserSession.ended_reason; at most 20 characters).
 SIGNED_OUT, IDLE, EXPIRED = "signed_out", "idle", "expired"
 PASSWORD_CHANGED, DEACTIVATED = "password_changed", "deactivated"

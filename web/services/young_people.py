@@ -34,6 +34,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
+from planner.ascii_numbers import read_float
 from planner.case import IMPORTANCE, RISKS, SUPPORT_KINDS
 from web import db
 from web.models import (
@@ -100,7 +101,7 @@ MAX_SUPPORT_KM = 1000.0
 
 # Letters, digits and hyphens with at least one digit: a pseudonymous reference, not a name.
 _REFERENCE = re.compile(r"^[A-Z0-9][A-Z0-9-]*$")
-_TIME = re.compile(r"^([01]?\d|2[0-3])[:.]?([0-5]\d)$")
+_TIME = re.compile(r"^([01]?[0-9]|2[0-3])[:.]?([0-5][0-9])$")  # ASCII digits only
 
 
 class FormInvalid(InvalidInput):
@@ -241,7 +242,7 @@ class _Form:
                 self.fail(name, enter(label))
             return None
         try:
-            value = float(raw)
+            value = read_float(raw)
         except ValueError:
             value = math.nan
         if not math.isfinite(value):

@@ -30,6 +30,7 @@ from datetime import date, datetime
 from typing import Any
 
 from planner.case import AREA_KINDS, SEVERITY
+from planner.json_input import JsonInputError, load_json
 from web.models import CONFIDENCE, Area
 from web.repositories import imports as repository
 from web.services.imports.base import FileSpec, ImportContext, Loaded, Problems, decode
@@ -141,9 +142,10 @@ def _csv_rows(data: bytes, problems: Problems) -> list[_Row] | None:
 
 def _geojson_rows(data: bytes, problems: Problems) -> list[_Row] | None:
     try:
-        document = json.loads(decode(data))
-    except json.JSONDecodeError as error:
-        problems.add("file", None, None, f"The file is not valid GeoJSON (line {error.lineno}, column {error.colno})")
+        document = load_json(decode(data))
+    except JsonInputError as error:
+        # Too deep, a key given twice, NaN, or not JSON at all: the sentence says which.
+        problems.add("file", None, None, f"The file is not valid GeoJSON: {error}")
         return None
     if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
         problems.add("file", None, None, "The GeoJSON must be a FeatureCollection")

@@ -264,7 +264,9 @@ def run_import(
     problems = Problems()
     contents = _check_files(importer, files, problems)
     if problems:
-        return _refused(importer, user_id, Outcome(kind, dry_run, 0, {}, problems.kept, None, problems.more, given))
+        return _refused(
+            importer, user_id, authority_code, Outcome(kind, dry_run, 0, {}, problems.kept, None, problems.more, given)
+        )
 
     run = ImportRun(
         kind=kind,
@@ -287,22 +289,34 @@ def run_import(
     except InvalidInput as error:
         db.rollback()
         problem = Problem(importer.files[0].name, None, None, "; ".join(error.problems))
-        return _refused(importer, user_id, Outcome(kind, dry_run, 0, {}, [problem], None, 0, given))
+        return _refused(importer, user_id, authority_code, Outcome(kind, dry_run, 0, {}, [problem], None, 0, given))
     except SQLAlchemyError as error:
         # The importer validated every value it knows of; a database refusal (a value
         # too long, a duplicate) is still the file's problem, not a crash.
         db.rollback()
         log.warning("import %s refused by the database: %s", kind, type(error).__name__)
         problem = Problem(importer.files[0].name, None, None, _database_message(error))
-        return _refused(importer, user_id, Outcome(kind, dry_run, 0, {}, [problem], None, 0, given))
+        return _refused(importer, user_id, authority_code, Outcome(kind, dry_run, 0, {}, [problem], None, 0, given))
 
     order = {spec.name: i for i, spec in enumerate(importer.files)}
+    problems_found = list(loaded.problems)
+    if loaded.rows == 0 and not problems_found and not loaded.more_problems:
+        # A header and nothing under it is almost always the wrong file (or an export
+        # that failed): refused, so no import of nothing is recorded as if it were one.
+        problems_found.append(
+            Problem(
+                importer.files[0].name,
+                None,
+                None,
+                "The file holds nothing to import: a header row with no rows under it, or no records",
+            )
+        )
     outcome = Outcome(
         kind,
         dry_run,
         loaded.rows,
         dict(loaded.added),
-        sorted(loaded.problems, key=lambda p: (order.get(p.file, len(order)), p.row or 0)),
+        sorted(problems_found, key=lambda p: (order.get(p.file, len(order)), p.row or 0)),
         None,
         loaded.more_problems,
         given,
@@ -310,21 +324,21 @@ def run_import(
     )
     if not outcome.ok:
         db.rollback()
-        return _refused(importer, user_id, outcome)
+        return _refused(importer, user_id, authority_code, outcome)
     if dry_run:
         db.rollback()
-        audit.record(user_id, "import_dry_run", "import", kind, _detail(outcome))
+        audit.record(user_id, "import_dry_run", "import", kind, _detail(outcome), authority_code)
         db.commit()
         return outcome
     outcome.import_id = run.id
-    audit.record(user_id, "import", "import", str(run.id), _detail(outcome))
+    audit.record(user_id, "import", "import", str(run.id), _detail(outcome), authority_code)
     try:
         db.commit()
     except SQLAlchemyError as error:
         db.rollback()
         log.warning("import %s refused at commit: %s", kind, type(error).__name__)
         problem = Problem(importer.files[0].name, None, None, _database_message(error))
-        return _refused(importer, user_id, Outcome(kind, dry_run, 0, {}, [problem], None, 0, given))
+        return _refused(importer, user_id, authority_code, Outcome(kind, dry_run, 0, {}, [problem], None, 0, given))
     log.info("import %s: %d rows, %s", kind, outcome.rows, outcome.added)
     if kind in AREA_KINDS:
         # New or changed areas can make where children live now unsafe: re-check the placements
@@ -363,14 +377,26 @@ def _check_files(importer: Importer, files: Mapping[str, tuple[str, bytes]], pro
                 f"The {spec.label} file is not UTF-8 text (byte {bad_byte} is not): save it as UTF-8 and try again",
             )
             continue
+        nul = data.find(b"\x00")
+        if nul >= 0:
+            # PostgreSQL cannot store one, and no spreadsheet writes one: a sign of a binary
+            # file or a UTF-16 one saved under a .csv name.
+            line = data.count(b"\n", 0, nul) + 1
+            problems.add(
+                spec.name,
+                line,
+                None,
+                f"The {spec.label} file contains a NUL character (line {line}): save it as UTF-8 text and try again",
+            )
+            continue
         # Passed on as given (no copy of a large file): it may start with a byte order
         # mark, which `decode` and pandas' "utf-8-sig" encoding drop.
         contents[spec.name] = data
     return contents
 
 
-def _refused(importer: Importer, user_id: int | None, outcome: Outcome) -> Outcome:
-    audit.record(user_id, "import_refused", "import", importer.kind, _detail(outcome))
+def _refused(importer: Importer, user_id: int | None, authority_code: str, outcome: Outcome) -> Outcome:
+    audit.record(user_id, "import_refused", "import", importer.kind, _detail(outcome), authority_code)
     db.commit()
     return outcome
 

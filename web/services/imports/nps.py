@@ -26,10 +26,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
 from planner.case import RISKS, SETTINGS
+from planner.json_input import JsonInputError, load_json
 from web.models import Referral, RiskLocation, YoungPerson
 from web.repositories import care_episodes as people_repository
 from web.repositories import referrals as referral_repository
@@ -207,14 +207,11 @@ class _Load:
 
     def _json_records(self, text: str) -> list[Any] | None:
         try:
-            # Numbers as written (1500.00 stays 1500.00): see nps_standard.prepare.
-            document = json.loads(text, parse_float=Decimal)
-        except RecursionError:
-            self.problem(None, None, "The file is nested too deeply to be a National Placement Standard record")
-            return None
-        except ValueError as error:
-            line = getattr(error, "lineno", None)
-            self.problem(None, None, "The file is not JSON" + (f" (line {line})" if line else ""))
+            # Numbers as written (1500.00 stays 1500.00): see nps_standard.prepare. The shared
+            # reader refuses deep nesting, repeated keys and NaN (planner/json_input.py).
+            document = load_json(text, decimals=True)
+        except JsonInputError as error:
+            self.problem(None, None, f"The file is not a National Placement Standard document: {error}")
             return None
         records = records_of(document)
         if records is None:

@@ -17,7 +17,6 @@ here imports back unchanged.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from datetime import datetime
 from typing import Any
 
 from planner.case import RISKS, SETTINGS
+from planner.json_input import JsonInputError, load_json
 from web.models import Referral, RiskLocation, YoungPerson
 from web.repositories import care_episodes as people_repository
 from web.repositories import imports as import_repository
@@ -212,10 +212,13 @@ class _Load:
 
     def run(self, data: bytes) -> Loaded:
         try:
-            document = json.loads(decode(data))
-        except (UnicodeDecodeError, ValueError) as error:
-            line = getattr(error, "lineno", None)
-            self.problem(None, None, "The file is not JSON" + (f" (line {line})" if line else ""))
+            document = load_json(decode(data))
+        except UnicodeDecodeError:
+            self.problem(None, None, "The file is not JSON: not UTF-8 text")
+            return self.problems.loaded(0, {})
+        except JsonInputError as error:
+            # Too deep, a key given twice, NaN, or not JSON at all: the sentence says which.
+            self.problem(None, None, f"The file is not JSON: {error}")
             return self.problems.loaded(0, {})
         records = records_of(document)
         if records is None:

@@ -196,6 +196,9 @@ class _Load:
         if table is None:
             return None
         children: dict[str, _Child] = {}
+        # Every CHILD seen, valid row or not, by its upper-case form: "a100" and "A100" would
+        # be two young people whose references differ only in case, which people cannot tell apart.
+        first_seen: dict[str, int] = {}
         for number, values in iterate_rows(table, self.problems):
             self.rows += 1
             cells = Cells("header", number, values, self.problems)
@@ -206,11 +209,12 @@ class _Load:
             ethnic = cells.choice("ETHNIC", ETHNIC_CODES, required=True, upper=True)
             if dob is not None and dob > self.context.today:
                 cells.problem("DOB", "DOB must not be in the future")
-            if child is not None and child in children:
-                cells.problem(
-                    "CHILD", f"CHILD appears more than once in the Header table (first on row {children[child].row})"
-                )
+            if child is not None and child.upper() in first_seen:
+                first = first_seen[child.upper()]
+                cells.problem("CHILD", f"CHILD appears more than once in the Header table (first on row {first})")
                 continue
+            if child is not None:
+                first_seen[child.upper()] = number
             if cells.ok and child and sex and dob and ethnic:
                 children[child] = _Child(number, child, sex, dob, ethnic)
         return children

@@ -17,10 +17,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TypeVar
 
+from planner.ascii_numbers import read_float, read_int
 from web.services.imports.base import Problems, decode
 
-_DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
-_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+# [0-9], not \d: \d also matches Arabic-Indic and other Unicode digits.
+_DMY = re.compile(r"^([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})$")
+_ISO = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})$")
 _N = TypeVar("_N", int, float)
 # `Cells.date` shadows the type inside the class; annotations there use this name.
 _Day = date
@@ -203,10 +205,10 @@ class Cells:
                 self.problem(name, f"Enter {name}: it is blank")
             return None
         try:
-            number = int(value)
+            number = read_int(value)
         except ValueError:
             try:
-                as_float = float(value)
+                as_float = read_float(value)
             except ValueError:
                 self.problem(name, f"{name} must be a whole number")
                 return None
@@ -225,7 +227,9 @@ class Cells:
                 self.problem(name, f"Enter {name}: it is blank")
             return None
         try:
-            number = float(value.replace(",", "")) if re.fullmatch(r"[\d,]+(\.\d+)?", value) else float(value)
+            # Thousands separators only in a plain number ("1,250.50"), never inside digits elsewhere.
+            plain = re.fullmatch(r"[0-9,]+(\.[0-9]+)?", value)
+            number = read_float(value.replace(",", "") if plain else value)
         except ValueError:
             self.problem(name, f"{name} must be a number")
             return None
