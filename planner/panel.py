@@ -179,7 +179,8 @@ class Panel:
             used = sum(int(self.pair_weight[chosen[r]]) for r in rs)
             if taken > int(self.flow_vacancies[i]):
                 problems.append(f"{pid}: {taken} young people placed, {int(self.flow_vacancies[i])} vacancies")
-            elif used > int(self.vacancies[i]):
+            elif used > int(self.vacancies[i]) and not any(self.solo[r] for r in rs):
+                # (A solo referral takes every place too: that breach is named below, as a solo one.)
                 problems.append(
                     f"{pid}: {taken} young people placed from {len(rs)} referrals with "
                     f"{int(self.world.resident_count[i])} children there, over the usual fostering limit"

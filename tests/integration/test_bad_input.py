@@ -182,11 +182,12 @@ def _young_person_form(**changes: str) -> dict[str, str]:
     [("dob-day", "1" * 31), ("dob-month", "1" * 31), ("dob-year", "9" * 31), ("dob-year", "٢٠١٢"), ("dob-day", "1_0")],
 )
 def test_a_31_digit_or_foreign_digit_date_is_a_400_naming_it(app: Flask, field: str, value: str) -> None:
-    """The young person form: the date is named as not real, nothing stored."""
+    """The young person form: the date's box to fix is named (the year's, for a year that is not 4 digits)."""
     client = _client(app, "sw@manchester.test")
     response = post(client, "/young-people/new", "/young-people/new", _young_person_form(**{field: value}))
     assert response.status_code == 400
-    assert 'href="#dob-day"' in response.get_data(as_text=True)
+    box = "dob-year" if field == "dob-year" else "dob-day"
+    assert f'href="#{box}"' in response.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("part", ["day", "month", "year"])

@@ -344,7 +344,8 @@ def deadlines(decision: Decision, content: Mapping[str, Any]) -> list[Deadline]:
     if decision.out_of_area:
         found.append(Deadline("Host authority notified", "reg 13(4)", notify_by, done("host_authority_notified_on")))
         found.append(Deadline("Host police notified", "expected practice", notify_by, done("host_police_notified_on")))
-    if decision.at_a_distance:
+    # Reg 11's consultation of the host does not apply where reg 11(4) exempts the placement.
+    if decision.at_a_distance and not (decision.approval_rule or "").startswith("reg_11_4"):
         found.append(Deadline("Host authority consulted", "reg 11", notify_by, done("host_consulted_on")))
         found.append(Deadline("Care plan sent to the host", "reg 11", notify_by, done("care_plan_sent_to_host_on")))
     return found

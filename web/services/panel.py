@@ -209,6 +209,7 @@ class ProposedMatch:
     decision_id: int | None
     free_now: int  # places free at the placement now
     no_longer_free: bool  # fewer places free now than the referral's young people
+    approval_rule: str | None = None  # which reg 11 rule gave the approval (a reg 11(4) exception, say)
 
     @property
     def may_take_forward(self) -> bool:
@@ -294,6 +295,7 @@ def get_panel(user: SignedInUser, run_id: int) -> PanelView:
                 None if decision is None else decision.id,
                 free[code],
                 free[code] < size,
+                facts.get("approval_rule"),
             )
         )
     unplaced = [
