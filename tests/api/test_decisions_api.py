@@ -16,7 +16,8 @@ from tests.integration.decision_builders import build_decision_world
 
 @pytest.fixture(scope="module")
 def decision_id(app: Flask) -> int:
-    build_decision_world(app, ["R-A1", "R-A2"])
+    # R-A3 is never decided: the empty list, whichever tests ran first (test_decide_amend_… decides R-A2).
+    build_decision_world(app, ["R-A1", "R-A2", "R-A3"])
     return record_decision(app, "R-A1")
 
 
@@ -36,7 +37,7 @@ def test_list_a_referrals_decisions(client: FlaskClient, po: str, decision_id: i
     assert decision["care_plan_version"] == 1
     assert decision["status"] in {"approved", "awaiting_approval"}
     assert json.loads(response.headers["X-Pagination"])["total"] == 1
-    empty = client.get("/api/v1/referrals/R-A2/decisions", headers=bearer(po))
+    empty = client.get("/api/v1/referrals/R-A3/decisions", headers=bearer(po))
     assert empty.status_code == 200 and empty.get_json() == []
 
 

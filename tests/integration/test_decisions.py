@@ -18,7 +18,13 @@ from web.models import AuditEvent, CarePlanVersion, Decision, Placement, Ranking
 
 @pytest.fixture(scope="module", autouse=True)
 def world(app: Flask) -> None:
-    build_decision_world(app, ["R-D1", "R-D2", "R-D3", "R-D4", "R-D5"])
+    # One referral per test that decides or needs a decision, so none finds its referral placed by another.
+    build_decision_world(app, ["R-D1", "R-D2", "R-D3", "R-D4", "R-D5", "R-D6", "R-D7", "R-D8", "R-D9"])
+    with app.app_context():
+        # Places to spare, so no test finds the near or far placement full because another took it first.
+        for placement in db.session().query(Placement).filter(Placement.code.in_(["P-NEAR", "P-FAR"])):
+            placement.capacity = placement.vacancies = 5
+        db.commit()
 
 
 def _as(app: Flask, email: str) -> FlaskClient:
@@ -67,13 +73,24 @@ def _decision(app: Flask, reference: str) -> Decision | None:
         return db.session().query(Decision).filter_by(referral_id=referral.id).order_by(Decision.id.desc()).first()
 
 
+def _decide_top(app: Flask, reference: str) -> Decision:
+    """A social worker's decision for the top option of a new run, for a test that needs one recorded."""
+    client = _as(app, "sw@manchester.test")
+    run_id = _run(client, reference)
+    response = _post_decision(client, reference, run_id, _option(app, run_id, 1), why_not_top="")
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    decision = _decision(app, reference)
+    assert decision is not None
+    return decision
+
+
 def test_a_bad_care_plan_names_each_field_and_writes_nothing(app: Flask, client: FlaskClient) -> None:
     """Missing rationale, wishes and contact are named; no decision, no version, no place taken."""
     sign_in(client, "sw@manchester.test")
-    run_id = _run(client, "R-D1")
+    run_id = _run(client, "R-D6")
     before = _vacancies(app, "P-NEAR")
-    path = f"/referrals/R-D1/rankings/{run_id}/decide?placement=P-NEAR"
-    _text, support = _decide_page(client, "R-D1", run_id, "P-NEAR")
+    path = f"/referrals/R-D6/rankings/{run_id}/decide?placement=P-NEAR"
+    _text, support = _decide_page(client, "R-D6", run_id, "P-NEAR")
     form = plan_form(support, rationale="", wishes_and_feelings="")
     form.update({"start_date-day": "31", "start_date-month": "2"})
     form[f"contact-{support[0]}-frequency"] = ""
@@ -88,7 +105,7 @@ def test_a_bad_care_plan_names_each_field_and_writes_nothing(app: Flask, client:
     # What the user typed is kept.
     assert "Carers know the warning signs" in page
     assert _vacancies(app, "P-NEAR") == before
-    assert _decision(app, "R-D1") is None
+    assert _decision(app, "R-D6") is None
 
 
 def test_an_in_area_decision_takes_the_place_and_needs_no_approval(app: Flask, client: FlaskClient) -> None:
@@ -113,10 +130,11 @@ def test_an_in_area_decision_takes_the_place_and_needs_no_approval(app: Flask, c
 
 def test_a_second_decision_on_the_same_referral_is_refused(app: Flask, client: FlaskClient) -> None:
     """A referral holds one live decision: a second attempt is told so and takes nothing."""
+    _decide_top(app, "R-D7")
     sign_in(client, "sw@manchester.test")
-    run_id = _run(client, "R-D1")
+    run_id = _run(client, "R-D7")
     before = _vacancies(app, "P-RES")
-    response = _post_decision(client, "R-D1", run_id, "P-RES")
+    response = _post_decision(client, "R-D7", run_id, "P-RES")
     assert response.status_code == 409
     assert "already has a placement decision" in response.get_data(as_text=True)
     assert _vacancies(app, "P-RES") == before
@@ -125,8 +143,8 @@ def test_a_second_decision_on_the_same_referral_is_refused(app: Flask, client: F
 def test_not_the_top_option_needs_a_reason(app: Flask, client: FlaskClient) -> None:
     """Choosing a lower-ranked option without saying why is refused, naming the field."""
     sign_in(client, "sw@manchester.test")
-    run_id = _run(client, "R-D2")
-    response = _post_decision(client, "R-D2", run_id, _option(app, run_id, 2), why_not_top="")
+    run_id = _run(client, "R-D8")
+    response = _post_decision(client, "R-D8", run_id, _option(app, run_id, 2), why_not_top="")
     assert response.status_code == 400
     assert 'href="#why_not_top"' in response.get_data(as_text=True)
 
@@ -271,9 +289,8 @@ def test_only_a_social_worker_records_a_decision(app: Flask, client: FlaskClient
 
 def test_other_authorities_and_commissioners_are_kept_out(app: Flask, client: FlaskClient) -> None:
     """Another authority's decision answers 404; a commissioner 403; signed out goes to sign in."""
-    decision = _decision(app, "R-D1")
-    assert decision is not None
-    path = f"/referrals/R-D1/decisions/{decision.id}"
+    decision = _decide_top(app, "R-D9")
+    path = f"/referrals/R-D9/decisions/{decision.id}"
     assert client.get(path).status_code == 302
     sign_in(client, "po@salford.test")
     for suffix in ("", "/history", "/versions/1", "/amend"):

@@ -27,6 +27,7 @@ def world(app: Flask) -> Flask:
             ("YP-PS2", MANCHESTER),
             ("YP-PS3", MANCHESTER),
             ("YP-PS4", MANCHESTER),
+            ("YP-PS5", MANCHESTER),
             ("YP-PS-ON-REFERRAL", MANCHESTER),
             ("YP-SALFORD", SALFORD),
         ]:
@@ -120,11 +121,16 @@ def test_record_becomes_an_open_referral_in_our_words(world: Flask) -> None:
 def test_reimport_updates_the_same_referral(world: Flask) -> None:
     """The same referralId again changes the referral; risk locations are not doubled."""
     record = _record(
-        referralId="PS-REF-1",
+        referralId="PS-REF-2",
+        child="YP-PS5",
         locationsToAvoid=[
             {"description": "Park where the child was found", "lat": 53.50, "lon": -2.20, "radiusKm": 1.0}
         ],
     )
+    # Its own first import, so the test does not rely on another test having made the referral.
+    first = _run(world, [record])
+    assert first.ok, first.problems
+    assert (first.added["referrals added"], first.added["risk locations"]) == (1, 1)
     record["PlacementAvailability"]["neededBy"] = "Today"
     outcome = _run(world, [record])
     assert outcome.ok, outcome.problems
@@ -134,7 +140,7 @@ def test_reimport_updates_the_same_referral(world: Flask) -> None:
         0,
     )
     with world.app_context():
-        referral = referrals.get_referral("PS-REF-1")
+        referral = referrals.get_referral("PS-REF-2")
         assert referral is not None and referral.needed_by == "today"
 
 

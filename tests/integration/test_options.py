@@ -300,6 +300,8 @@ def test_compare_needs_two_or_three_options_of_the_run(app: Flask, query: str, m
 
 def test_exclude_an_option_then_lift_it(app: Flask) -> None:
     """Excluding ranks again with the option under excluded_by_worker and its reason; lifting brings it back."""
+    # Other tests exclude and lift too: only this test's audit events are counted.
+    excluded_before, lifted_before = len(_audit(app, "exclude_placement")), len(_audit(app, "lift_exclusion"))
     client = _signed_in(app)
     run_path = _rank(client)
     page = client.get(run_path).get_data(as_text=True)
@@ -317,7 +319,7 @@ def test_exclude_an_option_then_lift_it(app: Flask) -> None:
     excluded = next(e for e in result["excluded"] if e["placement_id"] == "P-EXTRA")
     assert excluded["reasons"] == [{"code": "excluded_by_worker", "detail": f"Excluded by a worker: {reason}"}]
     assert _exclusions(app) == [("P-EXTRA", reason)]
-    events = _audit(app, "exclude_placement")
+    events = _audit(app, "exclude_placement")[excluded_before:]
     assert [(e.object_ref, e.detail) for e in events] == [("R-T1", "placement P-EXTRA")]
 
     html = client.get(new_path).get_data(as_text=True)
@@ -342,7 +344,8 @@ def test_exclude_an_option_then_lift_it(app: Flask) -> None:
     assert third_path not in (run_path, new_path)
     assert "P-EXTRA" in [o["placement_id"] for o in _stored_result(app, third_path)["options"]]
     assert _exclusions(app) == []
-    assert [(e.object_ref, e.detail) for e in _audit(app, "lift_exclusion")] == [("R-T1", "placement P-EXTRA")]
+    lifts = _audit(app, "lift_exclusion")[lifted_before:]
+    assert [(e.object_ref, e.detail) for e in lifts] == [("R-T1", "placement P-EXTRA")]
     # The earlier run still records the exclusion and its reason: nothing is lost.
     assert any(e["placement_id"] == "P-EXTRA" for e in _stored_result(app, new_path)["excluded"])
     # Lifting it twice: it is no longer there.

@@ -15,11 +15,11 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.integration.builders import MANCHESTER, NOW, _person, build_world
+from tests.integration.builders import DERBYSHIRE, MANCHESTER, NOW, _person, _placement, build_world
 from tests.integration.helpers import csrf_token, sign_in
 from web import db
 from web.models import AuditEvent, CurrentResident, Placement, RelocationReview, YoungPerson
-from web.repositories import young_people
+from web.repositories import placements, young_people
 
 REVIEW_BY = date.today() + timedelta(days=90)
 LINK = {
@@ -42,6 +42,28 @@ def world(app: Flask) -> None:
             placement = db.session().query(Placement).filter_by(code=code).one()
             placement.residents.append(CurrentResident(person_reference=reference, since=NOW.date()))
         db.commit()
+
+
+def _place(app: Flask, reference: str, code: str) -> None:
+    """A Manchester child of the test's own, living at the placement `code`."""
+    with app.app_context():
+        young_people.add_young_person(_person(reference, MANCHESTER, 53.4794, -2.2453, 15))
+        placement = db.session().query(Placement).filter_by(code=code).one()
+        placement.residents.append(CurrentResident(person_reference=reference, since=NOW.date()))
+        db.commit()
+
+
+def _open_review(app: Flask, reference: str) -> int:
+    """A child of the test's own at P-NEAR, linked to the Redline group as YP-H1 is: their open review's id."""
+    _place(app, reference, "P-NEAR")
+    response = _send(_signed_in(app, "sw@manchester.test"), f"/young-people/{reference}/groups/new", LINK)
+    assert response.status_code == 302  # type: ignore[attr-defined]
+    return _reviews(app, reference)[0][0]
+
+
+def _open_reviews(app: Flask) -> int:
+    with app.app_context():
+        return db.session().query(RelocationReview).filter_by(status="open").count()
 
 
 def _signed_in(app: Flask, email: str) -> FlaskClient:
@@ -79,6 +101,7 @@ def _residents(app: Flask, code: str) -> list[str]:
 
 def test_a_new_group_link_opens_a_review_for_a_placement_it_makes_unsafe(app: Flask, sw: FlaskClient) -> None:
     assert _reviews(app, "YP-H1") == []
+    open_before = _open_reviews(app)  # other tests' children may have reviews open too
     response = _send(sw, "/young-people/YP-H1/groups/new", LINK)
     assert response.status_code == 302  # type: ignore[attr-defined]
     reviews = _reviews(app, "YP-H1")
@@ -88,7 +111,7 @@ def test_a_new_group_link_opens_a_review_for_a_placement_it_makes_unsafe(app: Fl
     listing = sw.get("/relocation/").get_data(as_text=True)
     assert "YP-H1" in listing and "Carers P-NEAR" in listing
     tasks = sw.get("/tasks/").get_data(as_text=True)
-    assert "Relocation reviews open (1)" in tasks
+    assert f"Relocation reviews open ({open_before + 1})" in tasks
     page = sw.get(f"/relocation/{reviews[0][0]}").get_data(as_text=True)
     assert "an area linked to the Redline group" in page
     # Ranked alternatives from the engine: the far placement is safe; the near one is not offered.
@@ -139,22 +162,26 @@ def test_a_risk_location_near_the_placement_opens_a_review_and_a_far_one_does_no
 
 
 def test_the_same_reasons_do_not_open_a_second_review(app: Flask, sw: FlaskClient) -> None:
-    before = _reviews(app, "YP-H1")
+    _open_review(app, "YP-H8")
+    before = _reviews(app, "YP-H8")
     token = csrf_token(sw, "/relocation/")
+    # A first re-check opens again what other tests' children need (a closed review does not stop a new one).
+    assert sw.post("/relocation/recheck", data={"csrf_token": token}).status_code == 302
+    sw.get("/relocation/")
     response = sw.post("/relocation/recheck", data={"csrf_token": token})
     assert response.status_code == 302
     assert "no new review was needed" in sw.get("/relocation/").get_data(as_text=True)
-    assert _reviews(app, "YP-H1") == before
+    assert _reviews(app, "YP-H8") == before
 
 
 def test_the_social_worker_records_the_decision_with_a_reason(app: Flask, sw: FlaskClient) -> None:
-    review_id = _reviews(app, "YP-H1")[0][0]
+    review_id = _open_review(app, "YP-H4")
     path = f"/relocation/{review_id}"
     missing = sw.post(path, data={"csrf_token": csrf_token(sw, path)})
     assert missing.status_code == 400
     page = missing.get_data(as_text=True)
     assert "Select what you decided" in page and "Enter why" in page
-    assert _reviews(app, "YP-H1")[0][1] == "open"
+    assert _reviews(app, "YP-H4")[0][1] == "open"
     done = sw.post(
         path,
         data={
@@ -164,18 +191,18 @@ def test_the_social_worker_records_the_decision_with_a_reason(app: Flask, sw: Fl
         },
     )
     assert done.status_code == 302
-    assert _reviews(app, "YP-H1")[0][1] == "moving"
-    assert "YP-H1" in _residents(app, "P-NEAR")  # still nothing moves by itself
+    assert _reviews(app, "YP-H4")[0][1] == "moving"
+    assert "YP-H4" in _residents(app, "P-NEAR")  # still nothing moves by itself
     shown = sw.get(path).get_data(as_text=True)
     assert "A move is being planned" in shown and "Strategy meeting agreed a planned move." in shown
     assert "Record the decision" not in shown  # closed: no form
     with app.app_context():
-        actions = [e.action for e in db.session().query(AuditEvent).filter_by(object_ref="YP-H1")]
+        actions = [e.action for e in db.session().query(AuditEvent).filter_by(object_ref="YP-H4")]
         assert "relocation_review_opened" in actions and "relocation_review_closed" in actions
 
 
 def test_roles_and_authorities(app: Flask) -> None:
-    review_id = _reviews(app, "YP-H3")[0][0]
+    review_id = _open_review(app, "YP-H5")
     assert _signed_in(app, "commissioner@manchester.test").get("/relocation/").status_code == 403
     assert _signed_in(app, "po@salford.test").get(f"/relocation/{review_id}").status_code == 404
     po = _signed_in(app, "po@manchester.test")
@@ -187,37 +214,42 @@ def test_roles_and_authorities(app: Flask) -> None:
 
 
 def test_viewing_a_review_is_audited_as_a_view_of_the_childs_record(app: Flask, sw: FlaskClient) -> None:
-    review_id = _reviews(app, "YP-H3")[0][0]
+    review_id = _open_review(app, "YP-H6")
     sw.get(f"/relocation/{review_id}")
     with app.app_context():
         details = [
             e.detail
             for e in db.session()
             .query(AuditEvent)
-            .filter_by(action="view", object_type="young_person", object_ref="YP-H3")
+            .filter_by(action="view", object_type="young_person", object_ref="YP-H6")
         ]
         assert f"relocation review {review_id}" in details
     assert re.search(r"Relocation review", sw.get("/relocation/").get_data(as_text=True))
 
 
 def test_an_imported_area_re_checks_everyone_placed_and_opens_a_review_where_it_bites(app: Flask) -> None:
-    """A new high-severity area around P-FAR (where YP-H2 lives) through the areas import."""
+    """A new high-severity area around P-AREA (where YP-H7 lives) through the areas import."""
     from web.services.imports import run_import
 
-    assert _reviews(app, "YP-H2") == []
+    # A placement and child of the test's own: an area around P-FAR would change what other tests find there.
+    with app.app_context():
+        placements.add_placement(_placement("P-AREA", DERBYSHIRE, 52.92, -1.47))
+        db.commit()
+    _place(app, "YP-H7", "P-AREA")
+    assert _reviews(app, "YP-H7") == []
     review_by = (date.today() + timedelta(days=60)).isoformat()
     csv = (
         "code,label,kind,lat,lon,radius_km,severity,groups,source,confidence,review_by\n"
-        f"A-NEW,Area 02 (Derbyshire),exploitation_hotspot,53.23,-1.42,0.5,high,,Police briefing,medium,{review_by}\n"
+        f"A-NEW,Area 02 (Derbyshire),exploitation_hotspot,52.92,-1.47,0.5,high,,Police briefing,medium,{review_by}\n"
     )
     with app.test_request_context():
         outcome = run_import("areas", {"file": ("areas.csv", csv.encode())}, dry_run=True, authority_code=MANCHESTER)
-        assert outcome.ok and _reviews(app, "YP-H2") == []  # a dry run changes nothing, so re-checks nothing
+        assert outcome.ok and _reviews(app, "YP-H7") == []  # a dry run changes nothing, so re-checks nothing
         outcome = run_import("areas", {"file": ("areas.csv", csv.encode())}, dry_run=False, authority_code=MANCHESTER)
         assert outcome.ok, outcome.problems
-    reviews = _reviews(app, "YP-H2")
+    reviews = _reviews(app, "YP-H7")
     assert [(status, codes) for _, status, codes in reviews] == [("open", ["in_high_severity_area"])]
     with app.app_context():
         review = db.session().get(RelocationReview, reviews[0][0])
         assert review is not None and review.trigger.startswith("areas imported")
-    assert "YP-H2" in _residents(app, "P-FAR")
+    assert "YP-H7" in _residents(app, "P-AREA")
