@@ -63,6 +63,13 @@ def _sign_in(browser: Any, server: str, email: str) -> tuple[Any, Any, list[str]
     return context, page, errors
 
 
+def _fill_date(page: Any, prefix: str, day: date) -> None:
+    """The three boxes of a GOV.UK date input."""
+    page.fill(f"#{prefix}-day", str(day.day))
+    page.fill(f"#{prefix}-month", str(day.month))
+    page.fill(f"#{prefix}-year", str(day.year))
+
+
 def test_secure_order_exemption_and_reg_11_4_in_the_browser(browser: Any, law_server: str, axe_source: str) -> None:
     """Record the order's dates (a bad date first), see them on the referral, then decide on a
     connected person out of area: the decision says reg 11(4) applied."""
@@ -103,8 +110,7 @@ def test_secure_order_exemption_and_reg_11_4_in_the_browser(browser: Any, law_se
     assert page.locator("text=exempt under reg 11(4), a connected person (reg 24)").count() == 1
     checked["decision form"] = _axe_problems(page, axe_source)
 
-    iso = today.isoformat()
-    page.fill("#start_date", iso)
+    _fill_date(page, "start_date", today)
     page.fill("#rationale", "With her aunt, far from the group's areas.")
     if page.locator("#why_not_top").count():
         page.fill("#why_not_top", "Family first (s22C): the aunt can care for her.")
@@ -114,9 +120,9 @@ def test_secure_order_exemption_and_reg_11_4_in_the_browser(browser: Any, law_se
     page.locator("select[id$='-supervision']").first.select_option("unsupervised")
     page.check("#education_school")
     page.fill("#rhi_provider", "Host area return home interview service")
-    for field in ("#host_consulted_on", "#care_plan_sent_to_host_on", "#host_authority_notified_on"):
-        if page.locator(field).count():
-            page.fill(field, iso)
+    for field in ("host_consulted_on", "care_plan_sent_to_host_on", "host_authority_notified_on"):
+        if page.locator(f"#{field}-day").count():
+            _fill_date(page, field, today)
     page.click("button:has-text('Record the decision')")
     page.wait_for_url("**/decisions/*")
     body = page.locator("main").inner_text()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
 import pytest
@@ -56,6 +57,7 @@ def test_warning_words_comparison_and_the_question_why(browser: Any, balance_ser
     page.click("a:has-text('See P-MUM')")
     assert page.url.endswith("#option-P-MUM")
     assert page.locator("#robustness").is_visible()
+    page.click("#why-P-FAR summary")  # the breakdown is folded under each option
     words = page.locator("#option-P-FAR .app-score-words li")
     assert words.count() == 6
     assert words.nth(0).inner_text().startswith("Safety ")
@@ -78,7 +80,10 @@ def test_warning_words_comparison_and_the_question_why(browser: Any, balance_ser
     page.locator("#option-P-FAR a:has-text('Choose this option')").click()
     page.wait_for_selector("#why_not_closer")
     assert "The options page warned" in page.locator("#why_not_closer-hint").inner_text()
-    page.fill("#start_date", page.evaluate("new Date().toISOString().slice(0, 10)"))
+    today = date.today()  # the server's (pinned) day, as the form checks it
+    page.fill("#start_date-day", str(today.day))
+    page.fill("#start_date-month", str(today.month))
+    page.fill("#start_date-year", str(today.year))
     page.fill("#rationale", "Specialist carers near her sister.")
     page.fill("#wishes_and_feelings", "Wants to see her sister every week.")
     page.fill("#risks_and_safety_plan", "Missing protocol agreed with the host police.")
