@@ -110,18 +110,22 @@ def equality() -> Page:
     return _render("capacity/equality.html", page="equality")
 
 
-@blueprint.route("/scenario", methods=["GET", "POST"])
-def scenario() -> Page | Redirect:
-    """The scenario form; a good one is queued as a job (two allocations take a while) and followed there."""
-    context: dict[str, Any] = {
+def _scenario_context(result: scenarios.ScenarioResult | None = None, job_id: int | None = None) -> dict[str, Any]:
+    return {
         "page": "scenario",
         "filters": None,
         "choices": service.choices(),
         "lines": range(1, scenarios.LINES + 1),
         "errors": {},
-        "result": None,
-        "job_id": None,
+        "result": result,
+        "job_id": job_id,
     }
+
+
+@blueprint.route("/scenario", methods=["GET", "POST"])
+def scenario() -> Page | Redirect:
+    """The scenario form; a good one is queued as a job (two allocations take a while) and followed there."""
+    context = _scenario_context()
     if request.method == "GET":
         return render_template("capacity/scenario.html", form=scenarios.empty_form(), **context)
     form = _scenario_form()
@@ -141,15 +145,7 @@ def scenario_result(job_id: int) -> Page:
         form = scenarios.empty_form() | jobs.params(current_user, job_id)
     except NotFound:
         return render_template("errors/404.html"), 404
-    context: dict[str, Any] = {
-        "page": "scenario",
-        "filters": None,
-        "choices": service.choices(),
-        "lines": range(1, scenarios.LINES + 1),
-        "errors": {},
-        "result": result,
-        "job_id": job_id,
-    }
+    context = _scenario_context(result, job_id)
     return render_template("capacity/scenario.html", form=form, **context)
 
 
