@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,13 @@ from tests.integration.builders import PASSWORD
 
 pytestmark = pytest.mark.e2e
 SHOTS = Path(__file__).resolve().parents[2] / "test-results"
+
+
+def _fill_date(page: Any, prefix: str, day: date) -> None:
+    """The three boxes of a GOV.UK date input."""
+    page.fill(f"#{prefix}-day", str(day.day))
+    page.fill(f"#{prefix}-month", str(day.month))
+    page.fill(f"#{prefix}-year", str(day.year))
 
 
 def _axe_problems(page: Any, axe_source: str) -> list[str]:

@@ -14,6 +14,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from tests.conftest import make_app
+from tests.e2e.test_journeys import _axe_problems, _fill_date
 from tests.integration.builders import DERBYSHIRE, PASSWORD, _placement
 from tests.integration.decision_builders import build_decision_world
 from web import db
@@ -40,16 +41,6 @@ def law_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     server.shutdown()
 
 
-def _axe_problems(page: Any, axe_source: str) -> list[str]:
-    page.evaluate(axe_source)
-    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
-        for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
-
-
 def _sign_in(browser: Any, server: str, email: str) -> tuple[Any, Any, list[str]]:
     context = browser.new_context()
     page = context.new_page()
@@ -61,13 +52,6 @@ def _sign_in(browser: Any, server: str, email: str) -> tuple[Any, Any, list[str]
     page.click("button:has-text('Sign in')")
     page.wait_for_url("**/referrals/")
     return context, page, errors
-
-
-def _fill_date(page: Any, prefix: str, day: date) -> None:
-    """The three boxes of a GOV.UK date input."""
-    page.fill(f"#{prefix}-day", str(day.day))
-    page.fill(f"#{prefix}-month", str(day.month))
-    page.fill(f"#{prefix}-year", str(day.year))
 
 
 def test_secure_order_exemption_and_reg_11_4_in_the_browser(browser: Any, law_server: str, axe_source: str) -> None:

@@ -12,7 +12,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from tests.conftest import make_app
-from tests.e2e.test_journeys import SHOTS, _axe_problems
+from tests.e2e.test_journeys import SHOTS, _axe_problems, _fill_date
 from tests.integration.balance_builders import build_balance_world
 from tests.integration.builders import PASSWORD
 
@@ -80,10 +80,7 @@ def test_warning_words_comparison_and_the_question_why(browser: Any, balance_ser
     page.locator("#option-P-FAR a:has-text('Choose this option')").click()
     page.wait_for_selector("#why_not_closer")
     assert "The options page warned" in page.locator("#why_not_closer-hint").inner_text()
-    today = date.today()  # the server's (pinned) day, as the form checks it
-    page.fill("#start_date-day", str(today.day))
-    page.fill("#start_date-month", str(today.month))
-    page.fill("#start_date-year", str(today.year))
+    _fill_date(page, "start_date", date.today())  # the server's (pinned) day, as the form checks it
     page.fill("#rationale", "Specialist carers near her sister.")
     page.fill("#wishes_and_feelings", "Wants to see her sister every week.")
     page.fill("#risks_and_safety_plan", "Missing protocol agreed with the host police.")

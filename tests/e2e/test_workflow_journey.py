@@ -13,7 +13,7 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from tests.e2e.test_journeys import SHOTS, _axe_problems
+from tests.e2e.test_journeys import SHOTS, _axe_problems, _fill_date
 from tests.integration.builders import PASSWORD
 
 pytestmark = pytest.mark.e2e
@@ -30,13 +30,6 @@ def _sign_in(browser: Any, live_server: str, email: str) -> tuple[Any, Any, list
     page.click("button:has-text('Sign in')")
     page.wait_for_load_state()
     return context, page, errors
-
-
-def _fill_date(page: Any, prefix: str, day: date) -> None:
-    """The three boxes of a GOV.UK date input."""
-    page.fill(f"#{prefix}-day", str(day.day))
-    page.fill(f"#{prefix}-month", str(day.month))
-    page.fill(f"#{prefix}-year", str(day.year))
 
 
 def test_decision_journey_from_young_person_to_history(browser: Any, live_server: str, axe_source: str) -> None:
