@@ -124,7 +124,7 @@ def test_an_alternative_taken_since_the_review_opened_is_no_longer_free_and_list
     app: Flask, sw: FlaskClient
 ) -> None:
     """Alternatives are shown against the places free now, not as they were when the review opened."""
-    review_id = _reviews(app, "YP-H1")[0][0]
+    review_id = _open_review(app, "YP-H9")  # a review of the test's own, as YP-H1's in the test above
     with app.app_context():
         review = db.session().get(RelocationReview, review_id)
         assert review is not None

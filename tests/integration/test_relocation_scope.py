@@ -15,11 +15,14 @@ the Redline group. Here:
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from flask import Flask
 
+from tests.conftest import BACKENDS, _postgres_database, make_app
 from tests.integration.builders import MANCHESTER, SALFORD, _person, build_world
 from tests.integration.helpers import csrf_token, sign_in
 from web import db
@@ -36,7 +39,25 @@ def _future() -> date:
     return date.today() + timedelta(days=365)
 
 
-@pytest.fixture(scope="module", autouse=True)
+@pytest.fixture(params=BACKENDS)
+def app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Flask]:
+    """A fresh database for each test, in place of the module's shared one.
+
+    Every test here moves areas around the same three placements and opens or closes the same
+    children's reviews, so each builds the world (and any review it needs) for itself and passes
+    alone and in any order.
+    """
+    if request.param == "sqlite":
+        yield make_app(f"sqlite:///{tmp_path / 'planner.db'}")
+        return
+    gen = _postgres_database()
+    application = make_app(next(gen))
+    yield application
+    db.engine(application).dispose()
+    next(gen, None)
+
+
+@pytest.fixture(autouse=True)
 def world(app: Flask) -> None:
     build_world(app)
     with app.app_context():
@@ -129,6 +150,7 @@ def test_a_review_closed_for_the_same_intelligence_is_not_reopened(app: Flask) -
 
     A bigger area (changed intelligence) does.
     """
+    assert _import(app, _csv("Q-DERBY", 53.23, -1.42)).ok  # opens YP-Q2's review, as the test above does
     [(review_id, _)] = _reviews(app, "YP-Q2")
     _close(app, review_id)
 
@@ -156,6 +178,7 @@ def test_a_review_closed_for_the_same_intelligence_is_not_reopened(app: Flask) -
 
 def test_a_review_closed_before_reviews_kept_their_intelligence_reopens_only_after_a_change(app: Flask) -> None:
     """Older reviews have no stored intelligence: compared with when the areas behind them last changed."""
+    assert _import(app, _csv("Q-DERBY", 53.23, -1.42)).ok  # opens YP-Q2's review
     review_id = _reviews(app, "YP-Q2")[-1][0]
     _close(app, review_id)
     with app.app_context():
@@ -216,6 +239,7 @@ def test_the_result_page_lists_the_reviews_opened_and_counts_other_authorities(a
     assert [status for _, status in _reviews(app, "YP-Q3")] == ["open"]
 
     # Manchester's own child is named, with a link to the review.
+    assert _import(app, _csv("Q-DERBY", 53.23, -1.42)).ok  # YP-Q2's earlier review, closed before the change
     _close(app, _reviews(app, "YP-Q2")[-1][0])
     data = {
         "csrf_token": csrf_token(client, "/imports/areas"),
@@ -231,6 +255,8 @@ def test_a_placement_broken_by_another_unchanged_area_is_not_this_changes_busine
 
     Their placement is checked (it is near), but the new areas did not make it unsafe.
     """
+    away = f"A-CITY,Area 01 (Manchester),gang_territory,51.6,0.6,2.0,high,G-RED,Test,high,{_future().isoformat()}"
+    assert _import(app, HEADER + away + "\n").ok  # A-CITY moved to Essex first, as in the test above
     csv = HEADER + "A-CITY,Area 01 (Manchester),gang_territory,53.4808,-2.2426,2.0,high,G-RED,Test,high,"
     csv += f"{_future().isoformat()}\n"
     _import(app, csv)  # A-CITY back where it was: YP-Q1 breaks the rule again, and a review opens
