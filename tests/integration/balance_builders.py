@@ -20,30 +20,36 @@ from web.services import accounts
 LEICESTERSHIRE = "E10000018"
 
 
-def build_balance_world(app: Flask) -> None:
+def build_balance_world(app: Flask, references: tuple[str, ...] = ("R-W1",)) -> None:
+    """The world above; each of `references` (R-W1, R-W2, ...) is a referral of its own child, all alike."""
     build_world(app)
     with app.app_context():
         accounts.create_user("sw@manchester.scoring", "SW", "social_worker", MANCHESTER, PASSWORD)
         placements.add_placement(_placement("P-MUM", LEICESTERSHIRE, 52.72, -1.70))
         redline = next(g for g in intelligence.list_groups() if g.code == "G-RED")
-        child = _person("YP-W1", MANCHESTER, 53.4794, -2.2453, 15)
-        child.group_links = [
-            YoungPersonGroup(
-                group=redline, relationship_kind="exploited_by", source="Test", confidence="high", review_by=FUTURE
+        for reference in references:
+            child = _person(reference.replace("R-", "YP-", 1), MANCHESTER, 53.4794, -2.2453, 15)
+            child.group_links = [
+                YoungPersonGroup(
+                    group=redline, relationship_kind="exploited_by", source="Test", confidence="high", review_by=FUTURE
+                )
+            ]
+            child.support_links = [
+                SupportLink(
+                    label="Mother", kind="parent", lat=52.71, lon=-1.70, importance="essential", visits_per_month=0
+                ),
+                SupportLink(
+                    label="Sister", kind="sibling", lat=53.23, lon=-1.42, importance="important", visits_per_month=8
+                ),
+            ]
+            young_people.add_young_person(child)
+            referrals.add_referral(
+                Referral(
+                    reference=reference,
+                    authority_code=MANCHESTER,
+                    needed_by="later",
+                    created_at=NOW,
+                    young_people=[child],
+                )
             )
-        ]
-        child.support_links = [
-            SupportLink(
-                label="Mother", kind="parent", lat=52.71, lon=-1.70, importance="essential", visits_per_month=0
-            ),
-            SupportLink(
-                label="Sister", kind="sibling", lat=53.23, lon=-1.42, importance="important", visits_per_month=8
-            ),
-        ]
-        young_people.add_young_person(child)
-        referrals.add_referral(
-            Referral(
-                reference="R-W1", authority_code=MANCHESTER, needed_by="later", created_at=NOW, young_people=[child]
-            )
-        )
         db.commit()

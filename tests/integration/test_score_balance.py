@@ -5,7 +5,8 @@ linked to the Redline group whose essential mother lives in Leicestershire, next
 foster placement (P-MUM), while the specialist placement P-FAR is near her sister, who
 visits often. P-FAR comes first on specialism and the network as a whole, about 37 miles further
 from the mother than P-MUM, which is safe too: the page must warn, and the decision form
-must ask why.
+must ask why. R-W2 and R-W3 are children like R-W1's, one for each test that records a
+decision, so no test finds R-W1 decided or P-FAR's place taken by another.
 """
 
 from __future__ import annotations
@@ -23,14 +24,19 @@ from tests.integration.balance_builders import build_balance_world
 from tests.integration.decision_builders import plan_form
 from tests.integration.helpers import csrf_token, sign_in
 from web import db
-from web.models import CarePlanVersion, Decision, RankingRun
+from web.models import CarePlanVersion, Decision, Placement, RankingRun, Referral
 
 LEICESTERSHIRE = "E10000018"
 
 
 @pytest.fixture(scope="module", autouse=True)
 def world(app: Flask) -> None:
-    build_balance_world(app)
+    build_balance_world(app, ("R-W1", "R-W2", "R-W3"))
+    with app.app_context():
+        # Places to spare, so the tests that decide for P-FAR leave it open to the others.
+        placement = db.session().query(Placement).filter_by(code="P-FAR").one()
+        placement.capacity = placement.vacancies = 5
+        db.commit()
 
 
 def _client(app: Flask, email: str = "sw@manchester.scoring") -> FlaskClient:
@@ -46,11 +52,30 @@ def _run(client: FlaskClient, reference: str) -> int:
     return int(response.headers["Location"].rsplit("/", 1)[1])
 
 
+def _decisions(app: Flask, reference: str) -> list[Decision]:
+    """The decisions recorded for one referral."""
+    with app.app_context():
+        query = db.session().query(Decision).join(Referral, Decision.referral_id == Referral.id)
+        return query.filter(Referral.reference == reference).all()
+
+
 def _result(app: Flask, run_id: int) -> dict:
     with app.app_context():
         run = db.session().get(RankingRun, run_id)
         assert run is not None
         return json.loads(run.result_json)
+
+
+def _decide_warned(app: Flask, client: FlaskClient, reference: str) -> int:
+    """Decide for the warned option P-FAR, saying why not the closer one; the new decision's id."""
+    run_id = _run(client, reference)
+    path = f"/referrals/{reference}/rankings/{run_id}/decide?placement=P-FAR"
+    support = re.findall(r'name="contact-(S-\d+)-frequency"', client.get(path).get_data(as_text=True))
+    reason = "The sister visits twice a week and the specialist carers are trained for exploitation."
+    done = client.post(path, data={**plan_form(support, why_not_closer=reason), "csrf_token": csrf_token(client, path)})
+    assert done.status_code == 302, done.get_data(as_text=True)[:400]
+    (decision,) = _decisions(app, reference)
+    return decision.id
 
 
 def test_the_options_page_says_each_component_in_words_and_whether_rank_1_is_robust(app: Flask) -> None:
@@ -112,10 +137,12 @@ def test_a_decision_through_the_api_needs_why_not_closer_when_warned(app: Flask,
     }
     start = date.today().isoformat()
     body = {"run_id": run_id, "placement_id": "P-FAR", "start_date": start, "care_plan": plan}
+    with app.app_context():
+        before = db.session().query(Decision).count()
     refused = client.post("/api/v1/referrals/R-W1/decisions", headers=bearer(token), json=body)
     assert "why_not_closer" in json.dumps(assert_error(refused, 422)["errors"])
     with app.app_context():
-        assert db.session().query(Decision).count() == 0
+        assert db.session().query(Decision).count() == before
 
 
 def test_an_option_the_page_did_not_warn_about_is_not_asked_why(app: Flask) -> None:
@@ -180,12 +207,11 @@ def test_the_api_gives_the_new_fields_and_why_one_option_is_above_another(app: F
     assert_error(client.get(f"{path}?above=P-FAR&below=P-MUM", headers=bearer(salford)), 404)
 
 
-# Last: it takes P-FAR's only place.
 def test_the_decision_form_asks_why_not_the_closer_option_and_insists(app: Flask) -> None:
     """Choosing the warned option: the form asks why not the closer one, refuses without it, keeps it in the plan."""
     client = _client(app)
-    run_id = _run(client, "R-W1")
-    path = f"/referrals/R-W1/rankings/{run_id}/decide?placement=P-FAR"
+    run_id = _run(client, "R-W2")
+    path = f"/referrals/R-W2/rankings/{run_id}/decide?placement=P-FAR"
     page = client.get(path).get_data(as_text=True)
     assert "Why this option and not the closer one" in page
     assert 'name="why_not_closer"' in page
@@ -196,24 +222,22 @@ def test_the_decision_form_asks_why_not_the_closer_option_and_insists(app: Flask
     assert "Say why you chose this option and not the one closer to the essential person" in refused.get_data(
         as_text=True
     )
-    with app.app_context():
-        assert db.session().query(Decision).count() == 0
+    assert _decisions(app, "R-W2") == []
 
     reason = "The sister visits twice a week and the specialist carers are trained for exploitation."
     done = client.post(path, data={**plan_form(support, why_not_closer=reason), "csrf_token": csrf_token(client, path)})
     assert done.status_code == 302, done.get_data(as_text=True)[:400]
+    (decision,) = _decisions(app, "R-W2")
     with app.app_context():
-        version = db.session().query(CarePlanVersion).one()
+        version = db.session().query(CarePlanVersion).filter_by(decision_id=decision.id).one()
         assert version.content["why_not_closer"] == reason
 
 
 def test_an_amendment_keeps_asking_why_not_the_closer_option(app: Flask) -> None:
     """Amending the plan of a decision the page warned about needs why_not_closer too (kept from the last version)."""
     client = _client(app)
-    with app.app_context():
-        decision = db.session().query(Decision).one()
-        decision_id = decision.id
-    path = f"/referrals/R-W1/decisions/{decision_id}/amend"
+    decision_id = _decide_warned(app, client, "R-W3")
+    path = f"/referrals/R-W3/decisions/{decision_id}/amend"
     page = client.get(path).get_data(as_text=True)
     assert 'name="why_not_closer"' in page
     assert "The sister visits twice a week" in page  # the answer given with the decision, to start from
