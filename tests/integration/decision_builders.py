@@ -10,7 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.integration.builders import MANCHESTER, NOW, PASSWORD, _person, build_world
-from tests.integration.helpers import csrf_token
+from tests.integration.helpers import csrf_token, sign_in
 from web import db
 from web.models import Decision, RankingRun, Referral, SupportLink
 from web.repositories import referrals, young_people
@@ -68,23 +68,41 @@ def plan_form(support_ids: list[str], **overrides: str) -> dict[str, str]:
     return form
 
 
+def _rank(sw: FlaskClient, reference: str) -> int:
+    """Find placement options for `reference`, as the referral page's button does; the run's id."""
+    ranked = sw.post(f"/referrals/{reference}/rankings", data={"csrf_token": csrf_token(sw, f"/referrals/{reference}")})
+    assert ranked.status_code == 302
+    return int(ranked.headers["Location"].rsplit("/", 1)[1])
+
+
+def _decide(sw: FlaskClient, reference: str, run_id: int, placement: str) -> None:
+    """Record a decision on `placement` from run `run_id` with a complete care plan, as on the form."""
+    path = f"/referrals/{reference}/rankings/{run_id}/decide?placement={placement}"
+    support = re.findall(r'name="contact-(S-\d+)-frequency"', sw.get(path).get_data(as_text=True))
+    done = sw.post(path, data={**plan_form(support), "csrf_token": csrf_token(sw, path)})
+    assert done.status_code == 302, done.get_data(as_text=True)[:300]
+
+
 def hold_a_place(app: Flask, sw: FlaskClient, reference: str, placement: str | None = None) -> tuple[int, str]:
     """The social worker ranks `reference` and records a decision (awaiting approval) on an
     out-of-area option (or `placement`); returns (decision id, placement code)."""
-    ranked = sw.post(f"/referrals/{reference}/rankings", data={"csrf_token": csrf_token(sw, f"/referrals/{reference}")})
-    assert ranked.status_code == 302
-    run_id = int(ranked.headers["Location"].rsplit("/", 1)[1])
+    run_id = _rank(sw, reference)
     with app.app_context():
         run = db.session().get(RankingRun, run_id)
         assert run is not None
         options = json.loads(run.result_json)["options"]
     if placement is None:
         placement = next(o["placement_id"] for o in options if o["facts"]["approval"] not in (None, "none"))
-    path = f"/referrals/{reference}/rankings/{run_id}/decide?placement={placement}"
-    support = re.findall(r'name="contact-(S-\d+)-frequency"', sw.get(path).get_data(as_text=True))
-    done = sw.post(path, data={**plan_form(support), "csrf_token": csrf_token(sw, path)})
-    assert done.status_code == 302, done.get_data(as_text=True)
+    _decide(sw, reference, run_id, placement)
     with app.app_context():
         decision = db.session().query(Decision).order_by(Decision.id.desc()).first()
         assert decision is not None and decision.status == "awaiting_approval"
         return decision.id, placement
+
+
+def decide_through_pages(app: Flask, choices: list[tuple[str, str]]) -> None:
+    """A social worker ranks each referral and records a decision on the placement named, as on the pages."""
+    client = app.test_client()
+    sign_in(client, "sw@manchester.test")
+    for reference, placement in choices:
+        _decide(client, reference, _rank(client, reference), placement)

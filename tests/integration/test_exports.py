@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 from datetime import date
 from pathlib import Path
 
@@ -14,7 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.integration.builders import MANCHESTER, PASSWORD
-from tests.integration.decision_builders import build_decision_world, plan_form
+from tests.integration.decision_builders import build_decision_world, decide_through_pages
 from tests.integration.helpers import csrf_token, export_file, sign_in
 from web import db
 from web.models import AuditEvent, Postcode
@@ -50,16 +49,7 @@ def world(app: Flask) -> None:
             authority_code=MANCHESTER,
         )
         assert outcome.ok, outcome.problems
-    client = app.test_client()
-    sign_in(client, "sw@manchester.test")
-    for reference, placement in (("R-X1", "P-NEAR"), ("R-X2", "P-FAR")):
-        token = csrf_token(client, f"/referrals/{reference}")
-        ranked = client.post(f"/referrals/{reference}/rankings", data={"csrf_token": token})
-        run_id = ranked.headers["Location"].rsplit("/", 1)[1]
-        path = f"/referrals/{reference}/rankings/{run_id}/decide?placement={placement}"
-        support = re.findall(r'name="contact-(S-\d+)-frequency"', client.get(path).get_data(as_text=True))
-        response = client.post(path, data={**plan_form(support), "csrf_token": csrf_token(client, path)})
-        assert response.status_code == 302, response.get_data(as_text=True)[:300]
+    decide_through_pages(app, [("R-X1", "P-NEAR"), ("R-X2", "P-FAR")])
 
 
 def _admin(app: Flask) -> FlaskClient:

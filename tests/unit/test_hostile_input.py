@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import math
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
@@ -18,21 +16,10 @@ from planner.case_json import polygon_problems
 from planner.input_limits import input_limits
 from planner.json_input import JsonInputError, depth, load_json
 from tests.unit.conftest import area, case
+from tests.unit.test_cli import run
 
 REPO = Path(__file__).resolve().parents[2]
 DEEP = "[" * 10_000 + "]" * 10_000
-
-
-def _cli(*args: str, stdin: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "planner", *args],
-        cwd=REPO,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=60,
-    )
 
 
 # --- JSON ----------------------------------------------------------------------------
@@ -79,7 +66,7 @@ def test_the_loader_reads_ordinary_json_and_bytes() -> None:
 @pytest.mark.parametrize("command", ["rank", "assign", "validate"])
 def test_the_command_line_exits_2_with_the_problem(command: str, text: str, words: str) -> None:
     """No traceback: one line naming the problem on standard error, exit status 2."""
-    done = _cli(command, "-", stdin=text)
+    done = run(command, "-", stdin=text)
     assert done.returncode == 2, done.stderr
     assert done.stderr.strip() == words or done.stderr.startswith(words), done.stderr
     assert "Traceback" not in done.stderr
@@ -89,7 +76,7 @@ def test_a_postcode_table_with_unicode_digits_is_refused(tmp_path: Path) -> None
     """--postcodes reads ASCII numbers only: Arabic-Indic digits are a problem naming the line."""
     table = tmp_path / "postcodes.csv"
     table.write_text("postcode,lat,lon\nM1 1AA,٥٣.٤,-2.2\n", encoding="utf-8")
-    done = _cli("validate", "--postcodes", str(table), "-", stdin=json.dumps(case()))
+    done = run("validate", "--postcodes", str(table), "-", stdin=json.dumps(case()))
     assert done.returncode == 2
     assert "line 2" in done.stderr
 
