@@ -133,8 +133,11 @@ def test_a_worker_that_stopped_mid_job_is_noticed(app: Flask) -> None:
         db.commit()
         view = jobs.view(user, job.id)
     assert view.status == "failed" and view.error == jobs.STOPPED
-    page = _signed_in(app, "po@manchester.test").get(f"/jobs/{job.id}").get_data(as_text=True)
+    client = _signed_in(app, "po@manchester.test")
+    page = client.get(f"/jobs/{job.id}").get_data(as_text=True)
     assert "Start it again" in page and "stopped before it finished" in page
+    listed = client.get("/jobs/").get_data(as_text=True)
+    assert f'href="/jobs/{job.id}"' in listed and "Failed" in listed
 
 
 def test_a_job_is_claimed_once(app: Flask) -> None:

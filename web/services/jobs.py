@@ -161,7 +161,10 @@ def _notice_a_silent_worker() -> None:
 def view(user: SignedInUser, job_id: int) -> JobView:
     """A job of the user's, as its page and the API show it."""
     _notice_a_silent_worker()
-    job = _owned(user, job_id)
+    return _view_of(_owned(user, job_id))
+
+
+def _view_of(job: Job) -> JobView:
     page = RESULT_PAGES.get(job.kind)
     return JobView(
         job.id,
@@ -218,5 +221,6 @@ def again(user: SignedInUser, job_id: int) -> int:
 
 
 def list_mine(user: SignedInUser) -> list[JobView]:
+    """The user's most recent jobs: one look for silent workers, then one read of the list."""
     _notice_a_silent_worker()
-    return [view(user, j.id) for j in repository.list_jobs_of(user.id)]
+    return [_view_of(job) for job in repository.list_jobs_of(user.id)]
