@@ -7,7 +7,8 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from web import migrate
-from web.services import accounts, reference_data
+from web.accounts.services import accounts
+from web.shared.services import reference_data
 
 
 def register(app: Flask) -> None:
@@ -34,12 +35,12 @@ def setup_db() -> None:
 @click.option("--if-empty", is_flag=True, help="only seed a database with no young people yet")
 def demo_data(seed: int, if_empty: bool) -> None:
     """Seed the synthetic demo world (synthetic people only) and the demo accounts."""
-    from web.services import demo_world
+    from web.demo.services import demo_world
 
     if if_empty and not demo_world.is_empty():
         click.echo("Demo data already present; leaving it as it is.")
         return
-    from web.services import demo_decisions, demo_relocation
+    from web.demo.services import demo_decisions, demo_relocation
 
     summary = demo_world.generate(seed)
     summary["decisions"] = demo_decisions.seed()
@@ -80,8 +81,8 @@ def import_data(kind: str, file_options: tuple[str, ...], authority: str, dry_ru
     """
     from pathlib import Path
 
-    from web.services import imports
-    from web.services.errors import InvalidInput, NotFound
+    from web.data_exchange.services import imports
+    from web.shared.services.errors import InvalidInput, NotFound
 
     try:
         importer = imports.importer_for(kind)
@@ -133,8 +134,8 @@ def export_data(kind: str, authority: str, out: str) -> None:
     or National Placement Standard v01 referrals and placements (JSON-LD, checked against its SHACL shapes)."""
     from pathlib import Path
 
-    from web.services import exports
-    from web.services.errors import InvalidInput, NotFound
+    from web.data_exchange.services import exports
+    from web.shared.services.errors import InvalidInput, NotFound
 
     try:
         found = exports.export_from_command_line(kind, authority.strip().upper())

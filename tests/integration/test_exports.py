@@ -16,10 +16,11 @@ from tests.integration.builders import MANCHESTER, PASSWORD
 from tests.integration.decision_builders import build_decision_world, decide_through_pages
 from tests.integration.helpers import csrf_token, export_file, sign_in
 from web import db
+from web.accounts.services import accounts
+from web.casework.repositories import referrals
+from web.data_exchange.services.imports import run_import
 from web.models import AuditEvent, Postcode
-from web.repositories import postcodes, referrals
-from web.services import accounts
-from web.services.imports import run_import
+from web.shared.repositories import postcodes
 
 HEADER = "CHILD,SEX,DOB,ETHNIC\nX1,2,01/01/2011,WBRI\n"
 EPISODES = (

@@ -11,9 +11,10 @@ from flask import Flask
 
 from tests.integration.builders import MANCHESTER, NOW, SALFORD, _person
 from web import db
+from web.casework.repositories import referrals, young_people
+from web.data_exchange.services.imports import Outcome, run_import
 from web.models import Postcode, Referral
-from web.repositories import postcodes, referrals, young_people
-from web.services.imports import Outcome, run_import
+from web.shared.repositories import postcodes
 
 TODAY = date(2026, 11, 1)
 

@@ -16,11 +16,12 @@ from tests.integration.builders import MANCHESTER, PASSWORD, _person
 from tests.integration.decision_builders import build_decision_world, decide_through_pages
 from tests.integration.helpers import csrf_token, export_file, sign_in
 from web import db
+from web.accounts.services import accounts
+from web.casework.repositories import referrals, young_people
+from web.data_exchange.services import exports
+from web.data_exchange.services.imports import Outcome, run_import
 from web.models import Placement, Referral, RiskLocation
-from web.repositories import referrals, young_people
-from web.services import accounts, exports
-from web.services.errors import InvalidInput
-from web.services.imports import Outcome, run_import
+from web.shared.services.errors import InvalidInput
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "data" / "national-placement-standard"
 EXAMPLES = SHARED / "shacl" / "examples"

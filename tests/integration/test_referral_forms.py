@@ -14,11 +14,13 @@ from werkzeug.test import TestResponse
 from tests.integration.builders import MANCHESTER, NOW, PASSWORD, SALFORD, build_world
 from tests.integration.helpers import csrf_token, sign_in
 from web import db
+from web.accounts.services import accounts
+from web.casework.repositories import referrals, young_people
+from web.casework.services import referrals as referral_service
+from web.casework.services.referral_form import FormInvalid, ReferralForm, clean, miles_text
+from web.matching.repositories import placements
 from web.models import Decision, RankingRun, Referral, YoungPerson
-from web.repositories import audit, placements, referrals, young_people
-from web.services import accounts
-from web.services import referrals as referral_service
-from web.services.referral_form import FormInvalid, ReferralForm, clean, miles_text
+from web.shared.repositories import audit
 
 # Young people this module adds, by reference: (authority, age).
 PEOPLE = {
