@@ -111,7 +111,7 @@ def test_valid_examples_import(app: Flask) -> None:
         assert outcome.ok, (name, outcome.problems)
         assert outcome.added["referrals added"] == 1
     with app.app_context():
-        referral = referrals.get_referral(f"NPS-{MANCHESTER}-ABCD2012-20240212")
+        referral = referrals.get_referral(MANCHESTER, f"NPS-{MANCHESTER}-ABCD2012-20240212")
         assert referral is not None
         assert referral.needed_by == "within_5_days"
         assert referral.settings == {
@@ -128,7 +128,7 @@ def test_valid_examples_import(app: Flask) -> None:
         assert kept["actualPlacement"]["totalWeeklyCost"] == "4500.00"
         assert kept["actualPlacement"]["placementLocation"] == "N18"
         assert "placementOfficerName" not in json.dumps(kept)  # staff names are not kept
-        other = referrals.get_referral("PLC-OTHER-001")
+        other = referrals.get_referral(MANCHESTER, "PLC-OTHER-001")
         assert other is not None and other.nps_fields is not None
         assert other.nps_fields["outOfLAReason"] == "OutOfLAReasonOther"
         assert len(other.nps_fields["outOfLAReasonOther"]) == 2
@@ -282,7 +282,7 @@ def test_csv_form_imports(app: Flask) -> None:
     outcome = _import(app, "nps.csv", _csv([CSV_ROW]))
     assert outcome.ok, outcome.problems
     with app.app_context():
-        referral = referrals.get_referral("NPS-CSV-1")
+        referral = referrals.get_referral(MANCHESTER, "NPS-CSV-1")
         assert referral is not None
         assert referral.needed_by == "within_5_days"
         assert "therapeutic" in referral.preferred_specialisms

@@ -70,11 +70,11 @@ def count_by_status(authority_code: str, urgencies: Collection[str] | None = Non
     return {status: int(count) for status, count in session().execute(query)}
 
 
-def get_referral(reference: str) -> Referral | None:
-    """A referral with everything the engine needs about its young people loaded."""
+def get_referral(authority_code: str, reference: str) -> Referral | None:
+    """The authority's referral with everything the engine needs about its young people loaded."""
     query = (
         select(Referral)
-        .where(Referral.reference == reference)
+        .where(Referral.authority_code == authority_code, Referral.reference == reference)
         .options(
             selectinload(Referral.young_people).selectinload(YoungPerson.support_links),
             selectinload(Referral.young_people).selectinload(YoungPerson.risk_locations),

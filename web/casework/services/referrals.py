@@ -165,8 +165,9 @@ def list_referrals(user: SignedInUser, filters: ListFilters) -> ReferralList:
 def get_for(user: SignedInUser, reference: str) -> Referral:
     """The referral if the user may see it; another authority's is not found (404, not 403)."""
     require_casework(user)
-    referral = referral_repository.get_referral(reference)
-    if referral is None or referral.authority_code != user.authority_code:
+    # Looked up within the user's authority only: another authority may use the same reference.
+    referral = referral_repository.get_referral(user.authority_code, reference)
+    if referral is None:
         raise NotFound(reference)
     return referral
 

@@ -386,10 +386,7 @@ class _Load:
         authority = self.context.authority_code
         created = updated = unchanged = places = risks_added = 0
         for record in records:
-            referral = referral_repository.get_referral(record.reference)
-            if referral is not None and referral.authority_code != authority:
-                self.problem(record.number, "placementId", "this placementId is taken by another authority's referral")
-                continue
+            referral = referral_repository.get_referral(authority, record.reference)
             if referral is None:
                 referral = Referral(
                     reference=record.reference,

@@ -265,8 +265,8 @@ class _Load:
                 if person.id in taken:
                     self.problem(record.number, "childId", f"this child is also on record {taken[person.id]}")
                 taken[person.id] = record.number
-            referral = referral_repository.get_referral(record.reference)
-            if referral is not None and (referral.authority_code != authority or referral.status != "open"):
+            referral = referral_repository.get_referral(authority, record.reference)
+            if referral is not None and referral.status != "open":
                 self.problem(
                     record.number, "referralId", "this referral reference is taken by a referral that is not open"
                 )
@@ -506,7 +506,7 @@ class _Load:
         created = updated = places = risks_added = 0
         for record in records:
             people = [record.child, *record.siblings]
-            referral = referral_repository.get_referral(record.reference)
+            referral = referral_repository.get_referral(authority, record.reference)
             is_new = referral is None
             if referral is None:
                 referral = Referral(
