@@ -80,7 +80,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from web.casework.pages import referrals, young_people
     from web.data_exchange.pages import exports, imports, suggested_areas
     from web.jobs.pages import jobs as job_pages
-    from web.matching.pages import decisions, options, panel, supply
+    from web.matching.pages import decisions, host_notifications, options, panel, supply
     from web.relocation.pages import relocation, tasks
     from web.shared.pages import home
 
@@ -90,6 +90,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         referrals,
         options,
         decisions,
+        host_notifications,
         young_people,
         tasks,
         supply,

@@ -19,7 +19,7 @@ from werkzeug.exceptions import HTTPException
 from planner.case_json import CaseSchema
 from web.casework.api import referrals, young_people
 from web.jobs.api import jobs
-from web.matching.api import decisions, panels, pool, rank
+from web.matching.api import decisions, host_notifications, panels, pool, rank
 from web.relocation.api import reviews
 from web.shared.api import docs
 from web.shared.api.common import (
@@ -34,6 +34,7 @@ BLUEPRINTS = (
     young_people.blueprint,
     referrals.blueprint,
     decisions.blueprint,
+    host_notifications.blueprint,
     pool.placements_blueprint,
     pool.areas_blueprint,
     rank.blueprint,

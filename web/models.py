@@ -494,6 +494,34 @@ class CarePlanVersion(Base):
     written_by: Mapped[User] = relationship()
 
 
+class HostNotification(Base):
+    """A reg 13 notification to the authority a child is placed in, and its acknowledgement.
+
+    Sent by the placing authority's social worker from the decision; the host authority's
+    casework users read it in their Tasks and acknowledge it. Never edited but for the
+    acknowledgement: a refused decision shows the notification as withdrawn.
+    """
+
+    __tablename__ = "host_notifications"
+    __table_args__ = (UniqueConstraint("decision_id", "host_authority_code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    decision_id: Mapped[int] = mapped_column(ForeignKey("decisions.id"), index=True)
+    placing_authority_code: Mapped[str] = mapped_column(ForeignKey("local_authorities.gss_code"))
+    host_authority_code: Mapped[str] = mapped_column(ForeignKey("local_authorities.gss_code"), index=True)
+    law: Mapped[str] = mapped_column(String(20))  # reg 13(4) (England) or the Welsh equivalent
+    sent_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    sent_at: Mapped[datetime] = mapped_column(DateTime)
+    acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+    decision: Mapped[Decision] = relationship()
+    sent_by: Mapped[User] = relationship(foreign_keys=[sent_by_id])
+    acknowledged_by: Mapped[User | None] = relationship(foreign_keys=[acknowledged_by_id])
+    placing_authority: Mapped[LocalAuthority] = relationship(foreign_keys=[placing_authority_code])
+    host_authority: Mapped[LocalAuthority] = relationship(foreign_keys=[host_authority_code])
+
+
 class Approval(Base):
     """An approver's answer for one requirement (reg 11 placement, reg 10 education)."""
 
