@@ -40,7 +40,8 @@ def demo_data(seed: int, if_empty: bool) -> None:
     if if_empty and not demo_world.is_empty():
         click.echo("Demo data already present; leaving it as it is.")
         return
-    from web.demo.services import demo_decisions, demo_relocation
+    from web.demo.services import decisions as demo_decisions
+    from web.demo.services import relocation as demo_relocation
 
     summary = demo_world.generate(seed)
     summary["decisions"] = demo_decisions.seed()

@@ -21,7 +21,7 @@ for demonstrations and manual testing (`flask --app wsgi demo-data --seed 1`):
 Places are real: homes, placements and areas sit at real LSOA population-weighted
 centroids (`data/reference/lsoa_points_north_west.csv`) moved by up to 300 m, so the
 maps look like the region. Everything about people, groups, providers and intelligence
-is invented (`web.demo.services.demo_names`). Group links are drawn independently of
+is invented (`web.demo.services.names`). Group links are drawn independently of
 ethnicity, so the demo world carries no disproportion of its own for the commissioners'
 checks to find.
 
@@ -57,7 +57,7 @@ from planner.authorities import REFERENCE_DIR, authority_names
 from web import db
 from web.accounts.services import accounts
 from web.casework.repositories import referrals, young_people
-from web.demo.services import demo_names
+from web.demo.services import names as demo_names
 from web.matching.repositories import placements
 from web.models import (
     Area,
