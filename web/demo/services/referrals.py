@@ -2,9 +2,9 @@
 
 34 open referrals (sibling groups and emergencies among them; two built so that no safe
 option exists, to show what the engine says then), made within the last 30 days, and a
-history of placed and closed referrals laid out back from `ANCHOR`. Young people are also
-told whom to keep apart from: others linked to the same or a rival group, or residents of
-placements with vacancies.
+history of placed and closed referrals laid out back from `ANCHOR`. The people a young
+person is to be kept apart from are drawn here too, as a referral's panel would record
+them: others linked to the same or a rival group, or residents of placements with vacancies.
 """
 
 from __future__ import annotations
