@@ -32,7 +32,8 @@ from web.accounts.services import accounts
 from web.capacity.repositories import capacity as capacity_repository
 from web.casework.repositories import referrals as referral_repository
 from web.casework.repositories import young_people as young_people_repository
-from web.demo.services import demo_decisions, demo_world
+from web.demo.services import decisions as demo_decisions
+from web.demo.services import world as demo_world
 from web.matching.repositories import placements as placement_repository
 from web.models import CurrentResident, Placement, Referral, YoungPerson
 from web.shared.services import reference_data

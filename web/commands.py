@@ -35,16 +35,16 @@ def setup_db() -> None:
 @click.option("--if-empty", is_flag=True, help="only seed a database with no young people yet")
 def demo_data(seed: int, if_empty: bool) -> None:
     """Seed the synthetic demo world (synthetic people only) and the demo accounts."""
-    from web.demo.services import demo_world
+    from web.demo.services import world
 
-    if if_empty and not demo_world.is_empty():
+    if if_empty and not world.is_empty():
         click.echo("Demo data already present; leaving it as it is.")
         return
-    from web.demo.services import demo_decisions, demo_relocation
+    from web.demo.services import decisions, relocation
 
-    summary = demo_world.generate(seed)
-    summary["decisions"] = demo_decisions.seed()
-    summary["relocation reviews"] = demo_relocation.seed()
+    summary = world.generate(seed)
+    summary["decisions"] = decisions.seed()
+    summary["relocation reviews"] = relocation.seed()
     click.echo("Seeded the synthetic demo world: " + ", ".join(f"{v} {k}" for k, v in summary.items()) + ".")
 
 
