@@ -13,8 +13,8 @@ those whose code lists changed: SEX (1/2 until 2023/24; M/F/U from 2024/25), PLA
 (H5, P2 and Z1 invalid and Z11-Z14 valid from 2025/26; K3 valid from 2024/25) and
 PLACE_PROVIDER (which placements take no provider). The result is a list of findings,
 each naming the table, the row as a spreadsheet numbers it, the CHILD, the field and
-the rule; `severity` says whether the product refuses the file for it (a date it cannot
-read) or imports it with a data-quality flag (everything else).
+the rule; `severity` is "error" for a date DfE cannot read (the import itself refuses only
+a date it cannot read in any form) and "flag" for everything else, which imports.
 
 Pure: pandas only, no Flask or SQLAlchemy, so the importer, the command line and the
 comparison script share it.
@@ -36,8 +36,9 @@ TABLES = (HEADER, EPISODES, MISSING)
 # DfE's validator names its tables so; the comparison maps between the two.
 DFE_TABLE_NAMES = {HEADER: "Header", EPISODES: "Episodes", MISSING: "Missing"}
 
-# A finding the product cannot import past (a date it cannot read), and one it imports with.
-REFUSES = "refuses"
+# A value DfE rejects outright (a date not written dd/mm/yyyy: the import refuses one it cannot
+# read in any form), and a flag the return imports with.
+ERROR = "error"
 FLAG = "flag"
 
 # The collection years DfE's validator has rules for, by the calendar year they end in
@@ -132,7 +133,7 @@ class Finding:
     child: str | None
     field: str
     code: str  # DfE's rule code
-    severity: str  # REFUSES | FLAG
+    severity: str  # ERROR | FLAG
     message: str
 
 
@@ -453,7 +454,7 @@ RULES: tuple[Rule, ...] = (
         "Date of birth is not a valid date.",
         _unreadable_date(HEADER, "DOB", blank_bad=True),
         (HEADER,),
-        REFUSES,
+        ERROR,
     ),
     _rule(
         "103",
@@ -470,7 +471,7 @@ RULES: tuple[Rule, ...] = (
         "Date episode began is not a valid date.",
         _unreadable_date(EPISODES, "DECOM"),
         (EPISODES,),
-        REFUSES,
+        ERROR,
     ),
     _rule(
         "147",
@@ -478,7 +479,7 @@ RULES: tuple[Rule, ...] = (
         "Date episode ceased is not a valid date.",
         _unreadable_date(EPISODES, "DEC"),
         (EPISODES,),
-        REFUSES,
+        ERROR,
     ),
     _rule(
         "143",
@@ -611,7 +612,7 @@ RULES: tuple[Rule, ...] = (
         "authorisation is not a valid date.",
         _unreadable_date(MISSING, "MIS_START", blank_bad=True),
         (MISSING,),
-        REFUSES,
+        ERROR,
     ),
     _rule(
         "1005",
@@ -620,7 +621,7 @@ RULES: tuple[Rule, ...] = (
         "authorisation is not a valid date.",
         _unreadable_date(MISSING, "MIS_END"),
         (MISSING,),
-        REFUSES,
+        ERROR,
     ),
     _rule(
         "1006",
