@@ -773,12 +773,18 @@ def year_of_return(tables: Tables, today: date) -> CollectionYear:
     """The collection year a return belongs to: the one holding its latest episode date.
 
     DECOM and DEC both count (a return reports episodes open in its year), but not a date
-    after `today`, which is a mistake rather than the year. No readable date: today's year.
+    after `today`, which is a mistake rather than the year. Dates written yyyy-mm-dd count
+    too (the import reads them, though DfE's rules 141 and 147 do not). No readable date:
+    today's year.
     """
     episodes = tables.get(EPISODES)
     latest: date | None = None
     if episodes is not None:
-        days = pd.concat([_dates(episodes["DECOM"]), _dates(episodes["DEC"])]).dropna()
+
+        def either(values: pd.Series) -> pd.Series:
+            return _dates(values).fillna(pd.to_datetime(values, format="%Y-%m-%d", errors="coerce"))
+
+        days = pd.concat([either(episodes["DECOM"]), either(episodes["DEC"])]).dropna()
         days = days[days <= pd.Timestamp(today)]
         if len(days):
             latest = days.max().date()

@@ -293,3 +293,19 @@ def test_another_authoritys_children_never_clash(world: Flask) -> None:
     assert derbyshire_child is not None and derbyshire_child.responsible_authority_code == DERBYSHIRE
     [episode] = _episodes(world, f"{DERBYSHIRE}-A100")
     assert episode.location == "IN"
+
+
+def test_terminated_postcodes_resolve_and_are_not_flagged(world: Flask) -> None:
+    """Old returns carry terminated postcodes (AB1 0AA ended in 1996): they resolve, so PL_DISTANCE is known."""
+    header = "T100,1,01/01/2012,WBRI,,,\n"
+    episodes = "T100,01/01/2025,S,C2,N4,U4,PR1,,,,AB1 0AA,E1W 1UU,\n"
+    outcome = _run(world, header, episodes)
+    assert outcome.ok, outcome.problems
+    [episode] = _episodes(world, f"{MANCHESTER}-T100")
+    assert episode.distance_miles is not None and episode.distance_miles > 350
+    assert episode.location == "OUT"
+    with world.app_context():
+        _year, found = ssda903.findings(
+            {"header": (HEADER + header).encode(), "episodes": (EPISODES + episodes).encode()}, TODAY
+        )
+    assert [f.code for f in found if f.code.startswith("392")] == []

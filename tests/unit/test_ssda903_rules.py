@@ -51,6 +51,8 @@ def test_the_return_belongs_to_the_year_of_its_latest_date_not_a_future_one() ->
     assert rules.year_of_return(_tables(), date(2026, 11, 1)) == CollectionYear(2026)
     assert rules.year_of_return(_tables(), date(2025, 5, 15)) == CollectionYear(2026)
     assert rules.year_of_return({}, date(2026, 11, 1)) == CollectionYear(2027)
+    iso = {"episodes": rules.read_table(b"CHILD,DECOM,DEC\nA1,2021-12-12,\nA1,01/01/2021,2022-02-01\n")}
+    assert rules.year_of_return(iso, date(2026, 11, 1)) == CollectionYear(2022)
 
 
 def test_codes_that_change_by_year() -> None:

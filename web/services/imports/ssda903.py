@@ -521,7 +521,11 @@ def distance_between(home: PostcodeRecord | None, placed: PostcodeRecord | None)
 # The report: one row per problem that refused the file and per DfE rule's flag.
 REPORT_COLUMNS = ("table", "row", "CHILD", "field", "rule", "severity", "message")
 REFUSED = "refused"
-_TABLE_WORDS = {"header": "Header rows", "episodes": "episodes", "missing": "missing rows"}
+_TABLE_WORDS = {
+    "header": ("Header row", "Header rows"),
+    "episodes": ("episode", "episodes"),
+    "missing": ("missing row", "missing rows"),
+}
 
 
 def findings(
@@ -556,7 +560,7 @@ def findings(
 def summary_lines(found: Iterable[ssda903_rules.Finding]) -> list[str]:
     """One line per rule that flagged rows, most first: "5,047 episodes: Postcode(s) ... (DfE rule 392c)"."""
     return [
-        f"{n:,} {_TABLE_WORDS.get(table, table)}: {message} (DfE rule {code})"
+        f"{n:,} {_TABLE_WORDS.get(table, (table, table))[n != 1]}: {message} (DfE rule {code})"
         for table, code, message, n in ssda903_rules.summary(found)
     ]
 
