@@ -12,9 +12,9 @@ Only what the product cannot store as it is refuses a return: a missing table or
 a date that is not a date (or is in the future), an end before its start, a CHILD that
 cannot be a reference or is not in the Header, the same episode twice. Everything DfE's
 rules question (codes not valid in the collection year, postcodes that are not postcodes,
-overlapping episodes, short breaks, missing periods) is a data-quality flag from `planner.ssda903_rules`: the return loads as it is and
-`findings` lists the flags for a report (docs/decisions/0071-ssda903-dfe-rules.md). A
-postcode the lookup does not know is never guessed: that PL_DISTANCE is "not known",
+overlapping episodes, short breaks, missing periods) is a data-quality flag from
+`planner.ssda903_rules`: the return loads as it is and `findings` lists the flags for a
+report (docs/decisions/0071-ssda903-dfe-rules.md). A postcode the lookup does not know is never guessed: that PL_DISTANCE is "not known",
 as DfE publishes it. A child with no known HOME_POST on any episode (typical of an
 unaccompanied asylum-seeking child) is recorded with no home postcode, placed for the
 engine at the responsible authority's centre.
