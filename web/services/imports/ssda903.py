@@ -14,10 +14,11 @@ cannot be a reference or is not in the Header, the same episode twice. Everythin
 rules question (codes not valid in the collection year, postcodes that are not postcodes,
 overlapping episodes, short breaks, missing periods) is a data-quality flag from
 `planner.ssda903_rules`: the return loads as it is and `findings` lists the flags for a
-report (docs/decisions/0071-ssda903-dfe-rules.md). A postcode the lookup does not know is never guessed: that PL_DISTANCE is "not known",
-as DfE publishes it. A child with no known HOME_POST on any episode (typical of an
-unaccompanied asylum-seeking child) is recorded with no home postcode, placed for the
-engine at the responsible authority's centre.
+report (docs/decisions/0071-ssda903-dfe-rules.md). A postcode the lookup does not know
+is never guessed: that PL_DISTANCE is "not known", as DfE publishes it. A child with no
+known HOME_POST on any episode (typical of an unaccompanied asylum-seeking child) is
+recorded with no home postcode, placed for the engine at the responsible authority's
+centre.
 
 Importing the same return again updates rather than duplicates: a child is matched by
 reference, an episode by child and DECOM, a missing episode by child, kind and start.
