@@ -28,12 +28,14 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from web import create_app, db, migrate
+from web.accounts.services import accounts
+from web.capacity.repositories import capacity as capacity_repository
+from web.casework.repositories import referrals as referral_repository
+from web.casework.repositories import young_people as young_people_repository
+from web.demo.services import demo_decisions, demo_world
+from web.matching.repositories import placements as placement_repository
 from web.models import CurrentResident, Placement, Referral, YoungPerson
-from web.repositories import capacity as capacity_repository
-from web.repositories import placements as placement_repository
-from web.repositories import referrals as referral_repository
-from web.repositories import young_people as young_people_repository
-from web.services import accounts, demo_decisions, demo_world, reference_data
+from web.shared.services import reference_data
 
 COMMISSIONER = "commissioner@manchester.demo"
 FILTERED = "/capacity/?setting=foster&specialism=criminal_exploitation&band=14_15&band=16_17"

@@ -52,8 +52,8 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from planner.authorities import lsoa_authorities  # noqa: E402
 from planner.crime_counts import FAMILIES, count_offences  # noqa: E402
 from web import create_app, db, migrate  # noqa: E402
-from web.services import reference_data  # noqa: E402
-from web.services.imports import Outcome, run_import  # noqa: E402
+from web.data_exchange.services.imports import Outcome, run_import  # noqa: E402
+from web.shared.services import reference_data  # noqa: E402
 
 DEFAULT_FILE = Path("/work/shared/data/police-uk/2018-01-essex-street.csv")
 AUTHORITY = "E10000012"  # Essex

@@ -146,7 +146,8 @@ def _high_water_kb() -> int:
 def _child(path: str, database_url: str, replace: bool) -> None:
     """Run one import in this (child) process and print its figures as JSON."""
     from web import create_app, migrate
-    from web.services import imports, reference_data
+    from web.data_exchange.services import imports
+    from web.shared.services import reference_data
 
     app = create_app({"TESTING": True, "SECRET_KEY": "bench", "DATABASE_URL": database_url})
     migrate.upgrade(app)

@@ -35,10 +35,10 @@ sys.path.insert(0, str(REPO))
 from flask import Flask  # noqa: E402
 
 from web import create_app, migrate  # noqa: E402
-from web.repositories import imports as import_repository  # noqa: E402
-from web.services import reference_data  # noqa: E402
-from web.services.imports import Outcome, run_import, ssda903  # noqa: E402
-from web.services.postcodes import compact  # noqa: E402
+from web.data_exchange.services.imports import Outcome, run_import, ssda903  # noqa: E402
+from web.shared.repositories import imports as import_repository  # noqa: E402
+from web.shared.services import reference_data  # noqa: E402
+from web.shared.services.postcodes import compact  # noqa: E402
 
 DEFAULT_DATA = Path("/work/shared/data/ssda903/csc-validator-be-903")
 AUTHORITY = "E08000003"  # Manchester

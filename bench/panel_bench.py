@@ -4,13 +4,13 @@
 
 Seeds the synthetic demo world (seed 1) into a temporary SQLite database and times,
 through the services a page calls:
-- a panel over every open referral of Manchester (`web.services.panel.run_panel`: the
+- a panel over every open referral of Manchester (`web.matching.services.panel.run_panel`: the
   case built from the records, CP-SAT allocation, each match explained, the run stored),
   against the obvious baseline of ranking the same referrals one at a time, most urgent
   first, each taking its top option still free (what happens without a panel); the
   urgency-weighted young people each places, and the ratio of times;
 - the relocation re-check of every young person living in a placement
-  (`web.services.relocation.recheck`, one case for all of them, the world prepared
+  (`web.relocation.services.relocation.recheck`, one case for all of them, the world prepared
   once), against re-checking them one case at a time.
 Then multiplies placements and open referrals by `--factor` (bench/capacity_bench.py's
 `_multiply`) and times the panel again. Figures go in docs/performance.md by hand.
@@ -39,13 +39,14 @@ from bench.capacity_bench import _app, _multiply
 from planner import rank
 from planner.panel import URGENCY_POINTS
 from web import db
+from web.accounts.repositories import users
+from web.accounts.services.accounts import SignedInUser
+from web.casework.repositories import referrals as referral_repository
+from web.matching.services import panel
+from web.matching.services.batch_case import build_case
 from web.models import PanelRun, RelocationReview
-from web.repositories import referrals as referral_repository
-from web.repositories import relocation as relocation_repository
-from web.repositories import users
-from web.services import panel, relocation
-from web.services.accounts import SignedInUser
-from web.services.batch_case import build_case
+from web.relocation.repositories import relocation as relocation_repository
+from web.relocation.services import relocation
 
 OFFICER = "placement.officer@manchester.demo"
 T = TypeVar("T")

@@ -15,7 +15,7 @@ the peak memory (VmHWM) is the child's own:
   unknown ones;
 * the alternative it replaces: loading every packaged postcode into the `postcodes`
   table of a fresh SQLite database (converted with pyproj, written as the ONSPD import
-  writes), and `web.services.postcodes.find` reading a table row per lookup.
+  writes), and `web.shared.services.postcodes.find` reading a table row per lookup.
 
 Prints the figures and writes them to bench/out/postcode_lookup.json; nothing asserts a time.
 """
@@ -143,8 +143,8 @@ def child_database(sample: int, seed: int) -> dict[str, Any]:
 
     from planner.postcode_lookup import PackagedPostcodes
     from web import create_app, db, migrate
-    from web.repositories import imports as repository
-    from web.services import postcodes
+    from web.shared.repositories import imports as repository
+    from web.shared.services import postcodes
 
     started = time.perf_counter()
     lookup = PackagedPostcodes()

@@ -24,7 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from flask.testing import FlaskClient
 
 from web import create_app, db, migrate
-from web.services import accounts, reference_data
+from web.accounts.services import accounts
+from web.shared.services import reference_data
 
 PASSWORD = "a long synthetic password"
 

@@ -21,7 +21,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from web import create_app, migrate
-from web.services import reference_data
+from web.shared.services import reference_data
 
 # 2 December 2026 is the day a test that read the real clock failed: a good default to keep.
 DEFAULT_TEST_NOW = "2026-12-02T10:00:00"

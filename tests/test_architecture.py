@@ -2,7 +2,7 @@
 
 Rule 1: the core is pure: nothing under planner/ imports Flask, SQLAlchemy or web,
 and marshmallow appears only in the module that reads the case JSON.
-Rule 2: one way into the database: only web/repositories runs ORM queries, and
+Rule 2: one way into the database: only repositories (web/<group>/repositories) run ORM queries, and
 pages never reach past services to repositories or models.
 
 The import rules are import-linter contracts in pyproject.toml (`make lint` runs them, and
@@ -224,7 +224,9 @@ def test_no_circular_imports() -> None:
     """No module imports another that imports it back (lazy imports inside functions count too)."""
     import grimp
 
-    graph = grimp.build_graph("planner", "web", include_external_packages=False, exclude_type_checking_imports=True)
+    graph = grimp.build_graph(
+        "planner", "web", include_external_packages=False, exclude_type_checking_imports=True, cache_dir=None
+    )
     edges = {
         module: {m for m in graph.find_modules_directly_imported_by(module) if not graph.is_module_squashed(m)}
         for module in graph.modules
@@ -239,3 +241,77 @@ def test_the_cycle_finder_finds_a_loop() -> None:
     """The cycle check can fail: a loop of three is found, a chain is not."""
     assert import_cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
     assert import_cycles({"a": {"b"}, "b": {"c"}}) == []
+
+
+# The groups of web/, lowest first. A group's services and repositories use only their own
+# group, the groups below it and the floor (web.db, web.models, web.queue, ...); capacity and
+# data exchange stand side by side and use neither each other. Pages and API handlers may call
+# the services of any group (a page composes what a person reads), but never another group's
+# pages or API (the shared page and API plumbing excepted), and never a repository (Rule 2, in pyproject.toml).
+GROUP_LAYERS = (
+    ("shared",),
+    ("accounts",),
+    ("jobs",),
+    ("casework",),
+    ("matching",),
+    ("relocation",),
+    ("capacity", "data_exchange"),
+    ("demo",),
+)
+FRONT_KINDS = {"pages", "api"}
+
+
+def _group_and_kind(module: str) -> tuple[str, str] | None:
+    parts = module.split(".")
+    groups = {g for layer in GROUP_LAYERS for g in layer}
+    if len(parts) >= 3 and parts[0] == "web" and parts[1] in groups:
+        return parts[1], parts[2]
+    return None
+
+
+def group_layer_breaches(edges: dict[str, set[str]]) -> list[str]:
+    """Each import that goes up the groups, or from one group's page or API into another's."""
+    level = {g: i for i, layer in enumerate(GROUP_LAYERS) for g in layer}
+    found = []
+    for module, targets in sorted(edges.items()):
+        source = _group_and_kind(module)
+        if source is None:
+            continue
+        for target in sorted(targets):
+            reached = _group_and_kind(target)
+            if reached is None or reached[0] == source[0]:
+                continue
+            if reached[1] in FRONT_KINDS and reached[0] != "shared":
+                found.append(f"{module} -> {target}: a page or API of another group")
+            elif source[1] not in FRONT_KINDS and level[reached[0]] >= level[source[0]]:
+                found.append(f"{module} -> {target}: {reached[0]} is not below {source[0]}")
+    return found
+
+
+def test_groups_only_use_the_groups_below_them() -> None:
+    """web/ is grouped by what users do (docs/architecture.md); the groups form layers, no loops."""
+    import grimp
+
+    graph = grimp.build_graph(
+        "web", include_external_packages=False, exclude_type_checking_imports=True, cache_dir=None
+    )
+    edges = {module: set(graph.find_modules_directly_imported_by(module)) for module in graph.modules}
+    assert group_layer_breaches(edges) == []
+    # Every package directly under web/ is a known group, or the app's own plumbing.
+    folders = {p.name for p in (ROOT / "web").iterdir() if (p / "__init__.py").exists()}
+    assert folders == {g for layer in GROUP_LAYERS for g in layer}
+
+
+def test_the_group_check_finds_each_breach() -> None:
+    """The group check can fail: a service calling up, and a page calling another group's page."""
+    edges = {
+        "web.casework.services.referrals": {"web.matching.services.options", "web.shared.services.audit"},
+        "web.capacity.services.capacity": {"web.data_exchange.services.exports"},
+        "web.casework.pages.referrals": {"web.matching.pages.options", "web.matching.services.options"},
+        "web.matching.services.options": {"web.casework.services.referrals", "web.db"},
+    }
+    assert group_layer_breaches(edges) == [
+        "web.capacity.services.capacity -> web.data_exchange.services.exports: data_exchange is not below capacity",
+        "web.casework.pages.referrals -> web.matching.pages.options: a page or API of another group",
+        "web.casework.services.referrals -> web.matching.services.options: matching is not below casework",
+    ]

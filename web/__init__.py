@@ -29,6 +29,10 @@ _CSP = (
 HSTS = "max-age=31536000; includeSubDomains"
 
 
+# The groups that hold templates of their own (web/<group>/templates).
+TEMPLATE_GROUPS = ("accounts", "capacity", "casework", "data_exchange", "jobs", "matching", "relocation")
+
+
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app. `test_config` overrides settings read from the environment."""
     app = Flask(__name__, instance_path=os.path.join(os.path.dirname(os.path.dirname(__file__)), "instance"))
@@ -43,19 +47,23 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     app.jinja_loader = ChoiceLoader(
         [
-            FileSystemLoader(os.path.join(app.root_path, "templates")),
+            # The shared layout, then each group's own pages' templates (names do not clash).
+            FileSystemLoader(
+                [os.path.join(app.root_path, "templates")]
+                + [os.path.join(app.root_path, group, "templates") for group in TEMPLATE_GROUPS]
+            ),
             PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
         ]
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
-    from web.pages import template_helpers
+    from web.shared.pages import template_helpers
 
     template_helpers.register(app)
 
     db.init_app(app)
     from web import queue
-    from web.services import jobs
+    from web.jobs.services import jobs
 
     queue.init_app(app, runner=jobs.run)
     csrf.init_app(app)
@@ -63,31 +71,18 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     login_manager.login_view = "auth.sign_in"
     login_manager.login_message = "Sign in to continue."
 
-    from web.services.accounts import load_user
+    from web.accounts.services.accounts import load_user
 
     login_manager.user_loader(load_user)
 
-    from web.pages import (
-        admin,
-        auth,
-        capacity,
-        decisions,
-        exports,
-        home,
-        imports,
-        options,
-        panel,
-        referrals,
-        relocation,
-        suggested_areas,
-        supply,
-        tasks,
-        tokens,
-        young_people,
-    )
-    from web.pages import (
-        jobs as job_pages,
-    )
+    from web.accounts.pages import admin, auth, tokens
+    from web.capacity.pages import capacity
+    from web.casework.pages import referrals, young_people
+    from web.data_exchange.pages import exports, imports, suggested_areas
+    from web.jobs.pages import jobs as job_pages
+    from web.matching.pages import decisions, options, panel, supply
+    from web.relocation.pages import relocation, tasks
+    from web.shared.pages import home
 
     for module in (
         auth,
@@ -174,7 +169,7 @@ def _register_errors(app: Flask) -> None:
 
     @app.context_processor
     def navigation() -> dict[str, Any]:
-        from web.services.imports import may_import as imports_allowed
+        from web.data_exchange.services.imports import may_import as imports_allowed
 
         if not current_user.is_authenticated:
             return {"nav_items": []}

@@ -9,11 +9,12 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from web import migrate
-from web.services import accounts, reference_data
+from web.accounts.services import accounts
+from web.shared.services import reference_data
 
 if TYPE_CHECKING:
     from planner.ssda903_rules import Finding
-    from web.services.imports import Outcome
+    from web.data_exchange.services.imports import Outcome
 
 
 def register(app: Flask) -> None:
@@ -40,12 +41,12 @@ def setup_db() -> None:
 @click.option("--if-empty", is_flag=True, help="only seed a database with no young people yet")
 def demo_data(seed: int, if_empty: bool) -> None:
     """Seed the synthetic demo world (synthetic people only) and the demo accounts."""
-    from web.services import demo_world
+    from web.demo.services import demo_world
 
     if if_empty and not demo_world.is_empty():
         click.echo("Demo data already present; leaving it as it is.")
         return
-    from web.services import demo_decisions, demo_relocation
+    from web.demo.services import demo_decisions, demo_relocation
 
     summary = demo_world.generate(seed)
     summary["decisions"] = demo_decisions.seed()
@@ -93,8 +94,8 @@ def import_data(kind: str, file_options: tuple[str, ...], authority: str, dry_ru
     """
     from pathlib import Path
 
-    from web.services import imports
-    from web.services.errors import InvalidInput, NotFound
+    from web.data_exchange.services import imports
+    from web.shared.services.errors import InvalidInput, NotFound
 
     try:
         importer = imports.importer_for(kind)
@@ -147,7 +148,7 @@ def _flags_and_report(kind: str, files: dict[str, tuple[str, bytes]], outcome: O
     from datetime import date
     from pathlib import Path
 
-    from web.services.imports import ssda903
+    from web.data_exchange.services.imports import ssda903
 
     found: list[Finding] = []
     if kind == "ssda903":
@@ -177,8 +178,8 @@ def export_data(kind: str, authority: str, out: str) -> None:
     or National Placement Standard v01 referrals and placements (JSON-LD, checked against its SHACL shapes)."""
     from pathlib import Path
 
-    from web.services import exports
-    from web.services.errors import InvalidInput, NotFound
+    from web.data_exchange.services import exports
+    from web.shared.services.errors import InvalidInput, NotFound
 
     try:
         found = exports.export_from_command_line(kind, authority.strip().upper())

@@ -251,9 +251,11 @@ class CurrentResident(Base):
 
 class Referral(Base):
     __tablename__ = "referrals"
+    # Each authority has its own references: a refusal must not reveal another authority's.
+    __table_args__ = (UniqueConstraint("authority_code", "reference", name="uq_referrals_authority_reference"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    reference: Mapped[str] = mapped_column(String(40), unique=True)
+    reference: Mapped[str] = mapped_column(String(40))
     authority_code: Mapped[str] = mapped_column(ForeignKey("local_authorities.gss_code"))
     status: Mapped[str] = mapped_column(String(20), default="open")  # open | placed | closed
     needed_by: Mapped[str] = mapped_column(String(20))

@@ -105,7 +105,7 @@ def refuse_nul_bytes() -> ResponseReturnValue | None:
     found = sorted(set(_nul_fields()))
     if not found:
         return None
-    from web.api.common import API_PREFIX, error_body
+    from web.shared.api.common import API_PREFIX, error_body
 
     if (request.path + "/").startswith(API_PREFIX + "/"):
         errors: dict[str, dict[str, list[str]]] = {}

@@ -9,10 +9,10 @@ from flask import Flask
 from werkzeug.test import TestResponse
 
 from web import db
+from web.accounts.repositories import users
+from web.accounts.services import api_tokens
+from web.accounts.services.accounts import SignedInUser
 from web.models import AuditEvent
-from web.repositories import users
-from web.services import api_tokens
-from web.services.accounts import SignedInUser
 
 
 def signed_in(email: str) -> SignedInUser:

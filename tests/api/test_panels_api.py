@@ -12,8 +12,8 @@ from tests.api.helpers import assert_error, audit_events, bearer, make_token
 from tests.integration.builders import MANCHESTER, NOW, _person
 from tests.integration.decision_builders import build_decision_world
 from web import db
+from web.casework.repositories import young_people
 from web.models import CurrentResident, Placement
-from web.repositories import young_people
 
 LATER = ["R-Q1", "R-Q2", "R-Q3"]
 

@@ -18,7 +18,7 @@ from tests.e2e.test_workflow_journey import _sign_in
 from tests.integration.builders import MANCHESTER, PASSWORD
 from tests.integration.decision_builders import build_decision_world
 from web import db
-from web.services import accounts
+from web.accounts.services import accounts
 
 pytestmark = pytest.mark.e2e
 

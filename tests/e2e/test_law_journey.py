@@ -18,7 +18,7 @@ from tests.e2e.test_journeys import _axe_problems, _fill_date
 from tests.integration.builders import DERBYSHIRE, PASSWORD, _placement
 from tests.integration.decision_builders import build_decision_world
 from web import db
-from web.repositories import placements
+from web.matching.repositories import placements
 
 pytestmark = pytest.mark.e2e
 SHOTS = Path(__file__).resolve().parents[2] / "test-results"

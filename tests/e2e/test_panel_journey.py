@@ -24,8 +24,8 @@ from tests.integration.builders import MANCHESTER, NOW, _person
 from tests.integration.decision_builders import build_decision_world, hold_a_place
 from tests.integration.helpers import sign_in
 from web import db
+from web.casework.repositories import young_people
 from web.models import CurrentResident, Placement
-from web.repositories import young_people
 
 pytestmark = pytest.mark.e2e
 

@@ -13,7 +13,7 @@ from tests.conftest import make_app
 from tests.e2e.test_journeys import SHOTS, _axe_problems
 from tests.integration.builders import MANCHESTER, PASSWORD, _person, build_world
 from web import db
-from web.repositories import young_people
+from web.casework.repositories import young_people
 
 pytestmark = pytest.mark.e2e
 PEOPLE = 40  # past "a few dozen": a list of checkboxes this long is what the search replaces

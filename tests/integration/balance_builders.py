@@ -13,9 +13,11 @@ from flask import Flask
 
 from tests.integration.builders import FUTURE, MANCHESTER, NOW, PASSWORD, _person, _placement, build_world
 from web import db
+from web.accounts.services import accounts
+from web.casework.repositories import referrals, young_people
+from web.matching.repositories import placements
 from web.models import Referral, SupportLink, YoungPersonGroup
-from web.repositories import intelligence, placements, referrals, young_people
-from web.services import accounts
+from web.shared.repositories import intelligence
 
 LEICESTERSHIRE = "E10000018"
 

@@ -7,6 +7,9 @@ from datetime import date, datetime, timedelta
 from flask import Flask
 
 from web import db
+from web.accounts.services import accounts
+from web.casework.repositories import referrals, young_people
+from web.matching.repositories import placements
 from web.models import (
     Area,
     CurrentResident,
@@ -18,8 +21,7 @@ from web.models import (
     YoungPerson,
     YoungPersonGroup,
 )
-from web.repositories import intelligence, placements, referrals, young_people
-from web.services import accounts
+from web.shared.repositories import intelligence
 
 PASSWORD = "correct horse battery staple"
 MANCHESTER, SALFORD, DERBYSHIRE = "E08000003", "E08000006", "E10000007"

@@ -12,9 +12,9 @@ from flask.testing import FlaskClient
 from tests.integration.builders import MANCHESTER, NOW, PASSWORD, _person, build_world
 from tests.integration.helpers import csrf_token, sign_in
 from web import db
+from web.accounts.services import accounts
+from web.casework.repositories import referrals, young_people
 from web.models import Decision, RankingRun, Referral, SupportLink
-from web.repositories import referrals, young_people
-from web.services import accounts
 
 APPROVERS = [
     ("no@manchester.test", "nominated_officer"),

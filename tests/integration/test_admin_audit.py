@@ -14,9 +14,10 @@ from flask.testing import FlaskClient
 from tests.integration.builders import MANCHESTER, PASSWORD, SALFORD, build_world
 from tests.integration.helpers import sign_in
 from web import db
+from web.accounts.repositories import users
+from web.accounts.services import accounts
 from web.models import AuditEvent
-from web.repositories import audit, users
-from web.services import accounts
+from web.shared.repositories import audit
 
 ADMIN, SALFORD_ADMIN = "admin@manchester.test", "admin@salford.test"
 # Old enough to sort below anything the tests themselves cause (sign-ins, the export).
@@ -209,7 +210,7 @@ def test_csv_download_is_filtered_scoped_and_audited(app: Flask) -> None:
 
 def test_csv_download_comes_in_batches_past_the_batch_size(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
     """A download longer than one batch has every event once, in order."""
-    from web.services import audit_search
+    from web.accounts.services import audit_search
 
     monkeypatch.setattr(audit_search, "EXPORT_BATCH", 7)
     response = _admin(app).get("/admin/audit.csv?object_ref=R-MANY")

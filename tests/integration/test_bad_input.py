@@ -26,9 +26,9 @@ from tests.integration.builders import MANCHESTER, PASSWORD, SALFORD
 from tests.integration.decision_builders import build_decision_world
 from tests.integration.helpers import csrf_token, post, sign_in
 from web import db
+from web.accounts.services import accounts
+from web.data_exchange.services.imports import run_import
 from web.models import AuditEvent, ImportRun, RankingRun, User
-from web.services import accounts
-from web.services.imports import run_import
 
 NUL = "a\x00b"
 SAMPLE_VALUES = {

@@ -17,10 +17,10 @@ from planner.capacity import month_key, month_words
 from tests.integration.builders import DERBYSHIRE, MANCHESTER, NOW, PASSWORD, SALFORD, _person, build_world
 from tests.integration.helpers import csrf_token, sign_in
 from web import db
+from web.accounts.services import accounts
+from web.capacity.repositories import capacity as capacity_repository
+from web.casework.repositories import referrals, young_people
 from web.models import AuditEvent, CareEpisode, CurrentResident, Placement, Referral, User, YoungPerson
-from web.repositories import capacity as capacity_repository
-from web.repositories import referrals, young_people
-from web.services import accounts
 
 PAGES = ["/capacity/", "/capacity/location", "/capacity/trends", "/capacity/equality", "/capacity/scenario"]
 FILTERED = "/capacity/?setting=foster&specialism=criminal_exploitation&band=14_15&band=16_17"

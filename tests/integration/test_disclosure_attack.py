@@ -26,10 +26,11 @@ from ortools.sat.python import cp_model
 from planner.capacity import AGE_BANDS
 from planner.case import SETTINGS, SPECIALISMS
 from tests.conftest import make_app
-from web.repositories import authorities as authority_repository
-from web.repositories import capacity as capacity_repository
-from web.services import capacity, demo_world
-from web.services.capacity_figures import protection, total
+from web.capacity.repositories import capacity as capacity_repository
+from web.capacity.services import capacity
+from web.capacity.services.capacity_figures import protection, total
+from web.demo.services import demo_world
+from web.shared.repositories import authorities as authority_repository
 
 BAND_KEYS = [key for key, *_ in AGE_BANDS]
 

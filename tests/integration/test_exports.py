@@ -16,10 +16,11 @@ from tests.integration.builders import MANCHESTER, PASSWORD
 from tests.integration.decision_builders import build_decision_world, decide_through_pages
 from tests.integration.helpers import csrf_token, export_file, sign_in
 from web import db
+from web.accounts.services import accounts
+from web.casework.repositories import referrals
+from web.data_exchange.services.imports import run_import
 from web.models import AuditEvent, Postcode
-from web.repositories import postcodes, referrals
-from web.services import accounts
-from web.services.imports import run_import
+from web.shared.repositories import postcodes
 
 HEADER = "CHILD,SEX,DOB,ETHNIC\nX1,2,01/01/2011,WBRI\n"
 EPISODES = (
@@ -101,7 +102,7 @@ def test_ps_referrals_export_reads_back_through_the_import(app: Flask) -> None:
     open_records = [r for r in document["records"] if r["status"] == "open" and r["referralId"] != "R-X2"]
     assert [r["referralId"] for r in open_records] == ["R-T1"]
     with app.app_context():
-        referral = referrals.get_referral("R-T1")
+        referral = referrals.get_referral(MANCHESTER, "R-T1")
         assert referral is not None
         referral.notes, referral.preferred_specialisms = "Written in the form.", ["sibling_group"]
         before = (referral.needed_by, dict(referral.settings or {}), referral.solo)
@@ -116,7 +117,7 @@ def test_ps_referrals_export_reads_back_through_the_import(app: Flask) -> None:
         assert outcome.added["referrals updated"] == 1
         # Reading its own export back changes nothing the form wrote.
         db.session().expire_all()
-        referral = referrals.get_referral("R-T1")
+        referral = referrals.get_referral(MANCHESTER, "R-T1")
         assert referral is not None
         assert (referral.needed_by, {s: referral.settings.get(s, "suitable") for s in before[1]}, referral.solo) == (
             before[0],

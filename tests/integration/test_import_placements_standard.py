@@ -11,9 +11,10 @@ from flask import Flask
 
 from tests.integration.builders import MANCHESTER, NOW, SALFORD, _person
 from web import db
+from web.casework.repositories import referrals, young_people
+from web.data_exchange.services.imports import Outcome, run_import
 from web.models import Postcode, Referral
-from web.repositories import postcodes, referrals, young_people
-from web.services.imports import Outcome, run_import
+from web.shared.repositories import postcodes
 
 TODAY = date(2026, 11, 1)
 
@@ -97,7 +98,7 @@ def test_record_becomes_an_open_referral_in_our_words(world: Flask) -> None:
     assert outcome.ok, outcome.problems
     assert outcome.added["referrals added"] == 1
     with world.app_context():
-        referral = referrals.get_referral("PS-REF-1")
+        referral = referrals.get_referral(MANCHESTER, "PS-REF-1")
         assert referral is not None
         assert (referral.status, referral.needed_by, referral.solo) == ("open", "within_5_days", True)
         assert referral.settings == {
@@ -140,7 +141,7 @@ def test_reimport_updates_the_same_referral(world: Flask) -> None:
         0,
     )
     with world.app_context():
-        referral = referrals.get_referral("PS-REF-2")
+        referral = referrals.get_referral(MANCHESTER, "PS-REF-2")
         assert referral is not None and referral.needed_by == "today"
 
 
@@ -157,7 +158,7 @@ def test_siblings_join_one_referral_and_flat_records_are_read(world: Flask) -> N
     outcome = _run(world, [flat])
     assert outcome.ok, outcome.problems
     with world.app_context():
-        referral = referrals.get_referral("PS-SIBS")
+        referral = referrals.get_referral(MANCHESTER, "PS-SIBS")
         assert referral is not None
         assert [p.reference for p in referral.young_people] == ["YP-PS2", "YP-PS3"]
         assert referral.needed_by == "later"
@@ -190,7 +191,7 @@ def test_missing_child_and_bad_values_are_problems_and_nothing_is_written(world:
         (5, "childId"),
     } <= _fields(outcome)
     with world.app_context():
-        assert referrals.get_referral("PS-GOOD") is None
+        assert referrals.get_referral(MANCHESTER, "PS-GOOD") is None
 
 
 def test_not_json_and_wrong_shape(world: Flask) -> None:
@@ -214,4 +215,41 @@ def test_dry_run_writes_nothing(world: Flask) -> None:
     assert outcome.ok, outcome.problems
     assert outcome.added["referrals added"] == 1
     with world.app_context():
-        assert referrals.get_referral("PS-DRY") is None
+        assert referrals.get_referral(MANCHESTER, "PS-DRY") is None
+
+
+def test_another_authoritys_reference_is_neither_revealed_nor_touched(world: Flask) -> None:
+    """Issue 14: a refusal must not reveal that another authority's referral reference exists.
+
+    Salford holds referral PS-SALFORD-SECRET. Manchester importing the same reference gets
+    exactly what a reference nobody holds gets (a new Manchester referral), and Salford's
+    referral is unchanged.
+    """
+    with world.app_context():
+        salford_child = young_people.get_by_reference("YP-SALFORD")
+        assert salford_child is not None
+        for reference in ("YP-LEAK-A", "YP-LEAK-B"):
+            person = _person(reference, MANCHESTER, 53.48, -2.24, 14)
+            person.risks = []
+            young_people.add_young_person(person)
+        referrals.add_referral(
+            Referral(
+                reference="PS-SALFORD-SECRET",
+                authority_code=SALFORD,
+                needed_by="later",
+                created_at=NOW,
+                young_people=[salford_child],
+            )
+        )
+        db.commit()
+    taken = _run(world, {"records": [_record("YP-LEAK-A", referralId="PS-SALFORD-SECRET")]})
+    fresh = _run(world, {"records": [_record("YP-LEAK-B", referralId="PS-NOBODY-HOLDS")]})
+    assert taken.ok and fresh.ok, (taken.problems, fresh.problems)
+    assert taken.added == fresh.added
+    assert [p.message for p in taken.problems] == [p.message for p in fresh.problems]
+    with world.app_context():
+        ours = referrals.get_referral(MANCHESTER, "PS-SALFORD-SECRET")
+        theirs = referrals.get_referral(SALFORD, "PS-SALFORD-SECRET")
+        assert ours is not None and [p.reference for p in ours.young_people] == ["YP-LEAK-A"]
+        assert theirs is not None and [p.reference for p in theirs.young_people] == ["YP-SALFORD"]
+        assert theirs.needed_by == "later" and theirs.status == "open"

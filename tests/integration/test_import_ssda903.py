@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 
 from tests.integration.builders import DERBYSHIRE, MANCHESTER
 from web import db
+from web.data_exchange.services.imports import Outcome, run_import, ssda903
 from web.models import CareEpisode, LocalAuthority, MissingEpisode, Postcode, YoungPerson
-from web.repositories import postcodes
-from web.services.imports import Outcome, run_import, ssda903
+from web.shared.repositories import postcodes
 
 TODAY = date(2026, 11, 1)
 HEADER = "CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\n"

@@ -13,9 +13,9 @@ from werkzeug.test import TestResponse
 from tests.integration.builders import FUTURE, PASSWORD
 from tests.integration.helpers import csrf_token, sign_in
 from web import db
+from web.accounts.services import accounts
 from web.models import Area, AuditEvent, Group, ImportRun, Placement, Postcode
-from web.repositories import intelligence
-from web.services import accounts
+from web.shared.repositories import intelligence
 
 ESSEX = "E10000012"
 ONSPD_HEADER = "pcd,pcd2,pcds,dointr,doterm,oscty,oslaua,osward,oseast1m,osnrth1m,osgrdind,lsoa11,lsoa21,lat,long\n"

@@ -27,8 +27,10 @@ from tests.api.helpers import bearer, make_token
 from tests.integration.decision_builders import build_decision_world
 from tests.integration.helpers import csrf_token, sign_in
 from web import db, migrate, queue
+from web.accounts.services import accounts
+from web.jobs.services import jobs
 from web.models import AuditEvent, Job, PanelRun
-from web.services import accounts, jobs, reference_data
+from web.shared.services import reference_data
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -90,7 +92,7 @@ def test_a_failing_job_keeps_nothing_it_wrote_and_says_why(app: Flask) -> None:
     """A handler that writes and then fails: its writes are rolled back, the job is failed with the reason."""
 
     def write_then_fail(user: accounts.SignedInUser, params: dict[str, Any], progress: jobs.Progress) -> jobs.Outcome:
-        from web.services import audit
+        from web.shared.services import audit
 
         audit.record(user.id, "half_done", "job_test", "x")
         db.session().flush()

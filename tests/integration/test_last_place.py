@@ -11,11 +11,13 @@ from flask import Flask
 from tests.integration.builders import MANCHESTER, NOW, PASSWORD, _person, _placement
 from tests.integration.decision_builders import plan_form
 from web import db
+from web.accounts.services import accounts
+from web.accounts.services.accounts import SignedInUser
+from web.casework.repositories import referrals, young_people
+from web.matching.repositories import placements
+from web.matching.services import decisions, ranking_runs
 from web.models import CarePlanVersion, Decision, Placement, Referral
-from web.repositories import placements, referrals, young_people
-from web.services import accounts, decisions, ranking_runs
-from web.services.accounts import SignedInUser
-from web.services.errors import Conflict
+from web.shared.services.errors import Conflict
 
 RACERS = 20
 

@@ -20,9 +20,9 @@ from tests.integration.builders import DERBYSHIRE, MANCHESTER, _placement
 from tests.integration.decision_builders import build_decision_world, plan_form
 from tests.integration.helpers import csrf_token, sign_in
 from web import db
+from web.casework.services.referral_form import FormInvalid, ReferralForm, clean
+from web.matching.repositories import placements
 from web.models import Decision, Placement, RankingRun, Referral
-from web.repositories import placements
-from web.services.referral_form import FormInvalid, ReferralForm, clean
 
 
 @pytest.fixture(scope="module", autouse=True)

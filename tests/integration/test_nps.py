@@ -16,11 +16,12 @@ from tests.integration.builders import MANCHESTER, PASSWORD, _person
 from tests.integration.decision_builders import build_decision_world, decide_through_pages
 from tests.integration.helpers import csrf_token, export_file, sign_in
 from web import db
+from web.accounts.services import accounts
+from web.casework.repositories import referrals, young_people
+from web.data_exchange.services import exports
+from web.data_exchange.services.imports import Outcome, run_import
 from web.models import Placement, Referral, RiskLocation
-from web.repositories import referrals, young_people
-from web.services import accounts, exports
-from web.services.errors import InvalidInput
-from web.services.imports import Outcome, run_import
+from web.shared.services.errors import InvalidInput
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "data" / "national-placement-standard"
 EXAMPLES = SHARED / "shacl" / "examples"
@@ -110,7 +111,7 @@ def test_valid_examples_import(app: Flask) -> None:
         assert outcome.ok, (name, outcome.problems)
         assert outcome.added["referrals added"] == 1
     with app.app_context():
-        referral = referrals.get_referral(f"NPS-{MANCHESTER}-ABCD2012-20240212")
+        referral = referrals.get_referral(MANCHESTER, f"NPS-{MANCHESTER}-ABCD2012-20240212")
         assert referral is not None
         assert referral.needed_by == "within_5_days"
         assert referral.settings == {
@@ -127,7 +128,7 @@ def test_valid_examples_import(app: Flask) -> None:
         assert kept["actualPlacement"]["totalWeeklyCost"] == "4500.00"
         assert kept["actualPlacement"]["placementLocation"] == "N18"
         assert "placementOfficerName" not in json.dumps(kept)  # staff names are not kept
-        other = referrals.get_referral("PLC-OTHER-001")
+        other = referrals.get_referral(MANCHESTER, "PLC-OTHER-001")
         assert other is not None and other.nps_fields is not None
         assert other.nps_fields["outOfLAReason"] == "OutOfLAReasonOther"
         assert len(other.nps_fields["outOfLAReasonOther"]) == 2
@@ -281,7 +282,7 @@ def test_csv_form_imports(app: Flask) -> None:
     outcome = _import(app, "nps.csv", _csv([CSV_ROW]))
     assert outcome.ok, outcome.problems
     with app.app_context():
-        referral = referrals.get_referral("NPS-CSV-1")
+        referral = referrals.get_referral(MANCHESTER, "NPS-CSV-1")
         assert referral is not None
         assert referral.needed_by == "within_5_days"
         assert "therapeutic" in referral.preferred_specialisms

@@ -15,9 +15,9 @@ from sqlalchemy import select
 from tests.integration.builders import DERBYSHIRE, FUTURE, MANCHESTER, NOW, PASSWORD, build_world
 from tests.integration.helpers import csrf_token, post, sign_in
 from web import db
+from web.accounts.services import accounts
+from web.matching.services.decisions import DECIDE_ROLES
 from web.models import Area, AuditEvent, Group, Placement, RankingRun, ReferralExclusion, RiskLocation, YoungPerson
-from web.services import accounts
-from web.services.decisions import DECIDE_ROLES
 
 ROOT = Path(__file__).resolve().parents[2]
 

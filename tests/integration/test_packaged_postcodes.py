@@ -18,9 +18,10 @@ from planner.postcode_lookup import packaged_postcodes
 from tests.integration.builders import MANCHESTER, PASSWORD, add_users
 from tests.integration.helpers import csrf_token, sign_in
 from web import db
+from web.accounts.services import accounts
 from web.models import Placement, Postcode, YoungPerson
-from web.repositories import postcodes as postcode_repository
-from web.services import accounts, postcodes
+from web.shared.repositories import postcodes as postcode_repository
+from web.shared.services import postcodes
 
 PLACEMENTS_HEADER = "code,label,provider_name,setting,postcode,capacity,vacancies\n"
 

@@ -12,7 +12,7 @@ from tests.integration.builders import build_world
 from tests.integration.helpers import csrf_token, post, sign_in
 from web import db
 from web.models import AuditEvent, RankingRun
-from web.repositories import audit
+from web.shared.repositories import audit
 
 
 @pytest.fixture(scope="module", autouse=True)

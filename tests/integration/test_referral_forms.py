@@ -14,11 +14,13 @@ from werkzeug.test import TestResponse
 from tests.integration.builders import MANCHESTER, NOW, PASSWORD, SALFORD, build_world
 from tests.integration.helpers import csrf_token, sign_in
 from web import db
+from web.accounts.services import accounts
+from web.casework.repositories import referrals, young_people
+from web.casework.services import referrals as referral_service
+from web.casework.services.referral_form import FormInvalid, ReferralForm, clean, miles_text
+from web.matching.repositories import placements
 from web.models import Decision, RankingRun, Referral, YoungPerson
-from web.repositories import audit, placements, referrals, young_people
-from web.services import accounts
-from web.services import referrals as referral_service
-from web.services.referral_form import FormInvalid, ReferralForm, clean, miles_text
+from web.shared.repositories import audit
 
 # Young people this module adds, by reference: (authority, age).
 PEOPLE = {
@@ -113,7 +115,7 @@ def _submit(client: FlaskClient, path: str, data: FormValues, token_from: str | 
 
 def _referral(app: Flask, reference: str) -> Referral:
     with app.app_context():
-        found = referrals.get_referral(reference)
+        found = referrals.get_referral(MANCHESTER, reference)
         assert found is not None
         return found
 
@@ -454,7 +456,7 @@ def test_edit_after_someone_else_saved_is_refused(app: Flask, client: FlaskClien
 def test_an_unchanged_distance_is_not_rounded_through_miles(app: Flask, client: FlaskClient) -> None:
     """A stored 40 km shows as 24.9 miles; saving without touching it keeps 40 km."""
     with app.app_context():
-        referral = referrals.get_referral("R-T1")
+        referral = referrals.get_referral(MANCHESTER, "R-T1")
         assert referral is not None
         referral.max_km_from_home = 40.0
         db.commit()
@@ -521,7 +523,7 @@ def test_a_referral_with_a_decision_cannot_be_changed(app: Flask, client: FlaskC
     sign_in(client, "po@manchester.test")
     reference = _created_reference(_submit(client, "/referrals/new", _form(young_people=["YP-Q2"])))
     with app.app_context():
-        referral = referrals.get_referral(reference)
+        referral = referrals.get_referral(MANCHESTER, reference)
         placement = placements.list_live_placements()[0]
         user = accounts.authenticate("po@manchester.test", PASSWORD)
         assert referral is not None and user is not None

@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
+from web.matching.services.decisions import deadlines
 from web.models import Decision
-from web.services.decisions import deadlines
 
 
 @pytest.mark.parametrize(

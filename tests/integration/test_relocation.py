@@ -18,8 +18,9 @@ from flask.testing import FlaskClient
 from tests.integration.builders import DERBYSHIRE, MANCHESTER, NOW, _person, _placement, build_world
 from tests.integration.helpers import csrf_token, sign_in
 from web import db
+from web.casework.repositories import young_people
+from web.matching.repositories import placements
 from web.models import AuditEvent, CurrentResident, Placement, RelocationReview, YoungPerson
-from web.repositories import placements, young_people
 
 REVIEW_BY = date.today() + timedelta(days=90)
 LINK = {
@@ -229,7 +230,7 @@ def test_viewing_a_review_is_audited_as_a_view_of_the_childs_record(app: Flask, 
 
 def test_an_imported_area_re_checks_everyone_placed_and_opens_a_review_where_it_bites(app: Flask) -> None:
     """A new high-severity area around P-AREA (where YP-H7 lives) through the areas import."""
-    from web.services.imports import run_import
+    from web.data_exchange.services.imports import run_import
 
     # A placement and child of the test's own: an area around P-FAR would change what other tests find there.
     with app.app_context():

@@ -26,10 +26,10 @@ from tests.conftest import BACKENDS, _postgres_database, make_app
 from tests.integration.builders import MANCHESTER, SALFORD, _person, build_world
 from tests.integration.helpers import csrf_token, sign_in
 from web import db
+from web.casework.repositories import young_people
+from web.data_exchange.services.imports import Outcome, run_import
 from web.models import Area, CurrentResident, Group, Placement, RelocationReview, YoungPerson, YoungPersonGroup
-from web.repositories import young_people
-from web.services import relocation
-from web.services.imports import Outcome, run_import
+from web.relocation.services import relocation
 
 HEADER = "code,label,kind,lat,lon,radius_km,severity,groups,source,confidence,review_by\n"
 

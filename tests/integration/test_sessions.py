@@ -14,10 +14,10 @@ from config.settings import from_environment
 from tests.integration.builders import PASSWORD, build_world
 from tests.integration.helpers import csrf_token, post, sign_in
 from web import db
+from web.accounts.repositories import sessions as session_repository
+from web.accounts.repositories import users
+from web.accounts.services import accounts, sessions
 from web.models import AuditEvent, UserSession
-from web.repositories import sessions as session_repository
-from web.repositories import users
-from web.services import accounts, sessions
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -18,8 +18,8 @@ from sqlalchemy import func, select
 
 from tests.integration.builders import MANCHESTER
 from web import db
+from web.data_exchange.services.imports import run_import, ssda903
 from web.models import CareEpisode
-from web.services.imports import run_import, ssda903
 
 SHARED = Path("/work/shared/data/ssda903/csc-validator-be-903")
 TODAY = date(2026, 11, 1)

@@ -28,10 +28,11 @@ from tests.conftest import _postgres_database, make_app
 from tests.integration.builders import MANCHESTER, PASSWORD, SALFORD, build_world
 from tests.integration.helpers import csrf_token, post, sign_in
 from web import db
+from web.accounts.services import accounts
+from web.accounts.services.accounts import SignedInUser
+from web.data_exchange.services.imports import run_import
+from web.matching.services import ranking_runs
 from web.models import Area, AuditEvent, ImportRun, RankingRun, SuggestedArea, User
-from web.services import accounts, ranking_runs
-from web.services.accounts import SignedInUser
-from web.services.imports import run_import
 
 HEADER = (
     "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,"

@@ -16,6 +16,9 @@ from sqlalchemy import func, select
 from tests.integration.builders import MANCHESTER, NOW, PASSWORD, SALFORD, build_world
 from tests.integration.helpers import csrf_token, sign_in
 from web import db
+from web.accounts.services import accounts
+from web.casework.repositories import young_people
+from web.casework.services.young_people import RHI_DUE_HOURS, rhi_clock
 from web.models import (
     AuditEvent,
     Group,
@@ -25,9 +28,7 @@ from web.models import (
     YoungPerson,
     YoungPersonGroup,
 )
-from web.repositories import postcodes, young_people
-from web.services import accounts
-from web.services.young_people import RHI_DUE_HOURS, rhi_clock
+from web.shared.repositories import postcodes
 
 TODAY = date.today()
 YEAR = TODAY.year

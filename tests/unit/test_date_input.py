@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from planner.wording import words
-from web.services.date_input import date_values, enter, read_date
+from web.shared.services.date_input import date_values, enter, read_date
 
 
 def _boxes(day: str, month: str, year: str) -> dict[str, str]:

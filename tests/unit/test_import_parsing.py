@@ -6,9 +6,9 @@ from datetime import date
 
 import pytest
 
-from web.services.imports.base import Problems
-from web.services.imports.geometry import check_polygon_geometry, representative_point
-from web.services.imports.tabular import Cells, iterate_rows, parse_date, parse_dmy, read_csv
+from web.data_exchange.services.imports.base import Problems
+from web.data_exchange.services.imports.geometry import check_polygon_geometry, representative_point
+from web.data_exchange.services.imports.tabular import Cells, iterate_rows, parse_date, parse_dmy, read_csv
 
 
 def test_header_matches_ignoring_case_and_names_every_missing_column() -> None:

@@ -1,0 +1,1 @@
+"""Accounts: signing in, sessions, API tokens, and the admin's audit view."""

@@ -1,0 +1,1 @@
+"""Capacity: the commissioner's sufficiency review, its figures, trends and scenarios."""

@@ -1,0 +1,1 @@
+"""Casework: young people's records and the referrals made for them."""

@@ -1,0 +1,1 @@
+"""Data in and out: imports, exports, the standards they speak, and police.uk suggestions."""

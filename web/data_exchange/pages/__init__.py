@@ -1,0 +1,1 @@
+"""Pages (GOV.UK Frontend). They call services only, never repositories or models."""

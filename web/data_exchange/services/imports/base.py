@@ -1,0 +1,436 @@
+"""The import framework: what an importer declares, and one run of an import.
+
+An importer (one module per kind of file) declares the files it reads and the roles
+that may run it, and `load`s them: it validates every row and writes through
+repository functions into the current session, collecting a `Problem` per bad value.
+`run_import` wraps it in one transaction: every row is written or none is. A file
+with any problem, or a dry run, is rolled back; only its audit event remains.
+
+Problems name the file, the row as a spreadsheet numbers it (header row 1, first data
+row 2) and the field, never the value (it may be personal data). Audit details carry
+the kind and the counts only.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Protocol
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from planner.nearby import Shape
+from web import db
+from web.accounts.services.accounts import SignedInUser
+from web.models import ImportRun
+from web.relocation.services import relocation
+from web.shared.repositories import authorities
+from web.shared.repositories import imports as repository
+from web.shared.services import audit
+from web.shared.services.errors import Forbidden, InvalidInput, NotFound
+
+# Imports that add or change areas: the current placements are re-checked after them.
+AREA_KINDS = ("areas",)
+
+log = logging.getLogger(__name__)
+
+# Problems kept in full; beyond this only their number is counted (a file of
+# millions of bad rows must not exhaust memory to say so).
+MAX_PROBLEMS_KEPT = 10_000
+_BOM = b"\xef\xbb\xbf"
+
+
+@dataclass(frozen=True)
+class FileSpec:
+    name: str  # form field / CLI name, e.g. "file", "header", "episodes", "missing"
+    label: str  # shown on the page, e.g. "Episodes table (CSV)"
+    required: bool = True
+    extensions: tuple[str, ...] = (".csv",)
+    # Shown on the page under the file input: the columns or properties expected.
+    hint: str = ""
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str  # FileSpec.name
+    row: int | None  # as a spreadsheet numbers it (header 1, first data row 2); None = whole file
+    field: str | None  # column / property name
+    message: str  # plain words naming the field; never echoes personal data beyond the row number
+
+
+@dataclass(frozen=True)
+class ImportContext:
+    authority_code: str  # the importing user's authority (CLI: --authority)
+    user_id: int | None  # None from the command line
+    today: date
+    import_id: int  # the ImportRun row, already added and flushed in this transaction
+
+
+@dataclass
+class Loaded:
+    rows: int  # data rows read across files
+    added: dict[str, int]  # e.g. {"postcodes": 120} or {"young people": 12, "care episodes": 40}
+    problems: list[Problem]
+    # Problems found beyond those kept in `problems` (see `Problems`).
+    more_problems: int = 0
+    # Rows read but deliberately not imported, by reason (e.g. {"terminated postcodes": 3}).
+    skipped: dict[str, int] = field(default_factory=dict)
+    # Where intelligence changed (areas added or changed, before and after): the re-check
+    # after the import looks at the placements near these only.
+    changed_places: list[Shape] = field(default_factory=list)
+    changed_areas: list[str] = field(default_factory=list)  # their codes
+
+
+class Importer(Protocol):
+    """What an importer declares (read-only, so frozen dataclasses and plain classes both fit)."""
+
+    @property
+    def kind(self) -> str:
+        """ "postcodes" | "placements_csv" | "areas" | "ssda903" | "placements_standard" | "nps" | "police_uk"."""
+        ...
+
+    @property
+    def label(self) -> str: ...
+
+    @property
+    def description(self) -> str:
+        """One paragraph for the page: what it reads, what it writes."""
+        ...
+
+    @property
+    def roles(self) -> tuple[str, ...]: ...
+
+    @property
+    def files(self) -> tuple[FileSpec, ...]: ...
+
+    def load(self, files: dict[str, bytes], context: ImportContext) -> Loaded:
+        """Validate every row and write through repositories; never commit or roll back.
+
+        `files` holds the bytes of each file given, by FileSpec.name; a file may start
+        with a UTF-8 byte order mark (`decode` and pandas' "utf-8-sig" drop it).
+        """
+        ...
+
+
+class Problems:
+    """A problem collector that keeps the first `MAX_PROBLEMS_KEPT` and counts the rest."""
+
+    def __init__(self, limit: int = MAX_PROBLEMS_KEPT) -> None:
+        self.kept: list[Problem] = []
+        self.more = 0
+        self._limit = limit
+
+    def add(self, file: str, row: int | None, field: str | None, message: str) -> None:
+        if len(self.kept) < self._limit:
+            self.kept.append(Problem(file, row, field, message))
+        else:
+            self.more += 1
+
+    def extend(self, problems: list[Problem]) -> None:
+        for problem in problems:
+            self.add(problem.file, problem.row, problem.field, problem.message)
+
+    def __len__(self) -> int:
+        return len(self.kept) + self.more
+
+    def __bool__(self) -> bool:
+        return len(self) > 0
+
+    def loaded(self, rows: int, added: dict[str, int], skipped: dict[str, int] | None = None) -> Loaded:
+        """The importer's answer: counts, with the problems collected here."""
+        return Loaded(rows, added, list(self.kept), self.more, dict(skipped or {}))
+
+
+@dataclass
+class Outcome:
+    kind: str
+    dry_run: bool
+    rows: int
+    added: dict[str, int]
+    problems: list[Problem]
+    import_id: int | None  # None for a dry run or a refused file
+    more_problems: int = 0
+    files: dict[str, str] = field(default_factory=dict)  # FileSpec.name -> file name given
+    skipped: dict[str, int] = field(default_factory=dict)
+    # The relocation reviews the import opened (areas imports only; None when none ran).
+    reviews: relocation.Opened | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and not self.more_problems
+
+    @property
+    def problem_count(self) -> int:
+        return len(self.problems) + self.more_problems
+
+    def summary(self) -> str:
+        """One line in words: what was (or would be) added, or how many problems."""
+        if not self.ok:
+            return f"{self.problem_count} problem{'s' if self.problem_count != 1 else ''} found: nothing was imported."
+        counts = ", ".join(f"{n:,} {what}" for what, n in self.added.items()) or "nothing"
+        rows = f"{self.rows:,} row{'s' if self.rows != 1 else ''}"
+        if self.dry_run:
+            text = f"Checked {rows}: no problems. Nothing was imported; importing would give {counts}."
+        else:
+            text = f"Imported {rows}: {counts}."
+        if self.skipped:
+            text += " Skipped: " + ", ".join(f"{n} {why}" for why, n in self.skipped.items()) + "."
+        return text
+
+
+_REGISTRY: dict[str, Importer] = {}
+
+
+def register(importer: Importer) -> None:
+    """Make an importer available to pages and the command line, under its `kind`."""
+    if importer.kind in _REGISTRY and _REGISTRY[importer.kind] is not importer:
+        raise ValueError(f"an importer of kind {importer.kind!r} is already registered")
+    _REGISTRY[importer.kind] = importer
+
+
+def importer_for(kind: str) -> Importer:
+    """The importer of `kind`; NotFound when there is none."""
+    found = _REGISTRY.get(kind)
+    if found is None:
+        raise NotFound(f"no importer of kind {kind!r}")
+    return found
+
+
+def all_importers() -> list[Importer]:
+    """Every registered importer, in label order."""
+    return sorted(_REGISTRY.values(), key=lambda i: i.label)
+
+
+def importers_for_role(role: str) -> list[Importer]:
+    """The importers a user in `role` may run, in label order."""
+    return [i for i in all_importers() if role in i.roles]
+
+
+def may_import(role: str) -> bool:
+    """True if `role` may run at least one importer (the navigation shows Imports)."""
+    return bool(importers_for_role(role))
+
+
+def decode(data: bytes) -> str:
+    """The text of a file in UTF-8, a byte order mark allowed; UnicodeDecodeError otherwise."""
+    return data.decode("utf-8-sig")
+
+
+def _utf8_error_at(data: bytes) -> int | None:
+    """The offset of the first byte that is not UTF-8, or None; reads in slices, copying none whole."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(data)
+    step = 1 << 24
+    for start in range(0, len(view), step):
+        try:
+            decoder.decode(view[start : start + step], final=start + step >= len(view))
+        except UnicodeDecodeError as error:
+            return start + error.start
+    return None
+
+
+def run_import(
+    kind: str,
+    files: Mapping[str, tuple[str, bytes]],
+    *,
+    dry_run: bool,
+    user: SignedInUser | None = None,
+    authority_code: str | None = None,
+    today: date | None = None,
+) -> Outcome:
+    """Check and load `files` ({FileSpec.name: (file name, bytes)}) with the importer of `kind`.
+
+    With a signed-in `user` the role is checked (Forbidden) and the authority is theirs;
+    from the command line (`user` None) `authority_code` is required. One transaction:
+    problems or a dry run roll everything back; otherwise it is committed. The audit
+    event (import, import_refused or import_dry_run) is committed either way.
+    """
+    importer = importer_for(kind)
+    if user is not None:
+        if user.role not in importer.roles:
+            raise Forbidden(f"the {user.role} role may not run the {kind} import")
+        authority_code = user.authority_code
+    if not authority_code:
+        raise InvalidInput(["an authority is needed: give its GSS code"], {"authority": "Enter an authority code"})
+    if user is None and authorities.get_authority(authority_code) is None:
+        message = f"{authority_code} is not the GSS code of an English children's-services authority"
+        raise InvalidInput([message], {"authority": message})
+    user_id = user.id if user is not None else None
+    given = {name: filename for name, (filename, _data) in files.items()}
+
+    problems = Problems()
+    contents = _check_files(importer, files, problems)
+    if problems:
+        return _refused(
+            importer, user_id, authority_code, Outcome(kind, dry_run, 0, {}, problems.kept, None, problems.more, given)
+        )
+
+    run = ImportRun(
+        kind=kind,
+        filename=_joined_names(importer, files),
+        sha256=_fingerprint(importer, contents),
+        authority_code=authority_code,
+        by_id=user_id,
+        at=datetime.now(),
+        rows=0,
+        summary={},
+    )
+    try:
+        repository.add_import_run(run)
+        context = ImportContext(authority_code, user_id, today or date.today(), run.id)
+        loaded = importer.load(contents, context)
+        if not loaded.problems and not loaded.more_problems and not dry_run:
+            run.rows = loaded.rows
+            run.summary = {"added": dict(loaded.added), "skipped": dict(loaded.skipped)}
+            repository.flush()
+    except InvalidInput as error:
+        db.rollback()
+        problem = Problem(importer.files[0].name, None, None, "; ".join(error.problems))
+        return _refused(importer, user_id, authority_code, Outcome(kind, dry_run, 0, {}, [problem], None, 0, given))
+    except SQLAlchemyError as error:
+        # The importer validated every value it knows of; a database refusal (a value
+        # too long, a duplicate) is still the file's problem, not a crash.
+        db.rollback()
+        log.warning("import %s refused by the database: %s", kind, type(error).__name__)
+        problem = Problem(importer.files[0].name, None, None, _database_message(error))
+        return _refused(importer, user_id, authority_code, Outcome(kind, dry_run, 0, {}, [problem], None, 0, given))
+
+    order = {spec.name: i for i, spec in enumerate(importer.files)}
+    problems_found = list(loaded.problems)
+    if loaded.rows == 0 and not problems_found and not loaded.more_problems:
+        # A header and nothing under it is almost always the wrong file (or an export
+        # that failed): refused, so no import of nothing is recorded as if it were one.
+        problems_found.append(
+            Problem(
+                importer.files[0].name,
+                None,
+                None,
+                "The file holds nothing to import: a header row with no rows under it, or no records",
+            )
+        )
+    outcome = Outcome(
+        kind,
+        dry_run,
+        loaded.rows,
+        dict(loaded.added),
+        sorted(problems_found, key=lambda p: (order.get(p.file, len(order)), p.row or 0)),
+        None,
+        loaded.more_problems,
+        given,
+        dict(loaded.skipped),
+    )
+    if not outcome.ok:
+        db.rollback()
+        return _refused(importer, user_id, authority_code, outcome)
+    if dry_run:
+        db.rollback()
+        audit.record(user_id, "import_dry_run", "import", kind, _detail(outcome), authority_code)
+        db.commit()
+        return outcome
+    outcome.import_id = run.id
+    audit.record(user_id, "import", "import", str(run.id), _detail(outcome), authority_code)
+    try:
+        db.commit()
+    except SQLAlchemyError as error:
+        db.rollback()
+        log.warning("import %s refused at commit: %s", kind, type(error).__name__)
+        problem = Problem(importer.files[0].name, None, None, _database_message(error))
+        return _refused(importer, user_id, authority_code, Outcome(kind, dry_run, 0, {}, [problem], None, 0, given))
+    log.info("import %s: %d rows, %s", kind, outcome.rows, outcome.added)
+    if kind in AREA_KINDS:
+        # New or changed areas can make where children live now unsafe: re-check the placements
+        # near them, never move anyone, and say which reviews it opened.
+        result = relocation.recheck_near_areas(
+            user_id, f"areas imported (import {run.id})", loaded.changed_places, loaded.changed_areas
+        )
+        outcome.reviews = relocation.opened_for(authority_code, result)
+    return outcome
+
+
+def _check_files(importer: Importer, files: Mapping[str, tuple[str, bytes]], problems: Problems) -> dict[str, bytes]:
+    """Each declared file present (when required), of an allowed type, non-empty UTF-8."""
+    contents: dict[str, bytes] = {}
+    known = {spec.name for spec in importer.files}
+    for name in sorted(set(files) - known):
+        problems.add(name, None, None, f"{importer.label} does not read a file called {name!r}")
+    for spec in importer.files:
+        filename, data = files.get(spec.name, ("", b""))
+        if not filename and not data:
+            if spec.required:
+                problems.add(spec.name, None, None, f"Choose the {spec.label} file")
+            continue
+        if filename and not filename.lower().endswith(spec.extensions):
+            problems.add(spec.name, None, None, f"The {spec.label} file must be a {' or '.join(spec.extensions)} file")
+            continue
+        if not data or data.isspace() or data == _BOM:
+            problems.add(spec.name, None, None, f"The {spec.label} file is empty")
+            continue
+        bad_byte = _utf8_error_at(data)
+        if bad_byte is not None:
+            problems.add(
+                spec.name,
+                None,
+                None,
+                f"The {spec.label} file is not UTF-8 text (byte {bad_byte} is not): save it as UTF-8 and try again",
+            )
+            continue
+        nul = data.find(b"\x00")
+        if nul >= 0:
+            # PostgreSQL cannot store one, and no spreadsheet writes one: a sign of a binary
+            # file or a UTF-16 one saved under a .csv name.
+            line = data.count(b"\n", 0, nul) + 1
+            problems.add(
+                spec.name,
+                line,
+                None,
+                f"The {spec.label} file contains a NUL character (line {line}): save it as UTF-8 text and try again",
+            )
+            continue
+        # Passed on as given (no copy of a large file): it may start with a byte order
+        # mark, which `decode` and pandas' "utf-8-sig" encoding drop.
+        contents[spec.name] = data
+    return contents
+
+
+def _refused(importer: Importer, user_id: int | None, authority_code: str, outcome: Outcome) -> Outcome:
+    audit.record(user_id, "import_refused", "import", importer.kind, _detail(outcome), authority_code)
+    db.commit()
+    return outcome
+
+
+def _detail(outcome: Outcome) -> str:
+    counts = ", ".join(f"{what} {n}" for what, n in outcome.added.items())
+    text = f"{outcome.kind}: rows {outcome.rows}"
+    if counts:
+        text += f"; {counts}"
+    if not outcome.ok:
+        text += f"; problems {outcome.problem_count}"
+    return text[:200]
+
+
+def _joined_names(importer: Importer, files: Mapping[str, tuple[str, bytes]]) -> str:
+    names = [files[spec.name][0] or spec.name for spec in importer.files if spec.name in files]
+    return ", ".join(names)[:200]
+
+
+def _fingerprint(importer: Importer, contents: dict[str, bytes]) -> str:
+    """sha256 of the file; of several, sha256 over each file's name and sha256, in declared order."""
+    if len(contents) == 1:
+        return hashlib.sha256(next(iter(contents.values()))).hexdigest()
+    lines = "".join(
+        f"{spec.name}:{hashlib.sha256(contents[spec.name]).hexdigest()}\n"
+        for spec in importer.files
+        if spec.name in contents
+    )
+    return hashlib.sha256(lines.encode()).hexdigest()
+
+
+def _database_message(error: SQLAlchemyError) -> str:
+    name = type(getattr(error, "orig", None) or error).__name__.lower()
+    if "integrity" in name or "unique" in name:
+        return "The database refused the file: two rows (or a row and a stored record) clash on a code"
+    return "The database refused the file: a value is too long or of the wrong kind"

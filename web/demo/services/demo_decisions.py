@@ -1,0 +1,89 @@
+"""Demo decisions, made through the real workflow so the tasks and approval pages have work on them.
+
+After the synthetic world is seeded, the Manchester demo social worker ranks a
+few open referrals and records decisions for options that need different
+approvals: one at a distance (director), one outside the area (nominated
+officer) and one in area (agreed at once). Everything goes through
+`ranking_runs.run_ranking` and `decisions.decide`, so the demo shows exactly
+what a user would have made.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from web.accounts.repositories import users
+from web.accounts.services.accounts import SignedInUser
+from web.casework.repositories import referrals as referral_repository
+from web.matching.repositories import ranking_runs as run_repository
+from web.matching.services import decisions, ranking_runs
+from web.shared.services.errors import Conflict, InvalidInput
+
+SOCIAL_WORKER = "social.worker@manchester.demo"
+WANTED = ("director", "nominated_officer", "none")
+
+
+def _plan(run_case: dict[str, Any], today: date, level: str) -> dict[str, Any]:
+    contact = {
+        s["id"]: {"frequency": "weekly", "supervision": "unsupervised", "travel": "Carer drives; bus pass"}
+        for person in run_case["referral"]["young_people"]
+        for s in person.get("support", [])
+    }
+    plan: dict[str, Any] = {
+        "rationale": "Away from the areas linked to the groups the young person is exploited by; "
+        "carers trained in criminal exploitation; keeps contact with the people who matter.",
+        "why_not_top": "The higher-ranked options would have meant a change of school in the middle of the year.",
+        "wishes_and_feelings": "Wants to be somewhere quiet, keep seeing their nan and keep playing football.",
+        "risks_and_safety_plan": "Carers know the warning signs and the missing protocol; police told of the "
+        "vehicles and phone numbers linked to the group; travel to school by taxi for the first month.",
+        "education_school": "same_school",
+        "education_detail": "Taxi to the current school arranged by the virtual school.",
+        "health": "Stays with the current GP; health assessment booked.",
+        "rhi_provider": "The host area's independent return home interview service",
+        "contact": contact,
+    }
+    if level == "nominated_officer":
+        plan["host_authority_notified_on"] = today.isoformat()
+    return plan
+
+
+def seed(today: date | None = None) -> int:
+    """Make up to three demo decisions; returns how many were made."""
+    today = today or date.today()
+    user = users.find_user_by_email(SOCIAL_WORKER)
+    if user is None:
+        return 0
+    worker = SignedInUser(user.id, user.name, user.email, user.role, user.authority_code, user.authority.name)
+    made = 0
+    wanted = list(WANTED)
+    for referral in referral_repository.list_referrals(user.authority_code):
+        if not wanted:
+            break
+        if len(referral.young_people) != 1 or referral.needed_by == "today":
+            continue
+        run_id = ranking_runs.run_ranking(worker, referral.reference, as_of=today)
+        run = run_repository.get_run(run_id)
+        assert run is not None
+        result = json.loads(run.result_json)
+        for option in result["options"]:
+            level = option["facts"].get("approval")
+            if level in wanted:
+                try:
+                    decisions.decide(
+                        worker,
+                        referral.reference,
+                        run_id,
+                        option["placement_id"],
+                        today.isoformat(),
+                        False,
+                        _plan(json.loads(run.case_json), today, level),
+                        today=today,
+                    )
+                except (Conflict, InvalidInput):
+                    continue
+                wanted.remove(level)
+                made += 1
+                break
+    return made

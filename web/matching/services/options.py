@@ -1,0 +1,373 @@
+"""The options page beyond the table: the map, comparing options, and excluding an option.
+
+Everything drawn or compared comes from the stored run (its case and its result), so
+the page shows what the engine saw when it ranked, not today's records. Worker
+exclusions are the exception: they are the referral's current list, because lifting
+or adding one changes the next run.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import lru_cache
+from itertools import combinations
+from typing import Any
+
+from planner.authorities import authority_name
+from planner.geometry import buffer_outline, km_to_miles
+from planner.score_words import component_points, why_above
+from web import db
+from web.accounts.repositories import users as user_repository
+from web.accounts.services.accounts import SignedInUser
+from web.casework.services.referrals import get_for, may_edit
+from web.matching.repositories import exclusions as exclusion_repository
+from web.matching.repositories import ranking_runs as run_repository
+from web.matching.services import ranking_runs
+from web.matching.services.ranking_runs import RunView
+from web.models import Referral, ReferralExclusion
+from web.shared.services import audit
+from web.shared.services.errors import Forbidden, InvalidInput, NotFound
+
+MAX_REASON_LENGTH = 500
+COMPARE_FEWEST, COMPARE_MOST = 2, 3
+
+
+class FieldProblems(InvalidInput):
+    """Invalid input with each message keyed by the form field it is about."""
+
+    def __init__(self, fields: dict[str, str]):
+        super().__init__(list(fields.values()))
+        self.fields = fields
+
+
+@dataclass(frozen=True)
+class WorkerExclusion:
+    """A placement a worker has excluded for the referral, as it stands now."""
+
+    id: int
+    placement_code: str
+    placement_label: str
+    reason: str
+    excluded_by: str
+    excluded_at: datetime
+
+
+@dataclass(frozen=True)
+class OptionsPage:
+    run: RunView
+    map_layers: dict[str, list[dict[str, Any]]]
+    exclusions: list[WorkerExclusion]
+    referral_open: bool
+    may_change: bool  # whether this user may exclude options and lift exclusions now
+
+
+@dataclass(frozen=True)
+class ComparedOption:
+    option: dict[str, Any]
+    placement: dict[str, Any]
+    points: dict[str, float]  # each component's share of the score, in points out of 100
+    nearest_linked_area: str | None
+    nearest_risk_location: str | None
+    authority: str | None
+    support: list[tuple[str, float]]  # (support link label, km)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    run: RunView
+    options: list[ComparedOption]
+    # "Why is A above B" for each pair of the compared options, higher-ranked first
+    # (`planner.score_words.why_above`): the points each component adds or takes away.
+    why: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _stored_case(run_id: int) -> dict[str, Any]:
+    run = run_repository.get_run(run_id)
+    if run is None:
+        raise NotFound(str(run_id))
+    case: dict[str, Any] = json.loads(run.case_json)
+    return case
+
+
+def _worker_exclusions(referral: Referral) -> list[WorkerExclusion]:
+    found = []
+    for e in referral.exclusions:
+        user = user_repository.get_user(e.excluded_by_id) if e.excluded_by_id is not None else None
+        found.append(
+            WorkerExclusion(
+                e.id, e.placement.code, e.placement.label, e.reason, user.name if user else "Unknown", e.excluded_at
+            )
+        )
+    return found
+
+
+def options_page(user: SignedInUser, reference: str, run_id: int) -> OptionsPage:
+    """A stored run (its view audited), what the map draws, and the referral's current exclusions."""
+    run = ranking_runs.get_run(user, reference, run_id)
+    referral = get_for(user, reference)
+    return OptionsPage(
+        run,
+        map_layers(_stored_case(run_id), run.result),
+        _worker_exclusions(referral),
+        referral.status == "open",
+        referral.status == "open" and may_edit(user),
+    )
+
+
+# ---------------------------------------------------------------------------
+# The map
+# ---------------------------------------------------------------------------
+
+
+def _in_force(area: dict[str, Any], as_of: date, use_expired: bool) -> bool:
+    # The engine's rule: an area past its review date is left out unless the policy says otherwise.
+    review_by = area.get("review_by")
+    return use_expired or review_by is None or date.fromisoformat(review_by) >= as_of
+
+
+def _linked_groups(case: dict[str, Any]) -> set[str]:
+    """The young people's groups and every rival of those groups (rivalry works both ways)."""
+    own = {g for person in case["referral"]["young_people"] for g in person.get("groups", [])}
+    linked = set(own)
+    for group in case.get("groups", []):
+        rivals = set(group.get("rivals", []))
+        if group["id"] in own:
+            linked |= rivals
+        if rivals & own:
+            linked.add(group["id"])
+    return linked
+
+
+def _point(item: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {"id": item["id"], "label": item.get("label", item["id"]), "lat": item["lat"], "lon": item["lon"], **extra}
+
+
+def _miles(km: float) -> float:
+    return round(km_to_miles(km), 1)
+
+
+def polygon_buffer_outline(polygon: dict[str, Any], km: float) -> tuple[tuple[tuple[float, float], ...], ...]:
+    """Lines [lon, lat] around a GeoJSON Polygon or MultiPolygon, `km` from its edge, for the map."""
+    return _buffer_outline(json.dumps(polygon, sort_keys=True), km)
+
+
+@lru_cache(maxsize=256)
+def _buffer_outline(geometry: str, km: float) -> tuple[tuple[tuple[float, float], ...], ...]:
+    # Kept per polygon and buffer: every view of every run over the same areas draws the same lines.
+    shape = json.loads(geometry)
+    parts = [shape["coordinates"]] if shape["type"] == "Polygon" else shape["coordinates"]
+    return tuple(tuple(line) for line in buffer_outline(parts, km))
+
+
+def map_layers(case: dict[str, Any], result: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """What the options map draws, layer by layer, from a stored case and its ranking.
+
+    Buffers are the hard buffers the engine applied, as radii from the centre:
+    an area's (or risk location's) own radius plus the policy's buffer.
+    """
+    policy = result["policy"]
+    as_of = date.fromisoformat(result.get("as_of") or case["as_of"])
+    use_expired = bool(policy.get("use_expired_intelligence", False))
+    linked_buffer = float(policy["min_km_from_linked_areas"])
+    high_buffer = float(policy["min_km_from_high_severity_areas"])
+    people = case["referral"]["young_people"]
+    group_labels = {g["id"]: g.get("label", g["id"]) for g in case.get("groups", [])}
+    linked = _linked_groups(case)
+    areas = [a for a in case.get("areas", []) if _in_force(a, as_of, use_expired)]
+    placements = {p["id"]: p for p in case["placements"]}
+
+    def area(a: dict[str, Any], buffer_km: float) -> dict[str, Any]:
+        radius = float(a.get("radius_km", 0))
+        drawn = _point(
+            a,
+            radius_km=radius,
+            buffer_km=radius + buffer_km,
+            buffer_miles=_miles(radius + buffer_km),
+            severity=a["severity"],
+            groups=[group_labels.get(g, g) for g in a.get("groups", []) if g in linked],
+        )
+        if a.get("polygon"):
+            # A polygon area's buffer counts from its edge: the outline is worked out here.
+            drawn["polygon"] = a["polygon"]
+            drawn["buffer_outline"] = polygon_buffer_outline(a["polygon"], radius + buffer_km)
+        return drawn
+
+    support: dict[str, dict[str, Any]] = {}
+    risk_locations: dict[str, dict[str, Any]] = {}
+    for person in people:
+        for s in person.get("support", []):
+            support.setdefault(s["id"], _point(s, kind=s["kind"], importance=s.get("importance", "important")))
+        for r in person.get("risk_locations", []):
+            buffer = float(r.get("radius_km", 0)) + linked_buffer
+            risk_locations.setdefault(
+                r["id"], _point(r, radius_km=buffer - linked_buffer, buffer_km=buffer, buffer_miles=_miles(buffer))
+            )
+
+    return {
+        "options": [
+            {
+                **_point(placements[o["placement_id"]]),
+                "rank": o["rank"],
+                "score": o["score"],
+                "miles_from_home": _miles(o["facts"]["distance_from_home_km"]),
+            }
+            for o in result.get("options", [])
+        ],
+        "excluded": [
+            {**_point(placements[e["placement_id"]]), "reasons": [r["detail"] for r in e["reasons"]]}
+            for e in result.get("excluded", [])
+        ],
+        "linked_areas": [area(a, linked_buffer) for a in areas if linked.intersection(a.get("groups", []))],
+        "high_severity_areas": [area(a, high_buffer) for a in areas if a["severity"] == "high"],
+        "risk_locations": list(risk_locations.values()),
+        "homes": [
+            {"id": p["id"], "label": f"Home of {p['id']}", "lat": p["home"]["lat"], "lon": p["home"]["lon"]}
+            for p in people
+            if "lat" in p["home"]
+        ],
+        "support": list(support.values()),
+    }
+
+
+# ---------------------------------------------------------------------------
+# Comparing options
+# ---------------------------------------------------------------------------
+
+
+def compare(user: SignedInUser, reference: str, run_id: int, chosen: list[str]) -> Comparison:
+    """Two or three of a run's options side by side, in rank order."""
+    picked = list(dict.fromkeys(c.strip() for c in chosen if c.strip()))
+    if not COMPARE_FEWEST <= len(picked) <= COMPARE_MOST:
+        count = "none" if not picked else f"{len(picked)}"
+        raise FieldProblems({"placement": f"Select 2 or 3 options to compare (you selected {count})"})
+    run = ranking_runs.get_run(user, reference, run_id)
+    by_id = {o["placement_id"]: o for o in run.result["options"]}
+    if any(p not in by_id for p in picked):
+        raise FieldProblems({"placement": "Select options from this ranking to compare"})
+    case = _stored_case(run_id)
+    areas = {a["id"]: a.get("label", a["id"]) for a in case.get("areas", [])}
+    people = case["referral"]["young_people"]
+    risk_labels = {r["id"]: r.get("label", r["id"]) for p in people for r in p.get("risk_locations", [])}
+    support_labels = {s["id"]: s.get("label", s["id"]) for p in people for s in p.get("support", [])}
+    weights = run.result["policy"]["weights"]
+    compared = []
+    for option in sorted((by_id[p] for p in picked), key=lambda o: o["rank"]):
+        facts = option["facts"]
+        compared.append(
+            ComparedOption(
+                option=option,
+                placement=run.placements[option["placement_id"]],
+                points=component_points(option, weights),
+                nearest_linked_area=areas.get(facts.get("nearest_linked_id") or ""),
+                nearest_risk_location=risk_labels.get(facts.get("nearest_risk_location_id") or ""),
+                authority=authority_name(facts.get("la_code")),
+                support=[(support_labels.get(k, k), km) for k, km in facts.get("support_km", {}).items()],
+            )
+        )
+    why = [why_above(a.option, b.option, weights) for a, b in combinations(compared, 2)]
+    return Comparison(run, compared, why)
+
+
+def why_above_in_run(user: SignedInUser, reference: str, run_id: int, above: str, below: str) -> dict[str, Any]:
+    """Why option `above` of a stored run scores above (or below) option `below`, component by component.
+
+    Raises FieldProblems naming `above` or `below` when it is not an option of the run,
+    NotFound when the run is not this authority's referral's.
+    """
+    run = ranking_runs.get_run(user, reference, run_id)
+    by_id = {o["placement_id"]: o for o in run.result["options"]}
+    problems = {
+        name: f"{code or 'nothing'} is not an option of this ranking"
+        for name, code in (("above", above), ("below", below))
+        if code not in by_id
+    }
+    if not problems and above == below:
+        problems["below"] = "Choose two different options"
+    if problems:
+        raise FieldProblems(problems)
+    return why_above(by_id[above], by_id[below], run.result["policy"]["weights"])
+
+
+# ---------------------------------------------------------------------------
+# Excluding an option, and lifting an exclusion
+# ---------------------------------------------------------------------------
+
+
+def _open_referral_run(
+    user: SignedInUser, reference: str, run_id: int
+) -> tuple[Referral, dict[str, Any], dict[str, str]]:
+    """The referral, the run's result, and its placements' labels by code (messages name places, not codes)."""
+    # The same people who make and change referrals (placement officers, social workers) change its exclusions.
+    referral = get_for(user, reference)
+    if not may_edit(user):
+        raise Forbidden("only placement officers and social workers exclude options")
+    run = run_repository.get_run(run_id)
+    if run is None or run.referral_id != referral.id:
+        raise NotFound(str(run_id))
+    labels = {p["id"]: p["label"] for p in json.loads(run.case_json)["placements"]}
+    return referral, json.loads(run.result_json), labels
+
+
+def _rerun(user: SignedInUser, reference: str) -> int:
+    """Rank again in the same transaction: if the ranking fails, the change is not kept either."""
+    try:
+        return ranking_runs.run_ranking(user, reference)
+    except InvalidInput as error:
+        db.rollback()
+        problem = "The options could not be ranked again: " + "; ".join(error.problems)
+        raise FieldProblems({"placement": problem}) from None
+
+
+def exclude_and_rerun(
+    user: SignedInUser, reference: str, run_id: int, placement_code: str, reason: str
+) -> tuple[int, str]:
+    """Exclude one of a run's options for the referral, with the worker's reason, and rank again.
+
+    Returns the new run's id and the placement's label. Raises FieldProblems naming `reason` or `placement`,
+    NotFound (not this authority's referral or run), Forbidden (a role that does not change referrals).
+    """
+    referral, result, labels = _open_referral_run(user, reference, run_id)
+    label = labels.get(placement_code, placement_code)
+    reason = reason.strip()
+    problems: dict[str, str] = {}
+    option_ids = {o["placement_id"] for o in result.get("options", [])}
+    if referral.status != "open":
+        problems["placement"] = f"This referral is {referral.status}: its options can no longer be changed"
+    elif placement_code not in option_ids:
+        problems["placement"] = "Choose an option from this ranking to exclude"
+    elif any(e.placement.code == placement_code for e in referral.exclusions):
+        problems["placement"] = f"{label} is already excluded for this referral"
+    if not reason:
+        problems["reason"] = "Enter why you are excluding this option"
+    elif len(reason) > MAX_REASON_LENGTH:
+        problems["reason"] = f"The reason must be {MAX_REASON_LENGTH} characters or fewer"
+    placement = exclusion_repository.get_live_placement(placement_code) if not problems else None
+    if not problems and placement is None:
+        problems["placement"] = f"{label} is no longer in the placement pool"
+    if problems:
+        raise FieldProblems(problems)
+    assert placement is not None
+    exclusion_repository.add_exclusion(
+        referral,
+        ReferralExclusion(placement=placement, reason=reason, excluded_by_id=user.id, excluded_at=datetime.now()),
+    )
+    # The reason stays out of the audit detail: it is free text and may name people.
+    audit.record(user.id, "exclude_placement", "referral", referral.reference, detail=f"placement {placement_code}")
+    return _rerun(user, reference), label
+
+
+def lift_and_rerun(user: SignedInUser, reference: str, run_id: int, exclusion_id: int) -> int:
+    """Lift one of the referral's worker exclusions and rank again; returns the new run's id."""
+    referral, _result, _labels = _open_referral_run(user, reference, run_id)
+    exclusion = next((e for e in referral.exclusions if e.id == exclusion_id), None)
+    if exclusion is None:
+        raise NotFound(str(exclusion_id))
+    if referral.status != "open":
+        raise FieldProblems({"lift": f"This referral is {referral.status}: its options can no longer be changed"})
+    code = exclusion.placement.code
+    if not exclusion_repository.remove_exclusion(referral, exclusion.id):
+        raise NotFound(str(exclusion_id))
+    audit.record(user.id, "lift_exclusion", "referral", referral.reference, detail=f"placement {code}")
+    return _rerun(user, reference)

@@ -1,0 +1,109 @@
+"""Running the engine for a referral and keeping the record of what it recommended.
+
+The case and its prepared world come from `batch_case`, which keeps the world in
+memory, so a ranking only measures what is particular to its referral.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import planner
+from planner import rank
+from planner.balance import ESSENTIAL_FURTHER
+from planner.match_detail import option_for
+from web import db
+from web.accounts.services.accounts import SignedInUser
+from web.casework.services.referrals import get_for
+from web.matching.repositories import ranking_runs as run_repository
+from web.matching.services.batch_case import build_case
+from web.models import RankingRun
+from web.shared.services import audit
+from web.shared.services.errors import NotFound
+
+
+def run_ranking(user: SignedInUser, reference: str, as_of: date | None = None, include: str | None = None) -> int:
+    """Rank the referral's options, store the run, audit it; returns the run id.
+
+    `include` names a placement the run must list if it is an option at all, even
+    below the policy's `max_options` (a panel's proposal taken into the decision
+    workflow): the run then lists options down to that one, and says so in its policy.
+    """
+    referral = get_for(user, reference)
+    built = build_case([referral], as_of or date.today(), batch=False)
+    assert built.parsed.referral is not None
+    policy = built.policy
+    if include is not None:
+        wanted = option_for(built.world, built.parsed.referral, policy, include)
+        if wanted is not None and wanted.rank > policy.max_options:
+            policy = policy.with_overrides({"max_options": wanted.rank})
+    result = rank(built.world, built.parsed.referral, policy).to_dict()
+    run = RankingRun(
+        referral_id=referral.id,
+        requested_by_id=user.id,
+        requested_at=datetime.now(),
+        engine_version=planner.__version__,
+        policy_version=result["policy"]["version"],
+        case_sha256=built.sha256,
+        case_json=built.text,
+        result_json=json.dumps(result, separators=(",", ":")),
+        warnings=built.warnings,
+        feasible=result["summary"]["feasible"],
+    )
+    run_repository.add_run(run)
+    audit.record(user.id, "rank", "referral", referral.reference)
+    db.commit()
+    return run.id
+
+
+@dataclass(frozen=True)
+class RunView:
+    id: int
+    referral_reference: str
+    requested_by: str
+    requested_at: datetime
+    engine_version: str
+    policy_version: str
+    result: dict[str, Any]
+    placements: dict[str, dict[str, Any]]
+    warnings: list[str]
+
+
+def _view(run: RankingRun, reference: str, full: bool) -> RunView:
+    result = json.loads(run.result_json)
+    placements = {p["id"]: p for p in json.loads(run.case_json)["placements"]} if full else {}
+    # Only intelligence left out is listed here; the options page says the essential-person
+    # warning on its own (options/_essential_warning.html), and the decision form asks about it.
+    expired = [w["detail"] for w in result.get("warnings", []) if w["code"] != ESSENTIAL_FURTHER]
+    warnings = list(run.warnings) + (expired if full else [])
+    return RunView(
+        run.id,
+        reference,
+        run.requested_by.name,
+        run.requested_at,
+        run.engine_version,
+        run.policy_version,
+        result if full else {"summary": result["summary"]},
+        placements,
+        warnings,
+    )
+
+
+def get_run(user: SignedInUser, reference: str, run_id: int) -> RunView:
+    """A stored run of the user's own authority's referral, with the view audited."""
+    referral = get_for(user, reference)
+    run = run_repository.get_run(run_id)
+    if run is None or run.referral_id != referral.id:
+        raise NotFound(str(run_id))
+    audit.record(user.id, "view", "ranking_run", f"{referral.reference}/{run.id}")
+    db.commit()
+    return _view(run, referral.reference, full=True)
+
+
+def list_runs(user: SignedInUser, reference: str) -> list[RunView]:
+    """The referral's runs, newest first, with their summaries."""
+    referral = get_for(user, reference)
+    return [_view(run, referral.reference, full=False) for run in run_repository.list_runs(referral.id)]

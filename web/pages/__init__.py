@@ -1,1 +1,0 @@
-"""Pages: one blueprint per job. They call services only, never repositories or models."""

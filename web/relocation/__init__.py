@@ -1,0 +1,1 @@
+"""After placement: relocation reviews when intelligence changes, and each person's tasks."""

@@ -1,0 +1,1 @@
+"""JSON API handlers. They call services only, never repositories or models."""

@@ -1,0 +1,19 @@
+"""The start page: where each role begins."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from web.shared.pages.access import require_roles
+
+blueprint = Blueprint("pages", __name__)
+require_roles(blueprint)
+
+
+@blueprint.route("/")
+def home() -> Response:
+    if current_user.role == "commissioner":
+        return redirect(url_for("supply.supply"))
+    return redirect(url_for("referrals.list_referrals"))
