@@ -417,6 +417,80 @@ def _missing_outside_episodes(tables: Tables, _year: CollectionYear, _known: Pos
     return {MISSING: sorted(int(i) for i in any_inside.index[~any_inside])}
 
 
+def _missing_in_ended_episode_never_ended(
+    tables: Tables, _year: CollectionYear, _known: PostcodeKnown | None
+) -> Flagged:
+    """575: a missing period that starts during an episode that has ended has an end date too."""
+    missing = tables[MISSING]
+    rows = pd.DataFrame(
+        {"CHILD": missing["CHILD"], "START": _dates(missing["MIS_START"]), "OPEN": missing["MIS_END"].isna()}
+    ).reset_index()
+    pairs = rows.merge(_episodes_dated(tables), on="CHILD", how="inner")
+    ended = pairs["DEC"].notna() & (pairs["START"] >= pairs["DECOM"]) & (pairs["START"] <= pairs["DEC"])
+    return {MISSING: sorted({int(i) for i in pairs.loc[ended & pairs["OPEN"], "index"]})}
+
+
+def _periods_of_care(tables: Tables) -> pd.DataFrame:
+    """Each child's periods of care: episodes run on while one starts on the day the last ended.
+
+    CHILD, START (the first DECOM) and END (the last episode's DEC, not known while open).
+    An episode whose DECOM is not a date is left out; one after an episode with no DEC
+    continues its period, as DfE's rules read them.
+    """
+    dated = _episodes_dated(tables)
+    dated = dated[dated["DECOM"].notna()].sort_values(["CHILD", "DECOM"], kind="stable")
+    previous = dated.shift(1)
+    new_period = (dated["DECOM"] > previous["DEC"]) | (dated["CHILD"] != previous["CHILD"])
+    period = new_period.astype(int).cumsum()
+    grouped = dated.groupby(period)
+    return pd.DataFrame(
+        {
+            "CHILD": grouped["CHILD"].first(),
+            "START": grouped["DECOM"].first(),
+            "END": grouped["DEC"].agg(lambda values: values.iloc[-1]),
+        }
+    )
+
+
+def _outside_every_period(
+    rows: pd.DataFrame, periods: pd.DataFrame, outside: Callable[[pd.DataFrame], pd.Series]
+) -> list[int]:
+    """The missing rows (column `index`) that `outside` finds outside every period of their child's."""
+    pairs = rows.merge(periods, on="CHILD", how="inner", suffixes=("", "_POC"))
+    if pairs.empty:
+        return []
+    out = outside(pairs).fillna(False).astype(bool)
+    every = out.groupby(pairs["index"]).all()
+    return sorted(int(i) for i in every.index[every])
+
+
+def _missing_after_care_ended(tables: Tables, _year: CollectionYear, _known: PostcodeKnown | None) -> Flagged:
+    """577: a missing period lies within a period of care: it ends by then, and never before it began."""
+    dated = _missing_dated(tables).reset_index()
+    dated = dated[dated["START"].notna()]
+
+    def outside(p: pd.DataFrame) -> pd.Series:
+        open_ = p["END"].isna()
+        return (
+            (open_ & p["END_POC"].notna())
+            | (open_ & (p["START"] < p["START_POC"]))
+            | (p["END"] > p["END_POC"])
+            | (p["END"] < p["START_POC"])
+        )
+
+    return {MISSING: _outside_every_period(dated, _periods_of_care(tables), outside)}
+
+
+def _missing_starts_outside_care(tables: Tables, _year: CollectionYear, _known: PostcodeKnown | None) -> Flagged:
+    """578: a missing period starts within one of the child's periods of care."""
+    dated = _missing_dated(tables).reset_index()
+
+    def outside(p: pd.DataFrame) -> pd.Series:
+        return (p["START"] < p["START_POC"]) | (p["END_POC"].notna() & (p["START"] > p["END_POC"]))
+
+    return {MISSING: _outside_every_period(dated, _periods_of_care(tables), outside)}
+
+
 def _missing_before_birth(tables: Tables, _year: CollectionYear, _known: PostcodeKnown | None) -> Flagged:
     missing = tables[MISSING]
     start, born = _dates(missing["MIS_START"]), _dates(missing["DOB"])
@@ -447,7 +521,7 @@ def _rule(
 
 RULES: tuple[Rule, ...] = (
     # Header
-    _rule("101", "SEX", "The child or young person's reported sex is not valid.", _sex, (HEADER,)),
+    _rule("101", "SEX", "The child or young person’s reported sex is not valid.", _sex, (HEADER,)),
     _rule(
         "102",
         "DOB",
@@ -463,7 +537,9 @@ RULES: tuple[Rule, ...] = (
         _code_list(HEADER, "ETHNIC", lambda _y: ETHNIC_CODES, blank_ok=False),
         (HEADER,),
     ),
-    _rule("INT32", "CHILD", "Child should only exist once in Header.", _child_twice_in_header, (HEADER,)),
+    _rule(
+        "INT32", "CHILD", "Internal Check: Child should only exist once in Header.", _child_twice_in_header, (HEADER,)
+    ),
     # Episodes: codes and dates
     _rule(
         "141",
@@ -527,7 +603,7 @@ RULES: tuple[Rule, ...] = (
     _rule(
         "INT03",
         "CHILD",
-        "Child in Episodes does not exist in Header.",
+        "Internal Check: Child in Episodes does not exist in Header.",
         _not_in_header(EPISODES),
         (HEADER, EPISODES),
     ),
@@ -563,7 +639,7 @@ RULES: tuple[Rule, ...] = (
     _rule(
         "365",
         "LS",
-        "Any individual short-term respite placement must not exceed 17 days.",
+        "Any individual short- term respite placement must not exceed 17 days.",
         _short_break_too_long,
         (EPISODES,),
     ),
@@ -591,15 +667,16 @@ RULES: tuple[Rule, ...] = (
     _rule(
         "392b",
         "HOME_POST",
-        "Child is looked after but no postcodes are recorded (for example an unaccompanied asylum-seeking "
-        "child with no home postcode): the placement distance is not known.",
+        "Child is looked after but no postcodes are recorded. (The placement distance is not known: typical of "
+        "an unaccompanied asylum-seeking child with no home postcode.)",
         _no_postcodes,
         (EPISODES,),
     ),
     _rule(
         "392c",
         "HOME_POST",
-        "Postcode(s) provided are not postcodes, current or terminated: the placement distance is not known.",
+        "Postcode(s) provided are invalid. (Not found among current or terminated postcodes: the placement "
+        "distance is not known.)",
         _postcode_not_found,
         (EPISODES,),
         needs_postcodes=True,
@@ -641,15 +718,16 @@ RULES: tuple[Rule, ...] = (
         "565",
         "MISSING",
         "The date that the child started to be missing or away from placement without authorisation has been "
-        "completed but whether the child was missing or away from placement without authorisation has not.",
+        "completed but whether the child was missing or away from placement without authorisation has not been "
+        "completed.",
         _missing_start_without_kind,
         (MISSING,),
     ),
     _rule(
         "566",
         "MISSING",
-        "The date that the child's episode of being missing or away from placement without authorisation "
-        "ended has been completed but whether the child was missing or away without authorisation has not.",
+        "The date that the child's episode of being missing or away from placement without authorisation ended "
+        "has been completed but whether the child was missing or away without authorisation has not been completed.",
         _missing_end_without_kind,
         (MISSING,),
     ),
@@ -681,9 +759,34 @@ RULES: tuple[Rule, ...] = (
         "574",
         "MIS_START",
         "A new missing/away from placement without authorisation period cannot start when the previous "
-        "missing/away from placement without authorisation period is still open.",
+        "missing/away from placement without authorisation period is still open. Missing/away from placement "
+        "without authorisation periods should also not overlap.",
         _missing_while_previous_open,
         (MISSING,),
+    ),
+    _rule(
+        "575",
+        "MIS_END",
+        "If the placement from which the child goes missing/away from placement without authorisation ends, "
+        "the missing/away from placement without authorisation period in the missing module must also have an "
+        "end date.",
+        _missing_in_ended_episode_never_ended,
+        (EPISODES, MISSING),
+    ),
+    _rule(
+        "577",
+        "MIS_END",
+        "Child ceased to be looked after but there is a missing/away from placement without authorisation "
+        "period without an end date.",
+        _missing_after_care_ended,
+        (EPISODES, MISSING),
+    ),
+    _rule(
+        "578",
+        "MIS_START",
+        "The date that the child started to be missing is after the child ceased to be looked after.",
+        _missing_starts_outside_care,
+        (EPISODES, MISSING),
     ),
     _rule(
         "581",
@@ -695,21 +798,21 @@ RULES: tuple[Rule, ...] = (
     _rule(
         "586",
         "MIS_START",
-        "Dates of missing periods are before child's date of birth.",
+        "Dates of missing periods are before child’s date of birth.",
         _missing_before_birth,
         (MISSING,),
     ),
     _rule(
         "INT04",
         "CHILD",
-        "Child in Missing does not exist in Header.",
+        "Internal Check: Child in Missing does not exist in Header.",
         _not_in_header(MISSING),
         (HEADER, MISSING),
     ),
     _rule(
         "INT13",
         "DOB",
-        "DOB in Missing is different to DOB in Header.",
+        "Internal Check: DOB in Missing is different to DOB in Header.",
         _missing_dob_differs,
         (HEADER, MISSING),
     ),

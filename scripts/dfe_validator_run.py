@@ -3,7 +3,8 @@
 Runs inside `.venv-dfe` (`make dfe-validator`), never in the product's environment: the
 package pins pandas < 2. Reads header.csv, episodes.csv and missing.csv (those present)
 from a folder, validates them with DfE's rules for a collection year, and prints
-{"rules": N, "failed": [...], "flagged": {code: {table: [0-based rows]}}}.
+{"rules": N, "failed": [...], "flagged": {code: {table: [0-based rows]}},
+"messages": {code: message}}.
 
     .venv-dfe/bin/python scripts/dfe_validator_run.py DIR 2026 [--authority E08000003]
 """
@@ -60,7 +61,8 @@ def main() -> None:
                 rows = [int(i) for i in frame.index[frame[column] == True]]  # noqa: E712 (a column of objects)
                 if rows:
                     flagged.setdefault(str(column)[4:], {})[table] = rows
-    print(json.dumps({"rules": len(registry), "failed": validator.fails, "flagged": flagged}))
+    messages = {code: rule.message for code, rule in registry.items()}
+    print(json.dumps({"rules": len(registry), "failed": validator.fails, "flagged": flagged, "messages": messages}))
 
 
 if __name__ == "__main__":

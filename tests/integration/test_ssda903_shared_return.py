@@ -60,11 +60,13 @@ def test_the_shared_return_loads_and_its_flags_are_dfes(app: Flask) -> None:
         "426": 38,
         "142": 10,
         "581": 4,
+        "577": 6,
+        "578": 4,
         "392b": 1,
         "574": 1,
     }
     lines = ssda903.summary_lines(found)
-    assert lines[0].startswith("5,047 episodes: Postcode(s)")
+    assert lines[0].startswith("5,047 episodes: Postcode(s) provided are invalid.")
 
     report = list(csv.reader(io.StringIO(ssda903.report_csv(ssda903.report_rows([], found)))))
     assert report[0] == list(ssda903.REPORT_COLUMNS)

@@ -64,3 +64,15 @@ def test_the_rule_cases_trip_every_rule_in_some_year() -> None:
         comparisons, _total = compare.compare(RULE_CASES, year)
         tripped |= {c.code for c in comparisons if c.dfe}
     assert tripped == set(ssda903_rules.RULE_CODES)
+
+
+@pytest.mark.parametrize("year", range(2025, ssda903_rules.LAST_YEAR + 1))
+def test_our_messages_are_dfes(year: int) -> None:
+    """Each finding says what DfE's validator says now (392b and 392c add what it means for PL_DISTANCE).
+
+    Before 2024/25 DfE worded rule 101 "Gender code is not valid."; the rows it flags are compared for
+    every year above, its words for the years since.
+    """
+    messages = compare.dfe_flagged(RULE_CASES, year)["messages"]
+    for rule in ssda903_rules.RULES:
+        assert rule.message.startswith(messages[rule.code].split(" [NOTE")[0].strip()), rule.code
