@@ -89,3 +89,16 @@ assets:
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache
+
+# DfE's own SSDA903 validator (csc-validator-be-903, MIT) in an environment of its own: it pins
+# pandas < 2, which the product cannot share. Used only to check planner/ssda903_rules.py against
+# it (bench/dfe_validator_compare.py, tests/unit/test_ssda903_dfe_equality.py).
+DFE_VENV := .venv-dfe
+# The version the comparison was last run against; a newer one may add or change rules.
+DFE_VALIDATOR_VERSION := 0.1.17
+.PHONY: dfe-validator
+dfe-validator: $(DFE_VENV)/.installed
+$(DFE_VENV)/.installed:
+	$(PYTHON) -m venv $(DFE_VENV)
+	$(DFE_VENV)/bin/pip install --quiet csc-validator-be-903==$(DFE_VALIDATOR_VERSION)
+	touch $@

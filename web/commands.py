@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
@@ -9,6 +11,10 @@ from flask.cli import with_appcontext
 from web import migrate
 from web.accounts.services import accounts
 from web.shared.services import reference_data
+
+if TYPE_CHECKING:
+    from planner.ssda903_rules import Finding
+    from web.data_exchange.services.imports import Outcome
 
 
 def register(app: Flask) -> None:
@@ -73,11 +79,18 @@ def demo_passwords() -> None:
 )
 @click.option("--authority", required=True, help="GSS code of the importing authority, e.g. E10000012")
 @click.option("--dry-run", is_flag=True, help="check every row and report, importing nothing")
-def import_data(kind: str, file_options: tuple[str, ...], authority: str, dry_run: bool) -> None:
+@click.option(
+    "--report",
+    "report",
+    type=click.Path(dir_okay=False, writable=True),
+    help="write every problem (and, for ssda903, every flag of DfE's rules) to this CSV file",
+)
+def import_data(kind: str, file_options: tuple[str, ...], authority: str, dry_run: bool, report: str | None) -> None:
     """Import a file of KIND (postcodes, placements_csv, areas, ...): all rows or none.
 
     Prints what was imported, or every problem by file, row and column; exits 1 on problems
-    in rows, 2 when a file cannot be read at all.
+    in rows, 2 when a file cannot be read at all. An SSDA903 return's flags (DfE's rules for
+    its collection year) are summarised by rule, then the first 100 listed; --report writes them all.
     """
     from pathlib import Path
 
@@ -111,6 +124,8 @@ def import_data(kind: str, file_options: tuple[str, ...], authority: str, dry_ru
     click.echo(outcome.summary())
     if outcome.reviews is not None:
         click.echo(outcome.reviews.sentence())
+    if kind == "ssda903" or report:
+        _flags_and_report(kind, files, outcome, report)
     for problem in outcome.problems:
         where = f"{problem.file}" + (f" row {problem.row}" if problem.row is not None else "")
         column = f", column {problem.field}" if problem.field else ""
@@ -122,6 +137,35 @@ def import_data(kind: str, file_options: tuple[str, ...], authority: str, dry_ru
         # is refused like a bad argument, exit 2; problems in its rows, exit 1.
         unreadable = all(problem.row is None for problem in outcome.problems)
         raise SystemExit(2 if outcome.problems and unreadable else 1)
+
+
+# Flags listed on the terminal before pointing at the report for the rest.
+FLAGS_SHOWN = 100
+
+
+def _flags_and_report(kind: str, files: dict[str, tuple[str, bytes]], outcome: Outcome, report: str | None) -> None:
+    """An SSDA903 return's flags (summary, then the first 100 rows) and the CSV report, if asked for."""
+    from datetime import date
+    from pathlib import Path
+
+    from web.data_exchange.services.imports import ssda903
+
+    found: list[Finding] = []
+    if kind == "ssda903":
+        year, found = ssda903.findings({name: data for name, (_f, data) in files.items()}, date.today())
+        click.echo(f"DfE's rules for {year.ruleset.label} (the return's latest dates are in {year.label}):")
+        for line in ssda903.summary_lines(found) or ["no row flagged"]:
+            click.echo(f"  {line}")
+        for f in found[:FLAGS_SHOWN]:
+            click.echo(f"  {f.table} row {f.row}, column {f.field}: rule {f.code}, {f.message}")
+        if len(found) > FLAGS_SHOWN:
+            more = f"see {report}" if report else "--report FILE.csv lists them all"
+            click.echo(f"  ... and {len(found) - FLAGS_SHOWN:,} more flags ({more})")
+    if report:
+        # The report's columns suit every import: other kinds have problems only, no rule codes.
+        rows = ssda903.report_rows(outcome.problems, found)
+        Path(report).write_text(ssda903.report_csv(rows), encoding="utf-8")
+        click.echo(f"Report: {len(rows):,} rows written to {report}")
 
 
 @click.command("export-data")
