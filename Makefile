@@ -72,7 +72,13 @@ test: lint chromium postgres
 test-random: $(VENV)/.dev postgres
 	$(BIN)/python -m pytest -p randomly -p no:cacheprovider --ignore=tests/e2e $(if $(RANDOM_SEED),--randomly-seed=$(RANDOM_SEED))
 
-bench: $(VENV)/.dev
+# The load generator's own environment (bench/load_bench.py); see requirements-load.txt.
+.venv-load/bin/python: requirements-load.txt
+	python3.11 -m venv .venv-load
+	.venv-load/bin/pip install --quiet -r requirements-load.txt
+	touch $@
+
+bench: $(VENV)/.dev .venv-load/bin/python
 	$(BIN)/python bench/rank_bench.py
 	$(BIN)/python bench/assign_bench.py
 	$(BIN)/python bench/polygon_bench.py
@@ -83,6 +89,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python bench/capacity_bench.py
 	$(BIN)/python bench/panel_bench.py
 	$(BIN)/python bench/sign_in_timing_bench.py
+	$(BIN)/python bench/load_bench.py
 
 assets:
 	scripts/build-assets.sh
