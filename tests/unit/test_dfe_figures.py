@@ -1,0 +1,210 @@
+"""DfE-comparable counts from SSDA903 episodes: the shared public sample against an independent count."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from planner.dfe import placement_distance_miles
+from planner.dfe_figures import (
+    DISTANCE_BANDS,
+    FAR,
+    LOCATION_NOT_KNOWN,
+    NEAR,
+    OUTSIDE,
+    episodes_frame,
+    looked_after_on,
+    placement_starts,
+    year_ending,
+    years_covered,
+)
+from planner.dfe_published import england_series, latest
+
+SAMPLE = Path("/work/shared/data/ssda903/csc-validator-be-903/episodes.csv")
+REFERENCE = Path(__file__).resolve().parents[2] / "data" / "reference" / "dfe"
+RESPONSIBLE = "E08000003"
+needs_sample = pytest.mark.skipif(not SAMPLE.exists(), reason=f"{SAMPLE} is not here: the shared data is not mounted")
+
+
+def _grid(postcodes: list[str]) -> dict[str, tuple[float, float, str]]:
+    """Synthetic grid references and authorities for the sample's (random) postcodes; about 1 in 7 not found."""
+    rng = np.random.default_rng(903)
+    out = {}
+    for code in sorted(set(postcodes)):
+        if rng.random() < 0.15:
+            continue
+        easting, northing = rng.uniform(380_000, 430_000), rng.uniform(380_000, 430_000)
+        out[code] = (easting, northing, RESPONSIBLE if rng.random() < 0.6 else "E08000006")
+    return out
+
+
+def _sample() -> tuple[pd.DataFrame, dict[str, tuple[float, float, str]]]:
+    raw = pd.read_csv(SAMPLE, dtype=str)
+    grid = _grid([p for p in pd.concat([raw["HOME_POST"], raw["PL_POST"]]).dropna()])
+    return raw, grid
+
+
+def _as_imported(raw: pd.DataFrame, grid: dict[str, tuple[float, float, str]]) -> pd.DataFrame:
+    """The episodes with PL_DISTANCE and PL_LOCATION as the importer derives them (grid references)."""
+    rows = []
+    for r in raw.to_dict("records"):
+        home, placed = grid.get(r["HOME_POST"]), grid.get(r["PL_POST"])
+        miles = placement_distance_miles(home[0], home[1], placed[0], placed[1]) if home and placed else None
+        location = None if placed is None else ("IN" if placed[2] == RESPONSIBLE else "OUT")
+        rows.append(
+            {
+                "CHILD": r["CHILD"],
+                "DECOM": pd.to_datetime(r["DECOM"], format="%d/%m/%Y"),
+                "DEC": pd.to_datetime(r["DEC"], format="%d/%m/%Y") if isinstance(r["DEC"], str) else None,
+                "RNE": r["RNE"],
+                "LS": r["LS"],
+                "PL_DISTANCE": miles,
+                "PL_LOCATION": location,
+            }
+        )
+    return episodes_frame(rows)
+
+
+def _independent_at_31_march(raw: pd.DataFrame, grid: dict[str, tuple[float, float, str]], year: int) -> dict:
+    """DfE's definition counted another way: a loop over children, raw metres, no shared helpers."""
+    day = pd.Timestamp(year, 3, 31)
+    start = pd.to_datetime(raw["DECOM"], format="%d/%m/%Y")
+    end = pd.to_datetime(raw["DEC"], format="%d/%m/%Y")
+    counts = {"children": 0, "far": 0, "near": 0, "distance_unknown": 0, "outside": 0, "location_unknown": 0}
+    for _, rows in raw.assign(start=start, end=end).groupby("CHILD"):
+        live = rows[(rows.start <= day) & ~(rows.end <= day)]
+        if live.empty:
+            continue
+        episode = live.sort_values("start").iloc[-1]
+        if episode["LS"] in ("V3", "V4"):
+            continue
+        counts["children"] += 1
+        home, placed = grid.get(episode["HOME_POST"]), grid.get(episode["PL_POST"])
+        if home and placed:
+            miles = np.hypot(home[0] - placed[0], home[1] - placed[1]) / 1609.3
+            # PL_DISTANCE over 20 once rounded half-up to a tenth: 20.05 miles or more.
+            counts["far" if miles >= 20.05 else "near"] += 1
+        else:
+            counts["distance_unknown"] += 1
+        if placed is None:
+            counts["location_unknown"] += 1
+        elif placed[2] != RESPONSIBLE:
+            counts["outside"] += 1
+    return counts
+
+
+@needs_sample
+def test_children_looked_after_at_31_march_match_an_independent_count_on_the_shared_sample() -> None:
+    raw, grid = _sample()
+    episodes = _as_imported(raw, grid)
+    years = years_covered(episodes, date(2026, 12, 2))
+    assert years == [2015, 2016, 2017, 2018]
+    for year in years:
+        found = looked_after_on(episodes, date(year, 3, 31))
+        expected = _independent_at_31_march(raw, grid, year)
+        assert len(found) == found["CHILD"].nunique() == expected["children"], year
+        assert (found["distance"] == FAR).sum() == expected["far"], year
+        assert (found["distance"] == NEAR).sum() == expected["near"], year
+        assert (found["distance"] == 2).sum() == expected["distance_unknown"], year
+        assert (found["location"] == OUTSIDE).sum() == expected["outside"], year
+        assert (found["location"] == LOCATION_NOT_KNOWN).sum() == expected["location_unknown"], year
+    # The sample is a 2017-18 return: hundreds of children at 31 March 2018, short breaks left out.
+    at_2018 = looked_after_on(episodes, date(2018, 3, 31))
+    assert len(at_2018) > 500
+    assert not at_2018["LS"].isin(["V3", "V4"]).any()
+
+
+@needs_sample
+def test_placement_starts_match_an_independent_count_on_the_shared_sample() -> None:
+    raw, grid = _sample()
+    episodes = _as_imported(raw, grid)
+    start = pd.to_datetime(raw["DECOM"], format="%d/%m/%Y")
+    for year in (2015, 2016, 2017, 2018):
+        in_year = (start >= pd.Timestamp(year - 1, 4, 1)) & (start <= pd.Timestamp(year, 3, 31))
+        expected = raw[in_year & (raw["RNE"] != "L") & raw["RNE"].notna() & ~raw["LS"].isin(["V3", "V4"])]
+        found = placement_starts(episodes, year)
+        assert len(found) == len(expected), year
+        assert int(found["started_care"].sum()) == int((expected["RNE"] == "S").sum()), year
+    # A change of legal status only is never a placement start, whatever else it carries.
+    assert not placement_starts(episodes, 2018)["RNE"].eq("L").any()
+
+
+def _frame(*rows: tuple[str, str, str | None, str, str, float | None, str | None]) -> pd.DataFrame:
+    keys = ("CHILD", "DECOM", "DEC", "RNE", "LS", "PL_DISTANCE", "PL_LOCATION")
+    return episodes_frame(dict(zip(keys, r, strict=True)) for r in rows)
+
+
+def test_the_31_march_count_follows_dfe_at_the_edges() -> None:
+    episodes = _frame(
+        # Ceased on 31 March (adopted that day): not looked after at 31 March.
+        ("A", "2017-05-01", "2018-03-31", "S", "C2", 3.0, "IN"),
+        # Moved on 31 March: the new episode covers the day.
+        ("B", "2017-05-01", "2018-03-31", "S", "C2", 3.0, "IN"),
+        ("B", "2018-03-31", None, "P", "C2", 25.0, "OUT"),
+        # Looked after only under short breaks: left out.
+        ("C", "2017-06-01", None, "S", "V3", 1.0, "IN"),
+        # Postcodes not known (as for most unaccompanied children): counted, distance not known.
+        ("D", "2016-01-01", None, "S", "V2", None, None),
+        # Exactly 20.0 miles is "20 miles or less" in DfE's tables.
+        ("E", "2016-01-01", None, "S", "C1", 20.0, "OUT"),
+    )
+    found = looked_after_on(episodes, date(2018, 3, 31)).set_index("CHILD")
+    assert sorted(found.index) == ["B", "D", "E"]
+    assert found.loc["B", "distance"] == FAR and found.loc["B", "location"] == OUTSIDE
+    assert DISTANCE_BANDS[found.loc["D", "distance"]] == "Not known or not recorded"
+    assert found.loc["D", "location"] == LOCATION_NOT_KNOWN
+    assert found.loc["E", "distance"] == NEAR
+
+
+def test_years_run_from_the_first_start_to_the_last_finished_year() -> None:
+    episodes = _frame(
+        ("A", "2019-04-01", None, "S", "C2", None, None), ("A", "2021-06-01", None, "P", "C2", None, None)
+    )
+    assert year_ending(date(2021, 3, 31)) == 2021 and year_ending(date(2021, 4, 1)) == 2022
+    assert years_covered(episodes, date(2026, 12, 2)) == [2020, 2021, 2022]
+    # 2022 is not over until its 31 March.
+    assert years_covered(episodes, date(2022, 3, 30)) == [2020, 2021]
+    assert years_covered(episodes, date(2022, 3, 31)) == [2020, 2021, 2022]
+    assert years_covered(episodes, date(2026, 12, 2), most=2) == [2021, 2022]
+    assert years_covered(episodes.iloc[0:0], date(2026, 12, 2)) == []
+
+
+def test_the_shipped_england_series_is_what_dfe_published_and_nothing_more() -> None:
+    series = england_series(
+        (REFERENCE / "cla_placement_distance.csv").read_text(encoding="utf-8"),
+        (REFERENCE / "cla_placement_distance_locality.csv").read_text(encoding="utf-8"),
+    )
+    assert sorted(series) == [2015]
+    england = series[2015]
+    assert (england.children, england.over_20_miles, england.over_20_miles_percent) == (69460, 12820, 18)
+    # The locality file shipped lacks one of the three "outside" rows: no figure is made up.
+    assert england.outside is None and england.outside_percent is None
+    assert latest(series, "over_20_miles_percent") == england
+    assert latest(series, "outside_percent") is None
+
+
+def test_a_full_dfe_file_gives_every_year_and_symbols_read_as_missing() -> None:
+    head = "time_period,time_identifier,geographic_level,country_name,country_code,distance,child_count,percent_count\n"
+    distance = head + "".join(
+        f"{y},Reporting year,National,England,E92000001,{name},{n},{p}\n"
+        for y in (2023, 2024)
+        for name, n, p in (("Over 20 miles", 100 * y, 21), ("Total", 500 * y, 100))
+    )
+    distance += "2024,Reporting year,Regional,England,E92000001,Over 20 miles,c,c\n"
+    locality_head = head.replace(",distance,", ",distance_locality,")
+    locality = locality_head + "".join(
+        f"2024,Reporting year,National,England,E92000001,Outside boundary - {part},{n},x\n"
+        for part, n in (
+            ("20 miles or less", 1000),
+            ("Over 20 miles", 2000),
+            ("Distance not known or not recorded", "k"),
+        )
+    )
+    series = england_series(distance, locality)
+    assert sorted(series) == [2023, 2024]
+    assert series[2024].over_20_miles_percent == 21
+    assert series[2024].outside is None  # one part withheld ("k"): not worked out
