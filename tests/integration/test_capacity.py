@@ -22,7 +22,14 @@ from web.capacity.repositories import capacity as capacity_repository
 from web.casework.repositories import referrals, young_people
 from web.models import AuditEvent, CareEpisode, CurrentResident, Placement, Referral, User, YoungPerson
 
-PAGES = ["/capacity/", "/capacity/location", "/capacity/trends", "/capacity/equality", "/capacity/scenario"]
+PAGES = [
+    "/capacity/",
+    "/capacity/location",
+    "/capacity/dfe",
+    "/capacity/trends",
+    "/capacity/equality",
+    "/capacity/scenario",
+]
 FILTERED = "/capacity/?setting=foster&specialism=criminal_exploitation&band=14_15&band=16_17"
 DOWNLOADS = [
     (
@@ -30,6 +37,7 @@ DOWNLOADS = [
         ["gap", "regions", "age_bands", "settings", "specialisms", "specialist_foster", "options", "binding", "timing"],
     ),
     ("location", ["location", "location_settings"]),
+    ("dfe", ["dfe_distance", "dfe_location", "dfe_starts"]),
     ("trends", ["trends_decisions", "trends_episodes"]),
     ("equality", [f"{k}_{d}" for k in ("waiting", "placed") for d in ("ethnicity", "sex", "age")]),
 ]
