@@ -132,7 +132,8 @@ def test_the_figures_are_dfe_counts_of_the_sample_protected_as_everywhere_else(
         cells = _expected_children(raw, grid, year)
         row = distance[f"31 March {year}"]
         assert row[1:5] == [shown(cells["all"]), shown(cells["near"]), shown(cells["far"]), shown(cells["unknown"])]
-        assert row[6] == ("18%" if year == 2015 else "x")  # England: only DfE's 2015 figure is held
+        # England as DfE published it for that year, or x where the product holds no DfE figure.
+        assert row[6] == {2015: "18%", 2018: "19%"}.get(year, "x")
         row = location[f"31 March {year}"]
         assert row[1:5] == [shown(cells["all"]), shown(cells["in"]), shown(cells["out"]), shown(cells["where_unknown"])]
         assert row[6] == "x"
@@ -162,7 +163,7 @@ def test_the_location_page_says_who_it_counts_and_gives_englands_figure_with_its
     sign_in(client, "commissioner@manchester.test")
     html = client.get("/capacity/location").get_data(as_text=True)
     assert "current residents" in html and "DfE-comparable figures" in html
-    assert "England: 18%, 31 March 2015" in html
+    assert "England: 21%, 31 March 2022; DfE, Children looked after in England including adoptions" in html
     assert "(2018)" not in html and "41%" not in html
 
 

@@ -177,13 +177,20 @@ def test_the_shipped_england_series_is_what_dfe_published_and_nothing_more() -> 
     series = england_series(
         (REFERENCE / "cla_placement_distance.csv").read_text(encoding="utf-8"),
         (REFERENCE / "cla_placement_distance_locality.csv").read_text(encoding="utf-8"),
+        (REFERENCE / "national_cla_on_31_march_by_placement_distance_and_locality_of_placement.csv").read_text(
+            encoding="utf-8"
+        ),
     )
-    assert sorted(series) == [2015]
-    england = series[2015]
-    assert (england.children, england.over_20_miles, england.over_20_miles_percent) == (69460, 12820, 18)
-    # The locality file shipped lacks one of the three "outside" rows: no figure is made up.
-    assert england.outside is None and england.outside_percent is None
-    assert latest(series, "over_20_miles_percent") == england
+    assert sorted(series) == [2015, 2018, 2019, 2020, 2021, 2022]
+    assert (series[2015].children, series[2015].over_20_miles, series[2015].over_20_miles_percent) == (69460, 12820, 18)
+    assert "placement location" in series[2015].source
+    # The CLA-in-England 2022 release: DfE's own rounded percentages, and its totals at 31 March.
+    assert [series[y].over_20_miles_percent for y in (2018, 2019, 2020, 2021, 2022)] == [19, 20, 20, 21, 21]
+    assert [series[y].children for y in (2018, 2022)] == [75360, 82170]
+    assert "including adoptions" in series[2022].source
+    # Neither file gives England's whole share outside the boundary: no figure is made up.
+    assert all(e.outside is None and e.outside_percent is None for e in series.values())
+    assert latest(series, "over_20_miles_percent") == series[2022]
     assert latest(series, "outside_percent") is None
 
 
@@ -204,7 +211,15 @@ def test_a_full_dfe_file_gives_every_year_and_symbols_read_as_missing() -> None:
             ("Distance not known or not recorded", "k"),
         )
     )
-    series = england_series(distance, locality)
-    assert sorted(series) == [2023, 2024]
+    cla = (
+        "time_period,time_identifier,geographic_level,country_code,country_name,cla_group,characteristic,number,"
+        "percentage\n2024,Reporting year,National,E92000001,England,All new placements,2. over 20 miles,1,99\n"
+        "2022,Reporting year,National,E92000001,England,All new placements,2. over 20 miles,900,17\n"
+        "2022,Reporting year,National,E92000001,England,Foster placements,2. Over 20 miles,800,15\n"
+    )
+    series = england_series(distance, locality, cla)
+    assert sorted(series) == [2022, 2023, 2024]
+    assert series[2022].over_20_miles_percent == 17  # the CLA release's "all" group, not foster care
+    # The placement-location release is the later one: its figure for a year wins.
     assert series[2024].over_20_miles_percent == 21
     assert series[2024].outside is None  # one part withheld ("k"): not worked out
