@@ -199,7 +199,12 @@ def _tables(
             "Placements started in each year, as DfE counts them",
             ("Year", "Placements started", "Started to be looked after (S)", "Change of placement (P, T, B, U)"),
             start_rows,
-            notes=(STARTS_POPULATION, COMPLETENESS, *notes()),
+            notes=(
+                STARTS_POPULATION,
+                "Placements started are counts of episodes, protected as counts of children are.",
+                COMPLETENESS,
+                *notes(),
+            ),
         ),
     }
 
