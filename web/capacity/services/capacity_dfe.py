@@ -60,6 +60,7 @@ class DfeFigures:
     described: str
     years: list[int]
     tables: dict[str, PublishedTable]
+    imported: bool  # any imported episode under the filter (so no years means none finished yet)
 
 
 def dfe_figures(user: SignedInUser, f: Filters, today: date | None = None) -> DfeFigures:
@@ -107,7 +108,7 @@ def figures(f: Filters, today: date, dz: Disclosure) -> DfeFigures:
                 changed += record
         starts[year] = (everything, started, changed)
     described = names.get(f.authority, f.authority) if f.authority else "every authority with imported episodes"
-    return DfeFigures(f, described, years, _tables(years, at_31_march, starts, dz))
+    return DfeFigures(f, described, years, _tables(years, at_31_march, starts, dz), bool(rows))
 
 
 def _tables(
