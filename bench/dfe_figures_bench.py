@@ -43,6 +43,7 @@ def _rows(factor: int) -> list[dict[str, object]]:
                     "DEC": pd.to_datetime(r["DEC"], format="%d/%m/%Y") if isinstance(r["DEC"], str) else None,
                     "RNE": r["RNE"],
                     "LS": r["LS"],
+                    "PLACE": r["PLACE"],
                     "PL_DISTANCE": (key % 600) / 10 if key % 2 else None,
                     "PL_LOCATION": ("IN" if key % 3 else "OUT") if key % 2 else None,
                 }

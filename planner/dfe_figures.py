@@ -1,8 +1,8 @@
 """Figures counted as DfE counts them in "Children looked after in England", from SSDA903 episodes.
 
 Pure counting on a table of episodes (pandas), one row per episode, with the return's own
-column names: CHILD, DECOM, DEC, RNE, LS, PL_DISTANCE (miles, missing when not known) and
-PL_LOCATION (``IN``/``OUT``, missing when not known). Other columns ride along untouched,
+column names: CHILD, DECOM, DEC, RNE, LS, PLACE, PL_DISTANCE (miles, missing when not
+known) and PL_LOCATION (``IN``/``OUT``, missing when not known). Other columns ride along untouched,
 so a caller can keep its own ids for the records it then counts.
 
 Two populations, never mixed:
@@ -15,10 +15,12 @@ Two populations, never mixed:
   breaks. Their distance and location are those of that episode: PL_DISTANCE banded at
   DfE's 20 miles, "not known" where it is missing (a postcode missing or not found, as
   for most unaccompanied asylum-seeking children), and PL_LOCATION likewise.
-- **Placement starts in the year**: episodes starting from 1 April to 31 March whose
-  reason for new episode is a change of placement or the start of care (RNE S, P, T, B
-  or U: every code but L, "change of legal status only", which keeps the same
-  placement), and which are not short breaks. See
+- **Placement starts in the year**: episodes starting from 1 April to 31 March, not short
+  breaks, that start care (RNE S) or change placement (RNE P, T, B or U: every code but
+  L, "change of legal status only", which keeps the same placement). A change into or out
+  of a temporary placement (PLACE T0-T4: hospital, holiday, a carer's holiday, seven days
+  or less) is not a change of placement, as DfE's validator treats it (rule 225 asks a
+  reason for a placement change only when neither side is temporary). See
   docs/decisions/0052-dfe-comparable-figures.md for the sources of both definitions.
 """
 
@@ -38,13 +40,15 @@ SHORT_BREAK_LEGAL_STATUSES = frozenset({"V3", "V4"})
 STARTED_CARE = "S"
 PLACEMENT_CHANGES = ("P", "T", "B", "U")
 PLACEMENT_START_REASONS = (STARTED_CARE, *PLACEMENT_CHANGES)
+# Temporary placements: a move into or out of one is not a change of placement.
+TEMPORARY_PLACEMENTS = frozenset({"T0", "T1", "T2", "T3", "T4"})
 
 NEAR, FAR, DISTANCE_NOT_KNOWN = 0, 1, 2
 DISTANCE_BANDS = ("20 miles or less", "Over 20 miles", "Not known or not recorded")
 INSIDE, OUTSIDE, LOCATION_NOT_KNOWN = 0, 1, 2
 LOCATION_BANDS = ("Inside the boundary", "Outside the boundary", "Not known or not recorded")
 
-EPISODE_COLUMNS = ("CHILD", "DECOM", "DEC", "RNE", "LS", "PL_DISTANCE", "PL_LOCATION")
+EPISODE_COLUMNS = ("CHILD", "DECOM", "DEC", "RNE", "LS", "PLACE", "PL_DISTANCE", "PL_LOCATION")
 
 
 def year_ending(day: date) -> int:
@@ -65,7 +69,7 @@ def episodes_frame(rows: Iterable[dict[str, object]]) -> pd.DataFrame:
             frame[column] = None
     frame["DECOM"] = pd.to_datetime(frame["DECOM"])
     frame["DEC"] = pd.to_datetime(frame["DEC"])
-    for column in ("RNE", "LS", "PL_LOCATION"):
+    for column in ("RNE", "LS", "PLACE", "PL_LOCATION"):
         frame[column] = frame[column].astype("string").str.strip().str.upper()
     frame["PL_DISTANCE"] = pd.to_numeric(frame["PL_DISTANCE"], errors="coerce")
     return frame
@@ -110,17 +114,22 @@ def looked_after_on(episodes: pd.DataFrame, day: date) -> pd.DataFrame:
 
 
 def placement_starts(episodes: pd.DataFrame, year: int) -> pd.DataFrame:
-    """Placement starts in a collection year: episodes starting in it with RNE S, P, T, B or U, not short breaks.
+    """Placement starts in a collection year: episodes starting in it that start care or change placement.
 
-    Adds `started_care`: True for RNE S (the child started to be looked after), False for a
-    change of placement (P, T, B, U).
+    RNE S always (the child started to be looked after); RNE P, T, B or U unless the episode
+    or the child's episode before it is a temporary placement (T0-T4); never RNE L; never a
+    short break. Adds `started_care`: True for S, False for a change of placement.
     """
     first, last = year_span(year)
-    in_year = (episodes["DECOM"] >= pd.Timestamp(first)) & (episodes["DECOM"] <= pd.Timestamp(last))
-    starts = episodes["RNE"].isin(PLACEMENT_START_REASONS).fillna(False).astype(bool)
-    found = episodes[in_year & starts & ~_short_break(episodes)].copy()
+    ordered = episodes.sort_values(["CHILD", "DECOM"], kind="stable")
+    temporary = ordered["PLACE"].isin(TEMPORARY_PLACEMENTS).fillna(False).astype(bool)
+    after_temporary = temporary.groupby(ordered["CHILD"]).shift(1, fill_value=False).astype(bool)
+    change = ordered["RNE"].isin(PLACEMENT_CHANGES).fillna(False).astype(bool) & ~temporary & ~after_temporary
+    started = (ordered["RNE"] == STARTED_CARE).fillna(False).astype(bool)
+    in_year = (ordered["DECOM"] >= pd.Timestamp(first)) & (ordered["DECOM"] <= pd.Timestamp(last))
+    found = ordered[in_year & (started | change) & ~_short_break(ordered)].copy()
     found["started_care"] = found["RNE"] == STARTED_CARE
-    return found
+    return found.sort_index()
 
 
 def years_covered(episodes: pd.DataFrame, last_day: date, most: int = 10) -> list[int]:
@@ -147,6 +156,7 @@ __all__ = [
     "PLACEMENT_CHANGES",
     "PLACEMENT_START_REASONS",
     "SHORT_BREAK_LEGAL_STATUSES",
+    "TEMPORARY_PLACEMENTS",
     "episodes_frame",
     "looked_after_on",
     "placement_starts",

@@ -62,6 +62,7 @@ def _as_imported(raw: pd.DataFrame, grid: dict[str, tuple[float, float, str]]) -
                 "DEC": pd.to_datetime(r["DEC"], format="%d/%m/%Y") if isinstance(r["DEC"], str) else None,
                 "RNE": r["RNE"],
                 "LS": r["LS"],
+                "PLACE": r["PLACE"],
                 "PL_DISTANCE": miles,
                 "PL_LOCATION": location,
             }
@@ -118,24 +119,56 @@ def test_children_looked_after_at_31_march_match_an_independent_count_on_the_sha
     assert not at_2018["LS"].isin(["V3", "V4"]).any()
 
 
+def _independent_starts(raw: pd.DataFrame, year: int) -> tuple[int, int]:
+    """Placement starts in a year counted another way: (all, started care), walking each child's episodes."""
+    first, last = date(year - 1, 4, 1), date(year, 3, 31)
+    temporary = {"T0", "T1", "T2", "T3", "T4"}
+    everything = started = 0
+    rows = raw.assign(start=pd.to_datetime(raw["DECOM"], format="%d/%m/%Y").dt.date)
+    for _, child in rows.groupby("CHILD"):
+        previous_place = None
+        for _, e in child.sort_values("start", kind="stable").iterrows():
+            counts = e["RNE"] == "S" or (
+                e["RNE"] in ("P", "T", "B", "U") and e["PLACE"] not in temporary and previous_place not in temporary
+            )
+            if counts and first <= e["start"] <= last and e["LS"] not in ("V3", "V4"):
+                everything += 1
+                started += e["RNE"] == "S"
+            previous_place = e["PLACE"]
+    return everything, started
+
+
 @needs_sample
 def test_placement_starts_match_an_independent_count_on_the_shared_sample() -> None:
     raw, grid = _sample()
     episodes = _as_imported(raw, grid)
-    start = pd.to_datetime(raw["DECOM"], format="%d/%m/%Y")
     for year in (2015, 2016, 2017, 2018):
-        in_year = (start >= pd.Timestamp(year - 1, 4, 1)) & (start <= pd.Timestamp(year, 3, 31))
-        expected = raw[in_year & (raw["RNE"] != "L") & raw["RNE"].notna() & ~raw["LS"].isin(["V3", "V4"])]
         found = placement_starts(episodes, year)
-        assert len(found) == len(expected), year
-        assert int(found["started_care"].sum()) == int((expected["RNE"] == "S").sum()), year
-    # A change of legal status only is never a placement start, whatever else it carries.
-    assert not placement_starts(episodes, 2018)["RNE"].eq("L").any()
+        assert (len(found), int(found["started_care"].sum())) == _independent_starts(raw, year), year
+    # A change of legal status only is never a placement start, nor a move into a temporary placement.
+    starts = placement_starts(episodes, 2018)
+    assert not starts["RNE"].eq("L").any()
+    assert not (starts["PLACE"].isin(["T0", "T1", "T2", "T3", "T4"]) & ~starts["started_care"]).any()
 
 
-def _frame(*rows: tuple[str, str, str | None, str, str, float | None, str | None]) -> pd.DataFrame:
-    keys = ("CHILD", "DECOM", "DEC", "RNE", "LS", "PL_DISTANCE", "PL_LOCATION")
-    return episodes_frame(dict(zip(keys, r, strict=True)) for r in rows)
+def test_moves_into_and_back_from_a_temporary_placement_are_not_placement_starts() -> None:
+    episodes = _frame(
+        ("A", "2017-05-01", "2017-07-01", "S", "C2", None, None, "U1"),
+        ("A", "2017-07-01", "2017-07-08", "P", "C2", None, None, "T2"),  # a holiday
+        ("A", "2017-07-08", "2017-09-01", "P", "C2", None, None, "U1"),  # back from it
+        ("A", "2017-09-01", "2017-10-01", "L", "C1", None, None, "U1"),  # legal status only
+        ("A", "2017-10-01", None, "T", "C1", None, None, "R1"),  # a real move
+        ("B", "2017-06-01", None, "S", "C2", None, None, "T4"),  # starting care is a start wherever
+    )
+    found = placement_starts(episodes, 2018)
+    assert list(zip(found["CHILD"], found["RNE"], strict=True)) == [("A", "S"), ("A", "T"), ("B", "S")]
+    assert list(found["started_care"]) == [True, False, True]
+
+
+def _frame(*rows: tuple[object, ...]) -> pd.DataFrame:
+    """Episodes from tuples: CHILD, DECOM, DEC, RNE, LS, PL_DISTANCE, PL_LOCATION and, optionally, PLACE."""
+    keys = ("CHILD", "DECOM", "DEC", "RNE", "LS", "PL_DISTANCE", "PL_LOCATION", "PLACE")
+    return episodes_frame(dict(zip(keys, r, strict=False)) for r in rows)
 
 
 def test_the_31_march_count_follows_dfe_at_the_edges() -> None:

@@ -191,6 +191,7 @@ class ReturnEpisodeRow(NamedTuple):
     end: date | None
     reason_new_episode: str | None
     legal_status: str | None
+    place: str
     distance_miles: float | None
     location: str | None
 
@@ -206,6 +207,7 @@ def imported_episodes(authority: str = "") -> list[ReturnEpisodeRow]:
             CareEpisode.end,
             CareEpisode.reason_new_episode,
             CareEpisode.legal_status,
+            CareEpisode.place,
             CareEpisode.distance_miles,
             CareEpisode.location,
         )
@@ -215,7 +217,7 @@ def imported_episodes(authority: str = "") -> list[ReturnEpisodeRow]:
     )
     if authority:
         query = query.where(CareEpisode.authority_code == authority)
-    return [ReturnEpisodeRow(*row) for row in session().execute(query)]
+    return [ReturnEpisodeRow._make(row) for row in session().execute(query)]
 
 
 def imported_episode_authorities() -> set[str]:

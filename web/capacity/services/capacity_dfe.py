@@ -45,8 +45,10 @@ AT_31_MARCH_POPULATION = (
 )
 STARTS_POPULATION = (
     "What is counted: episodes starting from 1 April to 31 March whose reason for new episode is S (started to "
-    "be looked after), P, T, B or U (a change of placement); L (change of legal status only) keeps the same "
-    "placement and is not counted, and nor are short breaks (V3, V4). A child can start several placements."
+    "be looked after), or P, T, B or U (a change of placement) unless the move is into or back from a temporary "
+    "placement (T0 to T4: hospital, holiday, a carer's holiday, seven days or less). L (change of legal status "
+    "only) keeps the same placement and is not counted, and nor are short breaks (V3, V4). A child can start "
+    "several placements."
 )
 COMPLETENESS = (
     "A year is only as complete as the returns imported for it: an episode left open in a return says nothing "
@@ -81,6 +83,7 @@ def figures(f: Filters, today: date, dz: Disclosure) -> DfeFigures:
             "DEC": r.end,
             "RNE": r.reason_new_episode,
             "LS": r.legal_status,
+            "PLACE": r.place,
             "PL_DISTANCE": r.distance_miles,
             "PL_LOCATION": r.location,
         }
