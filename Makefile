@@ -87,6 +87,7 @@ bench: $(VENV)/.dev .venv-load/bin/python
 	$(BIN)/python bench/import_ssda903_bench.py
 	$(BIN)/python bench/import_police_uk_bench.py
 	$(BIN)/python bench/capacity_bench.py
+	$(BIN)/python bench/dfe_figures_bench.py
 	$(BIN)/python bench/panel_bench.py
 	$(BIN)/python bench/sign_in_timing_bench.py
 	$(BIN)/python bench/load_bench.py

@@ -24,6 +24,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(import_data)
     app.cli.add_command(export_data)
     app.cli.add_command(jobs_worker)
+    app.cli.add_command(capacity_figures)
 
 
 @click.command("setup-db")
@@ -205,3 +206,24 @@ def jobs_worker(workers: int) -> None:
     where = "Redis (REDIS_URL)" if app.config.get("REDIS_URL") else "the embedded SQLite queue in instance/"
     click.echo(f"Jobs worker: {workers} at once, from {where}. Ctrl-C stops it.")
     queue.consumer(app, workers).run()
+
+
+@click.command("capacity-figures")
+@with_appcontext
+@click.argument("kind", type=click.Choice(["dfe"]))
+@click.option("--authority", default="", help="GSS code of the responsible authority (default: every authority)")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True), help="CSV file to write")
+def capacity_figures(kind: str, authority: str, out: str) -> None:
+    """Write the capacity review's DfE-comparable figures (children looked after at 31 March by distance
+    and location, placements started), protected exactly as on the page, to a CSV file."""
+    from pathlib import Path
+
+    from web.capacity.services import capacity_dfe
+    from web.shared.services.errors import InvalidInput
+
+    try:
+        content, years = capacity_dfe.command_line_csv(authority.strip().upper())
+    except InvalidInput as error:
+        raise click.UsageError("; ".join(error.problems)) from None
+    Path(out).write_text(content, encoding="utf-8", newline="")
+    click.echo(f"Wrote the DfE-comparable figures for {years} year{'s' if years != 1 else ''} to {out}.")
