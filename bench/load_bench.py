@@ -79,7 +79,8 @@ def _seed(database_url: str, users: int, factor: int) -> list[str]:
 
 
 def _serve(database_url: str, workers: int) -> subprocess.Popen[bytes]:
-    env = os.environ | {"DATABASE_URL": database_url, "SECRET_KEY": secrets.token_hex(16)}
+    # Plain http on loopback: a Secure cookie would not come back from the load generator.
+    env = os.environ | {"DATABASE_URL": database_url, "SECRET_KEY": secrets.token_hex(16), "SESSION_COOKIE_SECURE": "0"}
     command = [str(REPO / ".venv" / "bin" / "gunicorn"), "--bind", f"127.0.0.1:{PORT}", "--workers", str(workers)]
     config = REPO / "config" / "gunicorn.conf.py"
     if config.exists():
