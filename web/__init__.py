@@ -75,7 +75,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     login_manager.user_loader(load_user)
 
-    from web.accounts.pages import admin, auth, tokens
+    from web.accounts.pages import admin, agreements, auth, tokens
     from web.capacity.pages import capacity
     from web.casework.pages import referrals, young_people
     from web.data_exchange.pages import exports, imports, suggested_areas
@@ -95,6 +95,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         supply,
         admin,
         tokens,
+        agreements,
         panel,
         relocation,
         suggested_areas,
@@ -191,6 +192,7 @@ def _register_errors(app: Flask) -> None:
             items.append(("suggestions.list_suggestions", "Suggested areas"))
         if current_user.role == "admin":
             items.append(("admin.audit", "Audit log"))
+            items.append(("agreements.list_agreements", "Agreements"))
             items.append(("exports.index", "Exports"))
         items += [("api_docs.docs_page", "API"), ("tokens.list_tokens", "API tokens")]
         return {

@@ -17,6 +17,7 @@ from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
 from planner.case_json import CaseSchema
+from web.accounts.api import agreements
 from web.casework.api import referrals, young_people
 from web.jobs.api import jobs
 from web.matching.api import decisions, panels, pool, rank
@@ -40,6 +41,7 @@ BLUEPRINTS = (
     panels.panels_blueprint,
     reviews.blueprint,
     jobs.blueprint,
+    agreements.blueprint,
 )
 
 DESCRIPTION = """\
