@@ -19,6 +19,7 @@ from werkzeug.exceptions import HTTPException
 from planner.case_json import CaseSchema
 from web.accounts.api import agreements
 from web.casework.api import referrals, young_people
+from web.data_exchange.api import groups
 from web.jobs.api import jobs
 from web.matching.api import decisions, panels, pool, rank
 from web.relocation.api import reviews
@@ -42,6 +43,7 @@ BLUEPRINTS = (
     reviews.blueprint,
     jobs.blueprint,
     agreements.blueprint,
+    groups.blueprint,
 )
 
 DESCRIPTION = """\

@@ -199,6 +199,9 @@ class Group(Base):
     review_by: Mapped[date] = mapped_column(Date)
     # The authority or police force that recorded it (docs/decisions/0080): only it writes.
     owner_code: Mapped[str | None] = mapped_column(ForeignKey("organisations.code"), nullable=True, index=True)
+    # Retired by its owner (disbanded, or the report withdrawn): kept for the record and for
+    # past runs, never offered or used again.
+    retired_on: Mapped[date | None] = mapped_column(Date, nullable=True)
 
 
 class Rivalry(Base):

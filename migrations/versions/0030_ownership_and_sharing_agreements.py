@@ -1,5 +1,5 @@
-"""owners for placements, areas, groups and rivalries; organisations, co-operatives and
-data-sharing agreements (docs/decisions/0080)
+"""owners for placements, areas, groups and rivalries; groups can be retired; organisations,
+co-operatives and data-sharing agreements (docs/decisions/0080)
 
 Revision ID: 0030
 Revises: 0015
@@ -86,6 +86,8 @@ def upgrade() -> None:
             batch_op.add_column(sa.Column('owner_code', sa.String(length=40), nullable=True))
             batch_op.create_index(batch_op.f(f'ix_{table}_owner_code'), ['owner_code'], unique=False)
             batch_op.create_foreign_key(f'fk_{table}_owner_code', 'organisations', ['owner_code'], ['code'])
+    with op.batch_alter_table('groups', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('retired_on', sa.Date(), nullable=True))
     _fill_owners(bind)
 
 
@@ -165,6 +167,8 @@ def _fill_owners(bind: Any) -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('groups', schema=None) as batch_op:
+        batch_op.drop_column('retired_on')
     for table in reversed(OWNED_TABLES):
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_constraint(f'fk_{table}_owner_code', type_='foreignkey')

@@ -872,3 +872,34 @@ class NewAgreementSchema(Schema):
 
 class EndAgreementSchema(Schema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class GroupSchema(Schema):
+    """A group (gang or network): intelligence, with its owner, source, confidence and review date."""
+
+    code = fields.String(required=True)
+    label = fields.String(required=True)
+    source = fields.String(required=True)
+    confidence = fields.String(required=True, validate=validate.OneOf(("high", "medium", "low")))
+    review_by = fields.Date(required=True)
+    owner_code = fields.String(required=True, allow_none=True, metadata={"description": "Who recorded it."})
+    owner = fields.String(required=True)
+    retired_on = fields.Date(required=True, allow_none=True)
+    shared = fields.String(
+        required=True, allow_none=True, metadata={"description": "Why another owner's group is visible to you."}
+    )
+
+
+class GroupInputSchema(Schema):
+    """A group's label, source, confidence and review date."""
+
+    label = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    source = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    confidence = fields.String(required=True, validate=validate.OneOf(("high", "medium", "low")))
+    review_by = fields.Date(required=True)
+
+
+class NewGroupSchema(GroupInputSchema):
+    """A new group, owned by your authority."""
+
+    code = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$"))
