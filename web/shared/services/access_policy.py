@@ -192,14 +192,6 @@ def _sharing(
     return None
 
 
-def readable_owners(
-    actor: Actor, kind: str, owners: Iterable[str | None], agreements: Iterable[Agreement], today: date
-) -> dict[str | None, Verdict]:
-    """For each of `owners`, the verdict on `actor` reading their records of `kind` (for filtering lists)."""
-    agreements = list(agreements)
-    return {owner: decide(actor, READ, kind, owner, agreements, today) for owner in set(owners)}
-
-
 def rules_markdown() -> str:
     """The rules as a Markdown page: `docs/access-rules.md` is this, word for word."""
     lines = [
