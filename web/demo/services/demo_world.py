@@ -57,6 +57,7 @@ from planner.authorities import REFERENCE_DIR, authority_names
 from web import db
 from web.accounts.services import accounts
 from web.casework.repositories import referrals, young_people
+from web.demo.services import agreements as demo_agreements
 from web.demo.services import demo_names
 from web.matching.repositories import placements
 from web.models import (
@@ -212,6 +213,7 @@ def generate(seed: int, today: date | None = None) -> dict[str, int]:
     try:
         world = _Builder(random.Random(seed), today)
         summary = world.build()
+        summary.update(demo_agreements.seed(today, world.area_authority))
         db.commit()
     except BaseException:
         db.rollback()
