@@ -20,13 +20,13 @@ from sqlalchemy import delete, select
 
 from tests.api.helpers import bearer, make_token
 from tests.integration.builders import FUTURE, MANCHESTER, NOW, PASSWORD, SALFORD, _person, _placement
-from tests.integration.decision_builders import _rank
+from tests.integration.decision_builders import _rank, plan_form
 from tests.integration.helpers import csrf_token, sign_in
 from web import db
 from web.accounts.services import accounts, agreements
 from web.casework.repositories import referrals, young_people
 from web.matching.repositories import placements
-from web.models import Area, AuditEvent, Group, Placement, RankingRun, Referral, SharingAgreement
+from web.models import Area, AuditEvent, Decision, Group, Placement, RankingRun, Referral, SharingAgreement
 from web.shared.repositories import intelligence
 
 COOP = "COOP-GM"
@@ -185,6 +185,25 @@ def test_the_placements_and_areas_api_lists_only_what_is_shared(app: Flask, no_a
     assert A_MAN in areas and A_SAL not in areas
     _both(app, "placement_finding")
     assert client.get(f"/api/v1/placements/{P_SAL}", headers=token).status_code == 200
+
+
+def test_a_place_cannot_be_taken_once_the_sharing_has_stopped(app: Flask, no_agreements: None) -> None:
+    """A run made while Salford shared its placements; the agreement ends; deciding on Salford's is refused."""
+    salford_id, _manchester_id = _both(app, "placement_finding")
+    sw = _client(app, "sw@manchester.own")
+    run_id = _rank(sw, "R-OWN-1")
+    with app.app_context():
+        agreements.end_agreement(None, salford_id, "Withdrawn")
+    path = f"/referrals/R-OWN-1/rankings/{run_id}/decide?placement={P_SAL}"
+    support = re.findall(r'name="contact-(S-\d+)-frequency"', sw.get(path).get_data(as_text=True))
+    response = sw.post(path, data={**plan_form(support), "csrf_token": csrf_token(sw, path)})
+    assert response.status_code == 409
+    assert "can no longer be chosen: it belongs to Salford, with no agreement in force for placement finding" in (
+        response.get_data(as_text=True)
+    )
+    assert _placement_row(app, P_SAL)[0] == 1  # the place was not taken
+    with app.app_context():
+        assert db.session().scalars(select(Decision)).first() is None
 
 
 # --- imports ---------------------------------------------------------------------------

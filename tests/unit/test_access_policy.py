@@ -103,6 +103,17 @@ def test_a_co_operatives_own_records_need_only_the_readers_agreement() -> None:
     assert not _read(COOP, [], kind="placement").allowed
 
 
+def test_a_place_is_taken_wherever_the_placement_is_shared_for_placement_finding() -> None:
+    def take(agreements: list[Agreement]) -> bool:
+        actor = Actor(MANCHESTER, "social_worker")  # not a writing role: taking a place is not a write
+        return policy.decide(actor, policy.TAKE_PLACE, "placement", SALFORD, agreements, TODAY).allowed
+
+    both = [_agreement(1, SALFORD, "placement_finding"), _agreement(2, MANCHESTER, "placement_finding")]
+    assert take(both) and not take([]) and not take([_agreement(1, SALFORD, "intelligence"), both[1]])
+    with pytest.raises(ValueError):
+        policy.decide(Actor(MANCHESTER, "admin"), policy.TAKE_PLACE, "area", MANCHESTER, [], TODAY)
+
+
 def test_a_record_with_no_owner_is_read_by_all_and_written_by_nobody() -> None:
     assert _read(None, []).allowed and not _read(None, []).shared
     assert not policy.decide(Actor(MANCHESTER, "admin"), policy.WRITE, "area", None, [], TODAY).allowed

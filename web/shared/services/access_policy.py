@@ -28,6 +28,10 @@ PURPOSE_WORDS = {
     "missing_from_care": "missing from care (what host police and return-home-interview providers need)",
 }
 READ, WRITE = "read", "write"
+# A decision takes a place on a placement (and a refusal gives it back): that is what sharing
+# for placement finding is for, so it is allowed wherever reading the placement is, and is
+# not a write of the placement's record (its owner still alone changes everything else).
+TAKE_PLACE = "take_place"
 
 
 @dataclass(frozen=True)
@@ -155,6 +159,10 @@ def decide(
     """May `actor` `action` ("read" or "write") a record of `kind` owned by `owner`?"""
     rule = RULES_BY_KIND[kind]
     names = names or {}
+    if action == TAKE_PLACE:
+        if kind != "placement":
+            raise ValueError(f"only a placement has places to take, not a {kind}")
+        action = READ
     roles = rule.write_roles if action == WRITE else rule.read_roles
     if actor.role not in roles:
         return Verdict(False, f"a {actor.role.replace('_', ' ')} may not {action} a {kind}")
@@ -207,7 +215,9 @@ def rules_markdown() -> str:
         "from its start date to its end date inclusive, unless ended early; an ended or expired",
         "agreement stops the sharing at once. Every read of another organisation's record is",
         "audited with the agreements that allowed it. A record with no owner (stored before its",
-        "owner was known) is read by all and written by nobody.",
+        "owner was known) is read by all and written by nobody. A decision takes a place on (and a",
+        "refusal gives back to) any placement the authority may read: that is what placement",
+        "finding shares; a place cannot be taken once the sharing has stopped.",
         "",
         "| record | shared for | who reads (own or shared) | who writes (owner only) |",
         "|---|---|---|---|",
