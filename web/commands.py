@@ -260,3 +260,21 @@ def agreements_end(agreement_id: int, reason: str) -> None:
     except (InvalidInput, Conflict) as error:
         raise click.UsageError(str(error)) from None
     click.echo(f"Agreement {row.id} ended on {row.ended_on}: {row.member} no longer shares for {row.purpose}.")
+
+
+@agreements_group.command("give-owner")
+@with_appcontext
+@click.argument("kind", type=click.Choice(["placement", "area", "group"]))
+@click.argument("code")
+@click.argument("owner")
+def agreements_give_owner(kind: str, code: str, owner: str) -> None:
+    """Give a record with no owner (stored before owners were known) its OWNER, e.g. E08000003."""
+    from web.accounts.services import agreements
+    from web.shared.services.errors import Conflict, InvalidInput, NotFound
+
+    try:
+        click.echo(agreements.give_owner(kind, code, owner.strip().upper()))
+    except NotFound:
+        raise click.UsageError(f"no {kind} {code}") from None
+    except (InvalidInput, Conflict) as error:
+        raise click.UsageError(str(error)) from None

@@ -6,13 +6,14 @@ from datetime import date
 
 import pytest
 from flask import Flask
+from sqlalchemy import select
 
 from tests.api.helpers import assert_error, audit_events, bearer, make_token
 from tests.integration.builders import MANCHESTER, PASSWORD, SALFORD
 from tests.integration.helpers import post, sign_in
 from web import db
 from web.accounts.services import accounts
-from web.models import CooperativeMember, SharingAgreement
+from web.models import CooperativeMember, Group, Rivalry, SharingAgreement
 
 PAGE = "/admin/agreements"
 
@@ -156,3 +157,22 @@ def test_the_api_lists_records_and_ends_agreements_with_the_same_rules(app: Flas
     assert_error(client.post("/api/v1/agreements", json=body, headers=director), 403)
     officer = bearer(make_token(app, "po@manchester.test"))
     assert_error(client.get("/api/v1/agreements", headers=officer), 403)
+
+
+def test_the_operator_gives_an_unowned_record_its_owner_once(app: Flask, world: None) -> None:
+    """Rows stored before owners were known: the command line gives one its owner; an owned one keeps its own."""
+    with app.app_context():
+        red = Group(code="G-UNOWNED", label="Old", source="Test", confidence="high", review_by=date(2027, 1, 1))
+        blue = Group(code="G-UNOWNED-2", label="Old 2", source="Test", confidence="high", review_by=date(2027, 1, 1))
+        db.session().add_all([red, blue, Rivalry(group=red, rival=blue, source="Test", confidence="high",
+                                                  review_by=date(2027, 1, 1))])  # fmt: skip
+        db.commit()
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["agreements", "give-owner", "group", "G-UNOWNED", MANCHESTER.lower()])
+    assert result.exit_code == 0 and "group G-UNOWNED now belongs to Manchester." in result.output, result.output
+    with app.app_context():
+        assert db.session().scalars(select(Group.owner_code).where(Group.code == "G-UNOWNED")).one() == MANCHESTER
+        assert db.session().scalars(select(Rivalry.owner_code)).all() == [MANCHESTER]  # its rivalry went with it
+    again = runner.invoke(args=["agreements", "give-owner", "group", "G-UNOWNED", SALFORD])
+    assert again.exit_code == 2 and "already belongs to E08000003" in again.output
+    assert runner.invoke(args=["agreements", "give-owner", "area", "A-NONE", SALFORD]).exit_code == 2

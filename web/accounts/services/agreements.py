@@ -15,9 +15,19 @@ from datetime import date, datetime
 from typing import Any
 
 from web import db
-from web.models import ORGANISATION_KINDS, SHARING_PURPOSES, CooperativeMember, Organisation, SharingAgreement
+from web.models import (
+    ORGANISATION_KINDS,
+    SHARING_PURPOSES,
+    Area,
+    CooperativeMember,
+    Group,
+    Organisation,
+    Placement,
+    SharingAgreement,
+)
 from web.shared.repositories import agreements as repository
-from web.shared.repositories import authorities
+from web.shared.repositories import authorities, intelligence
+from web.shared.repositories import imports as imports_repository
 from web.shared.services import access_policy as policy
 from web.shared.services import audit, date_input, sharing
 from web.shared.services.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -232,3 +242,38 @@ def add_from_form(user: sharing.Person, data: Mapping[str, Any]) -> AgreementRow
     """The page's form: may this user record agreements at all (403 before any 400), then read and add."""
     _require(user, policy.WRITE, user.authority_code)
     return add_agreement(user, read_form(data, user.authority_code))
+
+
+OWNABLE = ("placement", "area", "group")
+
+
+def give_owner(kind: str, code: str, owner_code: str) -> str:
+    """Give a record that has no owner (stored before owners were known) its owner; the command
+    line's, as the server's operator. An owned record keeps its owner: only it changes it.
+
+    A group's unowned rivalries go with it. Audited under the new owner; returns a sentence.
+    """
+    if kind not in OWNABLE:
+        raise InvalidInput([f"the kind must be one of {', '.join(OWNABLE)}"], {"kind": "Choose a kind"})
+    owner = authorities.get_organisation(owner_code)
+    if owner is None:
+        raise InvalidInput([f"{owner_code} is not a known organisation"], {"owner": "Enter a known code"})
+    record: Placement | Area | Group | None
+    if kind == "placement":
+        record = imports_repository.placements_by_code([code]).get(code)
+    elif kind == "area":
+        record = imports_repository.areas_by_code([code]).get(code)
+    else:
+        record = intelligence.get_group(code)
+    if record is None:
+        raise NotFound(code)
+    if record.owner_code is not None:
+        raise Conflict(f"{kind} {code} already belongs to {record.owner_code}: only they change it")
+    record.owner_code = owner.code
+    if isinstance(record, Group):
+        for rivalry in intelligence.list_rivalries():
+            if rivalry.owner_code is None and rivalry.group_id == record.id:
+                rivalry.owner_code = owner.code
+    audit.record(None, "give_owner", kind, code, owner.code, owner.code)
+    db.commit()
+    return f"{kind} {code} now belongs to {owner.name}."

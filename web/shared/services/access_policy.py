@@ -169,7 +169,9 @@ def decide(
     if owner is None:
         # Only rows stored before an owner was known (decision 0080): readable, never written.
         if action == WRITE:
-            return Verdict(False, f"this {kind} has no owner: an administrator must give it one first")
+            return Verdict(
+                False, f"this {kind} has no owner: the server's operator must give it one first (agreements give-owner)"
+            )
         return Verdict(True, "no owner")
     if owner == actor.organisation:
         return Verdict(True, "own record")
