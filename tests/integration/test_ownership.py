@@ -183,8 +183,15 @@ def test_the_placements_and_areas_api_lists_only_what_is_shared(app: Flask, no_a
     assert client.get(f"/api/v1/placements/{P_SAL}", headers=token).status_code == 404
     areas = {a["code"] for a in client.get("/api/v1/areas?page_size=100", headers=token).get_json()}
     assert A_MAN in areas and A_SAL not in areas
-    _both(app, "placement_finding")
+    salford_id, manchester_id = _both(app, "placement_finding")
     assert client.get(f"/api/v1/placements/{P_SAL}", headers=token).status_code == 200
+    with app.app_context():  # the read of Salford's placement is audited with the agreements behind it
+        event = (
+            db.session()
+            .scalars(select(AuditEvent).where(AuditEvent.action == "shared_read", AuditEvent.object_ref == P_SAL))
+            .one()
+        )
+        assert event.detail == f"placements of {SALFORD} under agreement {salford_id},{manchester_id}"
 
 
 def test_a_place_cannot_be_taken_once_the_sharing_has_stopped(app: Flask, no_agreements: None) -> None:

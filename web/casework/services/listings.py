@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Generic, TypeVar
 
+from web import db
 from web.accounts.services.accounts import SignedInUser
 from web.casework.repositories import listings
 from web.casework.repositories import referrals as referral_repository
@@ -100,19 +101,25 @@ def list_placements(
 ) -> Page[Placement]:
     """The placements the user's authority may see (its own, and those shared with it for
     placement finding), by code: any signed-in role."""
-    owners = sharing.for_user(user).readable_owner_codes("placement")
+    access = sharing.for_user(user)
+    owners = access.readable_owner_codes("placement")
     total = listings.count_placements(setting, authority_code, has_vacancy, status, owners)
     offset = _offset(page, page_size)
     if offset >= total:
         return Page([], total)
     found = listings.placements_page(offset, page_size, setting, authority_code, has_vacancy, status, owners)
+    access.audit_shared("placement", [p.owner_code for p in found], "placement_list", f"page {page}")
+    db.commit()
     return Page(found, total)
 
 
 def get_placement(user: SignedInUser, code: str) -> Placement:
+    access = sharing.for_user(user)
     placement = listings.get_placement(code)
-    if placement is None or not sharing.for_user(user).may_read("placement", placement.owner_code).allowed:
+    if placement is None or not access.may_read("placement", placement.owner_code).allowed:
         raise NotFound(code)  # another owner's unshared placement is not there for this user
+    access.audit_shared("placement", [placement.owner_code], "placement", code)
+    db.commit()
     return placement
 
 
@@ -120,9 +127,13 @@ def list_areas(user: SignedInUser, page: int, page_size: int) -> Page[Area]:
     """Gang-affected areas the user's authority may see (its own, and those shared with it for
     intelligence), by code: casework roles only."""
     require_casework(user)
-    owners = sharing.for_user(user).readable_owner_codes("area")
+    access = sharing.for_user(user)
+    owners = access.readable_owner_codes("area")
     total = listings.count_areas(owners)
     offset = _offset(page, page_size)
     if offset >= total:
         return Page([], total)
-    return Page(listings.areas_page(offset, page_size, owners), total)
+    found = listings.areas_page(offset, page_size, owners)
+    access.audit_shared("area", [a.owner_code for a in found], "area_list", f"page {page}")
+    db.commit()
+    return Page(found, total)

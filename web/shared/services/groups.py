@@ -84,7 +84,10 @@ def _row(group: Group, access: sharing.Access) -> GroupRow:
 def list_groups(user: sharing.Person) -> list[GroupRow]:
     """Every group the user may read, retired ones too, by code."""
     access = sharing.for_user(user)
-    return [_row(g, access) for g in readable_groups(access, include_retired=True)]
+    found = readable_groups(access, include_retired=True)
+    access.audit_shared("group", [g.owner_code for g in found], "group_list", "groups")
+    db.commit()
+    return [_row(g, access) for g in found]
 
 
 def get(user: sharing.Person, code: str) -> GroupRow:
@@ -92,6 +95,8 @@ def get(user: sharing.Person, code: str) -> GroupRow:
     group = intelligence.get_group(code)
     if group is None or not access.may_read("group", group.owner_code).allowed:
         raise NotFound(code)  # another's unshared group is not there for this user
+    access.audit_shared("group", [group.owner_code], "group", code)
+    db.commit()
     return _row(group, access)
 
 

@@ -2,8 +2,8 @@
 
 Services of every group read and write owned records through here (docs/decisions/0080),
 so the rules are `access_policy`'s and the agreements are always the stored ones as of
-the app's today. A verdict that is `shared` (allowed only by agreements) names them, for the
-caller's audit event.
+the app's today. A read allowed only by agreements is audited (`audit_shared`) with the
+agreements that allowed it.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from web.models import SharingAgreement
 from web.shared.repositories import agreements as agreement_repository
 from web.shared.repositories import authorities as authority_repository
 from web.shared.services import access_policy as policy
+from web.shared.services import audit
 
 # Every role reads placements, areas, groups and rivalries (access_policy.RULES), so a service
 # reading them for an authority as a whole (a ranking's world) asks as this one.
@@ -79,6 +80,22 @@ class Access:
         for a in self.agreements:
             candidates |= {a.member, a.cooperative}
         return {c for c in candidates if self.may_read(kind, c).allowed}
+
+    def audit_shared(self, kind: str, owners: Iterable[str | None], object_type: str, object_ref: str) -> None:
+        """One `shared_read` event per other owner whose records of `kind` were read only under
+        agreements, naming them (the caller commits)."""
+        for owner in sorted({o for o in owners if o}):
+            verdict = self.may_read(kind, owner)
+            if verdict.shared:
+                ids = ",".join(str(i) for i in verdict.agreements)
+                audit.record(
+                    self.user_id,
+                    "shared_read",
+                    object_type,
+                    object_ref,
+                    f"{kind}s of {owner} under agreement {ids}",
+                    self.actor.organisation,
+                )
 
 
 def for_organisation(organisation: str, role: str, user_id: int | None = None, today: date | None = None) -> Access:
