@@ -17,7 +17,9 @@ from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
 from planner.case_json import CaseSchema
+from web.accounts.api import agreements
 from web.casework.api import referrals, young_people
+from web.data_exchange.api import groups
 from web.jobs.api import jobs
 from web.matching.api import decisions, host_notifications, panels, pool, rank
 from web.relocation.api import reviews
@@ -41,6 +43,8 @@ BLUEPRINTS = (
     panels.panels_blueprint,
     reviews.blueprint,
     jobs.blueprint,
+    agreements.blueprint,
+    groups.blueprint,
 )
 
 DESCRIPTION = """\

@@ -1,7 +1,8 @@
-"""Flask commands: `flask --app wsgi setup-db | demo-data | demo-passwords`."""
+"""Flask commands: `flask --app wsgi setup-db | demo-data | demo-passwords | agreements ...`."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING
 
 import click
@@ -25,6 +26,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(export_data)
     app.cli.add_command(jobs_worker)
     app.cli.add_command(capacity_figures)
+    app.cli.add_command(agreements_group)
 
 
 @click.command("setup-db")
@@ -227,3 +229,117 @@ def capacity_figures(kind: str, authority: str, out: str) -> None:
         raise click.UsageError("; ".join(error.problems)) from None
     Path(out).write_text(content, encoding="utf-8", newline="")
     click.echo(f"Wrote the DfE-comparable figures for {years} year{'s' if years != 1 else ''} to {out}.")
+
+
+@click.group("agreements")
+def agreements_group() -> None:
+    """Co-operatives and data-sharing agreements: list, add, end (audited)."""
+
+
+def _date_option(value: str | None, name: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.UsageError(f"{name} must be a date like 2026-12-31") from None
+
+
+@agreements_group.command("list")
+@with_appcontext
+def agreements_list() -> None:
+    """Every agreement with its status today (in force, review overdue, expired, ended, not started)."""
+    from web.accounts.services import agreements
+
+    rows = agreements.list_agreements(None)
+    if not rows:
+        click.echo("No agreements.")
+    for r in rows:
+        ends = r.ends_on.isoformat() if r.ends_on else "open-ended"
+        click.echo(
+            f"{r.id:>4}  {r.cooperative_code}  {r.member_code} {r.member}  {r.purpose}  "
+            f"{r.starts_on.isoformat()} to {ends}, review {r.review_by.isoformat()}  [{r.status}]  "
+            f"signed by {r.signed_by}"
+        )
+
+
+@agreements_group.command("add-organisation")
+@with_appcontext
+@click.argument("code")
+@click.argument("name")
+@click.option("--kind", required=True, type=click.Choice(["cooperative", "police_force", "rhi_provider"]))
+def agreements_add_organisation(code: str, name: str, kind: str) -> None:
+    """Add a co-operative, police force or return-home-interview provider (CODE like COOP-GM or E23000005)."""
+    from web.accounts.services import agreements
+    from web.shared.services.errors import InvalidInput
+
+    try:
+        organisation = agreements.add_organisation(code, name, kind)
+    except InvalidInput as error:
+        raise click.UsageError("; ".join(error.problems)) from None
+    click.echo(f"Added {organisation.kind.replace('_', ' ')} {organisation.code} ({organisation.name}).")
+
+
+@agreements_group.command("add")
+@with_appcontext
+@click.argument("cooperative")
+@click.argument("member")
+@click.argument("purpose", type=click.Choice(["placement_finding", "intelligence", "sufficiency", "missing_from_care"]))
+@click.option("--starts", required=True, help="first day in force, YYYY-MM-DD")
+@click.option("--ends", default=None, help="last day in force, YYYY-MM-DD (none: until ended)")
+@click.option("--review", required=True, help="review date, YYYY-MM-DD")
+@click.option("--signed-by", required=True, help="name and post of the officer who signed it")
+def agreements_add(
+    cooperative: str, member: str, purpose: str, starts: str, ends: str | None, review: str, signed_by: str
+) -> None:
+    """Record MEMBER's signed agreement with COOPERATIVE for PURPOSE."""
+    from web.accounts.services import agreements
+    from web.shared.services.errors import InvalidInput
+
+    starts_on, review_by = _date_option(starts, "--starts"), _date_option(review, "--review")
+    assert starts_on is not None and review_by is not None  # both options are required
+    new = agreements.NewAgreement(
+        cooperative.strip().upper(), member.strip().upper(), purpose, starts_on, _date_option(ends, "--ends"),
+        review_by, signed_by,
+    )  # fmt: skip
+    try:
+        row = agreements.add_agreement(None, new)
+    except InvalidInput as error:
+        raise click.UsageError("; ".join(error.problems)) from None
+    click.echo(f"Agreement {row.id}: {row.member} shares for {row.purpose} in {row.cooperative} [{row.status}].")
+
+
+@agreements_group.command("end")
+@with_appcontext
+@click.argument("agreement_id", type=int)
+@click.option("--reason", required=True, help="why it ends (no personal details)")
+def agreements_end(agreement_id: int, reason: str) -> None:
+    """End agreement AGREEMENT_ID today: the sharing stops at once."""
+    from web.accounts.services import agreements
+    from web.shared.services.errors import Conflict, InvalidInput, NotFound
+
+    try:
+        row = agreements.end_agreement(None, agreement_id, reason)
+    except NotFound:
+        raise click.UsageError(f"no agreement {agreement_id}") from None
+    except (InvalidInput, Conflict) as error:
+        raise click.UsageError(str(error)) from None
+    click.echo(f"Agreement {row.id} ended on {row.ended_on}: {row.member} no longer shares for {row.purpose}.")
+
+
+@agreements_group.command("give-owner")
+@with_appcontext
+@click.argument("kind", type=click.Choice(["placement", "area", "group"]))
+@click.argument("code")
+@click.argument("owner")
+def agreements_give_owner(kind: str, code: str, owner: str) -> None:
+    """Give a record with no owner (stored before owners were known) its OWNER, e.g. E08000003."""
+    from web.accounts.services import agreements
+    from web.shared.services.errors import Conflict, InvalidInput, NotFound
+
+    try:
+        click.echo(agreements.give_owner(kind, code, owner.strip().upper()))
+    except NotFound:
+        raise click.UsageError(f"no {kind} {code}") from None
+    except (InvalidInput, Conflict) as error:
+        raise click.UsageError(str(error)) from None

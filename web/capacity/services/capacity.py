@@ -202,11 +202,12 @@ class EngineView:
     binding: dict[str, tuple[str, ...]]  # for referrals with none: rules that alone removed the last options
 
 
-def engine_view(referrals: Sequence[Referral], today: date) -> EngineView:
-    """Rank every referral against the pool (the same rules as a ranking), keeping counts only."""
+def engine_view(referrals: Sequence[Referral], today: date, authority_code: str) -> EngineView:
+    """Rank every referral against the pool the viewer's authority may use (the same rules as a
+    ranking), keeping counts only."""
     if not referrals:
         return EngineView({}, {})
-    built = batch_case.build_case(list(referrals), today, batch=True)
+    built = batch_case.build_case(list(referrals), today, batch=True, authority_code=authority_code)
     options: dict[str, int] = {}
     binding: dict[str, tuple[str, ...]] = {}
     for parsed in built.parsed.referrals:
@@ -342,7 +343,7 @@ def overview(user: SignedInUser, f: Filters, today: date | None = None) -> Overv
         partition=False,
     )
     tables["specialist_foster"] = _specialist_foster_table(f, placements, names)
-    view = engine_view(matched_referrals, today)
+    view = engine_view(matched_referrals, today, user.authority_code)
     tables["options"], tables["binding"], no_option = _engine_tables(view, matched_referrals, dz)
     tables["timing"] = _timing_table(f, decisions, dz)
 
@@ -892,7 +893,7 @@ def equality(user: SignedInUser, f: Filters, today: date | None = None) -> Equal
         ]
         if people:
             matched.append((referral, people))
-    view = engine_view([r for r, _ in matched], today)
+    view = engine_view([r for r, _ in matched], today, user.authority_code)
     for referral, people in matched:
         has_option = view.options.get(referral.reference, 0) > 0
         waiting.extend(

@@ -49,6 +49,7 @@ from datetime import date
 from web import db
 from web.casework.repositories import referrals as referral_repository
 from web.casework.repositories import young_people as young_person_repository
+from web.demo.services import agreements as demo_agreements
 from web.demo.services import intelligence, placements, referrals, residents, users, young_people
 from web.demo.services.builder import Builder
 from web.demo.services.drawing import ANCHOR, MANCHESTER
@@ -78,7 +79,9 @@ def generate(seed: int, today: date | None = None) -> dict[str, int]:
     if not is_empty():
         raise RuntimeError("The database already holds young people; demo data is only seeded into an empty one.")
     try:
-        summary = _build(Builder(random.Random(seed), today))
+        builder = Builder(random.Random(seed), today)
+        summary = _build(builder)
+        summary.update(demo_agreements.seed(today, builder.area_authority))
         db.commit()
     except BaseException:
         db.rollback()

@@ -26,7 +26,7 @@ from web.matching.repositories import host_notifications as repository
 from web.matching.services import care_plan
 from web.models import CarePlanVersion, Decision, HostNotification
 from web.shared.repositories import authorities
-from web.shared.services import audit
+from web.shared.services import access_policy, audit
 from web.shared.services.errors import Conflict, Forbidden, NotFound
 from web.shared.services.people import SEX_WORDS, age_on
 
@@ -187,6 +187,19 @@ def _view(notification: HostNotification) -> NotificationView:
     )
 
 
+def _verdict(user: SignedInUser, action: str, notification: HostNotification) -> access_policy.Verdict:
+    """The access policy's answer for this user and notification (owner: the placing authority)."""
+    return access_policy.decide(
+        access_policy.Actor(user.authority_code, user.role),
+        action,
+        "host_notification",
+        notification.placing_authority_code,
+        (),
+        date.today(),
+        named=notification.host_authority_code,
+    )
+
+
 def _require_host_casework(user: SignedInUser) -> None:
     if user.role not in CASEWORK_ROLES:
         raise Forbidden("notifications of children placed in your area are for casework roles")
@@ -203,10 +216,7 @@ def view(user: SignedInUser, notification_id: int) -> NotificationView:
     """One notification, for the host authority's casework users or the placing authority's; audited."""
     _require_host_casework(user)
     notification = repository.get(notification_id)
-    if notification is None or user.authority_code not in (
-        notification.host_authority_code,
-        notification.placing_authority_code,
-    ):
+    if notification is None or not _verdict(user, access_policy.READ, notification).allowed:
         raise NotFound(str(notification_id))
     detail = f"notification {notification.id}"
     if user.authority_code == notification.host_authority_code:
@@ -221,7 +231,7 @@ def acknowledge(user: SignedInUser, notification_id: int) -> None:
     """The host authority acknowledges; a second acknowledgement is a Conflict (the first stands)."""
     _require_host_casework(user)
     notification = repository.get(notification_id)
-    if notification is None or user.authority_code != notification.host_authority_code:
+    if notification is None or not _verdict(user, access_policy.ACKNOWLEDGE, notification).allowed:
         raise NotFound(str(notification_id))
     if notification.decision.status == "refused":
         raise Conflict("This notification was withdrawn: the decision was refused.")

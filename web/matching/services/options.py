@@ -27,6 +27,7 @@ from web.matching.repositories import ranking_runs as run_repository
 from web.matching.services import ranking_runs
 from web.matching.services.ranking_runs import RunView
 from web.models import Referral, ReferralExclusion
+from web.shared.repositories import authorities, intelligence
 from web.shared.services import audit
 from web.shared.services.errors import Forbidden, InvalidInput, NotFound
 
@@ -61,6 +62,8 @@ class OptionsPage:
     exclusions: list[WorkerExclusion]
     referral_open: bool
     may_change: bool  # whether this user may exclude options and lift exclusions now
+    # Placement id -> whose intelligence excluded or lowered it ("Salford: high-severity area ...").
+    intelligence: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -107,13 +110,57 @@ def options_page(user: SignedInUser, reference: str, run_id: int) -> OptionsPage
     """A stored run (its view audited), what the map draws, and the referral's current exclusions."""
     run = ranking_runs.get_run(user, reference, run_id)
     referral = get_for(user, reference)
+    case = _stored_case(run_id)
     return OptionsPage(
         run,
-        map_layers(_stored_case(run_id), run.result),
+        map_layers(case, run.result),
         _worker_exclusions(referral),
         referral.status == "open",
         referral.status == "open" and may_edit(user),
+        intelligence_behind(case, run.result),
     )
+
+
+AREA_RULES = ("near_linked_area", "in_high_severity_area")
+
+
+def intelligence_behind(case: dict[str, Any], result: dict[str, Any]) -> dict[str, list[str]]:
+    """For each placement the run excluded or scored down because of an area, whose area it was.
+
+    The engine names an excluding area by its label in the reason, and a scored option's
+    nearest linked area by id; the owner (who recorded it, and so answers for it) comes from
+    the stored area by its code. Areas the stored case did not hold are never named.
+    """
+    areas = {a["id"]: a for a in case.get("areas", [])}
+    by_label: dict[str, list[str]] = {}
+    for code, area in areas.items():
+        by_label.setdefault(area.get("label", code), []).append(code)
+    owners = intelligence.area_owners(set(areas))
+    names = authorities.organisation_names({o for o in owners.values() if o})
+
+    def sentence(code: str) -> str:
+        area = areas[code]
+        owner = owners.get(code)
+        who = names.get(owner, owner) if owner else "No recorded owner"
+        return f"{who}: {area['severity']}-severity area ({area.get('label', code)}), review by {area['review_by']}"
+
+    found: dict[str, list[str]] = {}
+    for excluded in result.get("excluded", []):
+        codes: list[str] = []
+        for reason in excluded["reasons"]:
+            if reason["code"] in AREA_RULES:
+                codes += [c for label, cs in by_label.items() if f"({label})" in reason["detail"] or
+                          f"from {label}," in reason["detail"] for c in cs]  # fmt: skip
+        if codes:
+            found[excluded["placement_id"]] = [sentence(c) for c in dict.fromkeys(codes)]
+    # An option's safety is lowered only by a linked area nearer than the policy's safe distance.
+    safe_km = float(result.get("policy", {}).get("safe_km", 0))
+    for option in result.get("options", []):
+        facts = option.get("facts", {})
+        nearest, km = facts.get("nearest_linked_id"), facts.get("nearest_linked_km")
+        if nearest in areas and km is not None and km < safe_km:
+            found[option["placement_id"]] = [sentence(nearest)]
+    return found
 
 
 # ---------------------------------------------------------------------------

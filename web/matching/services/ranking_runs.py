@@ -19,7 +19,7 @@ from web import db
 from web.accounts.services.accounts import SignedInUser
 from web.casework.services.referrals import get_for
 from web.matching.repositories import ranking_runs as run_repository
-from web.matching.services.batch_case import build_case
+from web.matching.services.batch_case import audit_shared, build_case
 from web.models import RankingRun
 from web.shared.services import audit
 from web.shared.services.errors import NotFound
@@ -55,6 +55,7 @@ def run_ranking(user: SignedInUser, reference: str, as_of: date | None = None, i
     )
     run_repository.add_run(run)
     audit.record(user.id, "rank", "referral", referral.reference)
+    audit_shared(built, user.id, "referral", referral.reference)
     db.commit()
     return run.id
 
