@@ -33,7 +33,21 @@ class Base(DeclarativeBase):
     pass
 
 
-ROLES = ("placement_officer", "social_worker", "nominated_officer", "director", "commissioner", "admin")
+ROLES = (
+    "placement_officer",
+    "social_worker",
+    "nominated_officer",
+    "director",
+    "commissioner",
+    "admin",
+    # People of organisations other than an authority (docs/decisions/0081): a co-operative's
+    # placement officer and commissioner, a police force's missing-persons co-ordinator, and a
+    # return-home-interview provider's worker. None of them is a casework role.
+    "cooperative_officer",
+    "cooperative_commissioner",
+    "missing_persons_coordinator",
+    "rhi_worker",
+)
 CONFIDENCE = ("high", "medium", "low")
 # Who can own records or sign a data-sharing agreement (docs/decisions/0080).
 ORGANISATION_KINDS = ("local_authority", "cooperative", "police_force", "rhi_provider")
@@ -110,7 +124,13 @@ class User(Base):
     name: Mapped[str] = mapped_column(String(120))
     password_hash: Mapped[str] = mapped_column(String(300))
     role: Mapped[str] = mapped_column(String(30))
+    # The authority the user works in: their own for an authority's staff; for the staff of a
+    # co-operative, police force or provider, the authority they are based in (shown, never a
+    # key to casework: their roles are not casework roles).
     authority_code: Mapped[str] = mapped_column(ForeignKey("local_authorities.gss_code"))
+    # The organisation they act for when it is not an authority (co-operative, police force,
+    # return-home-interview provider); None for an authority's own staff.
+    organisation_code: Mapped[str | None] = mapped_column(ForeignKey("organisations.code"), nullable=True)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0)
@@ -118,6 +138,7 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
 
     authority: Mapped[LocalAuthority] = relationship()
+    organisation: Mapped[Organisation | None] = relationship()
 
 
 class YoungPerson(Base):

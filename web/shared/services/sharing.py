@@ -105,4 +105,6 @@ def for_organisation(organisation: str, role: str, user_id: int | None = None, t
 
 
 def for_user(user: Person, today: date | None = None) -> Access:
-    return for_organisation(user.authority_code, user.role, user.id, today)
+    # The organisation acted for: a co-operative's, police force's or provider's staff act for it.
+    organisation = getattr(user, "organisation_code", "") or user.authority_code
+    return for_organisation(organisation, user.role, user.id, today)
