@@ -16,6 +16,7 @@ from geopy.distance import geodesic
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+import planner
 from tests.unit.conftest import (
     AS_OF,
     REASON_CODES,
@@ -396,6 +397,24 @@ def test_summary_adds_up(c):
     assert list(s["excluded_by_reason"]) == [code for code in REASON_CODES if code in counted]
     ids = [o["placement_id"] for o in result["options"]] + [e["placement_id"] for e in result["excluded"]]
     assert len(ids) == len(set(ids))
+
+
+@given(random_cases())
+def test_exclusions_worded_on_reading_are_the_documents_and_one_placement_alone_the_same(c):
+    """A ranking words its exclusions only when read: the records, one placement's own and the document agree."""
+    parsed = planner.parse_case(copy.deepcopy(c), require="rank")
+    assert parsed.referral is not None
+    policy = planner.effective_policy(parsed)
+    ranking = planner.rank(planner.world_for(parsed, policy), parsed.referral, policy)
+    one_by_one = {p.id: ranking.exclusions.of(p.id) for p in parsed.placements}
+    document = ranking.to_dict()["excluded"]
+    records = ranking.excluded
+    assert [e.placement_id for e in records] == [e["placement_id"] for e in document]
+    for e, d in zip(records, document, strict=True):
+        assert [{"code": r.code, "detail": r.detail} for r in e.reasons] == d["reasons"]
+        assert one_by_one.pop(e.placement_id) == e.reasons
+    assert all(reasons == () for reasons in one_by_one.values())  # the options break no rule
+    assert ranking.exclusions.of("no such placement") == ()
 
 
 @given(random_cases())
