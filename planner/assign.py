@@ -57,9 +57,9 @@ _LP_TIME_SHARE = 0.35
 # The first exact model: pairs the linear bound prices within this many score hundredths
 # of its optimum; widened fourfold while it proves too narrow. It may take this share of
 # the time left before everything needed is modelled. Now that the bound holds whatever
-# the urgency points (see `planner.linear_bound`), an optimum has pairs whose losses add up
-# to at most the bound's gap (56 hundredths on the benchmark's 2,000 batch): a small core
-# holds nearly all of it. On that batch a core at 50 took CP-SAT 2.3 units of deterministic
+# the urgency points (see `planner.linear_bound`), every pair of an optimum has a loss
+# within the bound's gap (56 hundredths on the benchmark's 2,000 batch): a small core
+# holds nearly all of them. On that batch a core at 50 took CP-SAT 2.3 units of deterministic
 # time and the model of every needed pair 0.6 after it; at 25, 2.1 and 1.0; at 100 (one
 # model), 3.5; at 200 with a gap of 100, 3.2 and 1.2.
 _CORE_LOSS = 50.0
