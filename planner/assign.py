@@ -58,11 +58,12 @@ _LP_TIME_SHARE = 0.35
 # of its optimum; widened fourfold while it proves too narrow. It may take this share of
 # the time left before everything needed is modelled. Now that the bound holds whatever
 # the urgency points (see `planner.linear_bound`), every pair of an optimum has a loss
-# within the bound's gap (56 hundredths on the benchmark's 2,000 batch): a small core
-# holds nearly all of them. On that batch a core at 50 took CP-SAT 2.3 units of deterministic
-# time and the model of every needed pair 0.6 after it; at 25, 2.1 and 1.0; at 100 (one
-# model), 3.5; at 200 with a gap of 100, 3.2 and 1.2.
-_CORE_LOSS = 50.0
+# within the bound's gap, which on the benchmark's batches is under a point (56 hundredths
+# for seed 1): a core of one point is then the only model. Units of CP-SAT deterministic
+# time on the 2,000 batch (one worker), seed 1 / seed 2: a core of 100, one model, 0.78 /
+# 0.31; of 50, 0.67 + 0.13 / -; of 25, 0.37 + 0.18 / 0.10 + 0.69 (a second model of 8,015
+# pairs). Before: 200, stopped 100 short of its bound, then every needed pair.
+_CORE_LOSS = 100.0
 _CORE_TIME_SHARE = 0.4
 # A core may stop this close (score hundredths) to its own bound. Proved to the end, its
 # optimum prunes the next model hardest, which then only has to prove it.
@@ -410,6 +411,11 @@ def _cp_sat(
         # with its stronger linearisation, and the root bound comes in a fraction of the time.
         solver.parameters.add_lp_constraints_lazily = False
         solver.parameters.linearization_level = 2
+        # One worker: these models are proved by their linear relaxation, which is CP-SAT's
+        # first worker. A second adds local search and LNS that find nothing the LP does
+        # not, and takes half the machine from it: on the 2,000 benchmark's first model
+        # one worker took 0.44 units of deterministic time (0.7 s), two 2.1-2.5 (3.0-3.4 s).
+        solver.parameters.num_workers = 1
     progress = _Progress(started, on_solution, incumbent, objective, floor * weight, weight)
     code = solver.solve(model, progress)
     stats: dict[str, Any] = {
