@@ -90,7 +90,9 @@ def test_distance_km_broadcasts_like_numpy():
 
 
 @st.composite
-def circles_and_points(draw: st.DrawFn, min_circles: int, max_circles: int):
+def circles_and_points(
+    draw: st.DrawFn, min_circles: int, max_circles: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Circles clustered around a random centre (spread from metres to the whole globe), and query points."""
     n = draw(st.integers(min_circles, max_circles))
     centre_lat, centre_lon = draw(st.floats(-80, 80)), draw(lons)

@@ -128,7 +128,7 @@ def random_cases(draw: st.DrawFn) -> dict[str, Any]:
                 la_code=draw(optional(st.sampled_from(LA_CODES))),
             )
         )
-    people = []
+    people: list[dict[str, Any]] = []
     for n in range(draw(st.integers(1, 3))):
         support = [
             support_link(
@@ -427,10 +427,10 @@ def test_every_listed_code_applies_and_every_applying_code_is_listed(c):
         assert listed == [code for code in REASON_CODES if code in listed]
         assert all(r["detail"].strip() for r in e["reasons"])
     for pid, expected in expected_codes(c).items():
-        listed = set(codes(result, pid))
+        applied = set(codes(result, pid))
         for code, must in expected.items():
             if must is not None:
-                assert (code in listed) == must, f"{pid}: {code} expected {must}, listed {sorted(listed)}"
+                assert (code in applied) == must, f"{pid}: {code} expected {must}, listed {sorted(applied)}"
 
 
 @given(random_cases())
