@@ -264,9 +264,11 @@ def _recheck_for_authority(
     not_reopened = 0
     for (person, placement), question in zip(pairs, built.parsed.referrals, strict=True):
         ranking = rank(built.world, question, built.policy)
-        here = next((e for e in ranking.excluded if e.placement_id == placement.code), None)
+        # Words only this placement's exclusions, not the whole pool's.
         reasons = [
-            {"code": r.code, "detail": r.detail} for r in (here.reasons if here else ()) if r.code in INTELLIGENCE_RULES
+            {"code": r.code, "detail": r.detail}
+            for r in ranking.exclusions.of(placement.code)
+            if r.code in INTELLIGENCE_RULES
         ]
         if not reasons:
             continue
