@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import selectinload
 
 from web.db import session
@@ -90,6 +90,34 @@ def placements_by_code(codes: Iterable[str]) -> dict[str, Placement]:
         query = select(Placement).where(Placement.code.in_(wanted[start : start + _BATCH]))
         found.update({row.code: row for row in session().scalars(query)})
     return found
+
+
+def placement_keys_by_code(codes: Iterable[str]) -> dict[str, tuple[int, str | None]]:
+    """code -> (id, place_code) of the stored placements among `codes`: what an import needs, no ORM objects."""
+    wanted = sorted(set(codes))
+    found: dict[str, tuple[int, str | None]] = {}
+    for start in range(0, len(wanted), _BATCH):
+        query = select(Placement.code, Placement.id, Placement.place_code).where(
+            Placement.code.in_(wanted[start : start + _BATCH])
+        )
+        found.update({code: (id_, place_code) for code, id_, place_code in session().execute(query)})
+    return found
+
+
+def insert_placements(rows: Sequence[dict[str, Any]]) -> None:
+    """Insert placements given as column values, in bulk (no ORM object per row: a provider
+    list has 200,000). A column some rows leave out is None in those (every such column is
+    nullable, or has its default in every row already)."""
+    if not rows:
+        return
+    keys = set().union(*rows)
+    session().execute(insert(Placement), [dict.fromkeys(keys) | row for row in rows])
+
+
+def update_placements(rows: Sequence[dict[str, Any]]) -> None:
+    """Update stored placements by "id" with the values given (only those columns), in bulk."""
+    if rows:
+        session().execute(update(Placement), list(rows))
 
 
 def areas_by_code(codes: Iterable[str]) -> dict[str, Area]:
