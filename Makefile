@@ -77,6 +77,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python bench/assign_bench.py
 	$(BIN)/python bench/polygon_bench.py
 	$(BIN)/python bench/import_postcodes_bench.py
+	$(BIN)/python bench/import_placements_bench.py
 	$(BIN)/python bench/postcode_lookup_bench.py
 	$(BIN)/python bench/import_ssda903_bench.py
 	$(BIN)/python bench/import_police_uk_bench.py
