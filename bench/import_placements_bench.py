@@ -199,9 +199,16 @@ def _page(path: Path, database_url: str, folder: Path) -> dict[str, Any]:
     from sqlalchemy import create_engine, select
 
     follower = create_engine(database_url)
+    # How long the job's own page takes while the import runs, as the person watching it sees it
+    # (on SQLite the import's transaction holds the write lock, and a page view waits for it).
+    page_seconds: list[float] = []
+    page_statuses: list[int] = []
     try:
         deadline = time.monotonic() + 600
         while time.monotonic() < deadline:
+            asked = time.perf_counter()
+            page_statuses.append(client.get(f"/jobs/{job_id}").status_code)
+            page_seconds.append(time.perf_counter() - asked)
             with follower.connect() as connection:
                 row = connection.execute(
                     select(Job.status, Job.started_at, Job.finished_at, Job.result, Job.error).where(Job.id == job_id)
@@ -225,6 +232,9 @@ def _page(path: Path, database_url: str, folder: Path) -> dict[str, Any]:
         "post_to_done_seconds": to_done,
         "worker_peak_rss_mb": peak,
         "worker_cpu_seconds": cpu,
+        "job_page_views": len(page_seconds),
+        "job_page_slowest_seconds": max(page_seconds, default=0.0),
+        "job_page_statuses": sorted(set(page_statuses)),
         "rows": (result or {}).get("rows"),
         "added": (result or {}).get("added"),
         "problems": len((result or {}).get("problems") or []) + int((result or {}).get("more_problems") or 0),
@@ -269,7 +279,9 @@ def main() -> None:
                         f"(post to done {found['post_to_done_seconds']:.1f} s); worker CPU "
                         f"{found['worker_cpu_seconds']:.1f} s (with its start-up); worker peak "
                         f"{found['worker_peak_rss_mb']:.0f} MB; {found['status']} {found['added']} "
-                        f"problems {found['problems']} {found['error'] or ''}"
+                        f"problems {found['problems']} {found['error'] or ''}\n"
+                        f"  the job's page while it ran: {found['job_page_views']} views, slowest "
+                        f"{found['job_page_slowest_seconds']:.1f} s, statuses {found['job_page_statuses']}"
                     )
                 else:
                     print(
