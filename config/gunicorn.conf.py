@@ -1,4 +1,6 @@
-"""Gunicorn's settings for `make run` (and a deployment's starting point): `gunicorn -c config/gunicorn.conf.py wsgi:app`.
+"""Gunicorn's settings for `make run`, and a deployment's starting point.
+
+    gunicorn -c config/gunicorn.conf.py wsgi:app
 
 The timeout is the product's promise that no request runs longer than 10 s (issue "Fast at
 regional scale", docs/decisions/0072-imports-and-rechecks-as-jobs.md). Work that grows with
