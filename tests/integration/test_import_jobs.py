@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -219,3 +220,31 @@ def test_an_import_job_run_by_flask_jobs_worker(tmp_path: Path) -> None:
         process.send_signal(signal.SIGINT)
         process.communicate(timeout=30)
     assert _placements(application, "JOB-60") == 4
+
+
+def test_a_failed_import_keeps_its_file_for_a_week_only(
+    app: Flask, officer: FlaskClient, small_jobs: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After FAILED_FILES_KEPT_DAYS the file goes; starting the job again then says to upload it again."""
+
+    def broken(rows: Any) -> None:
+        raise MemoryError
+
+    monkeypatch.setattr(import_repository, "insert_placements", broken)
+    started = _post(officer, _providers(700, 2))
+    job_id = int(started.headers["Location"].rstrip("/").rsplit("/", 1)[1])
+    monkeypatch.undo()
+    with app.app_context():
+        job = db.session().get(Job, job_id)
+        assert job is not None and job.status == "failed" and job.finished_at is not None
+        files = select(func.count()).select_from(JobFile).where(JobFile.job_id == job_id)
+        assert db.session().scalar(files) == 1
+        job.finished_at -= timedelta(days=jobs.FAILED_FILES_KEPT_DAYS, minutes=1)
+        db.commit()
+    officer.get(f"/jobs/{job_id}")  # anyone looking at jobs clears what is past keeping
+    with app.app_context():
+        assert db.session().scalar(files) == 0
+    again = officer.post(f"/jobs/{job_id}/again", data={"csrf_token": csrf_token(officer, f"/jobs/{job_id}")})
+    page = officer.get(again.headers["Location"]).get_data(as_text=True)
+    assert "no longer kept" in page and "upload it again" in page
+    assert _placements(app, "JOB-70") == 0

@@ -109,3 +109,10 @@ def move_files(from_job_id: int, to_job_id: int) -> None:
 
 def drop_files(job_id: int) -> None:
     session().execute(delete(JobFile).where(JobFile.job_id == job_id))
+
+
+def drop_files_of_failed_before(before: datetime) -> int:
+    """Delete the files of jobs that failed before `before`; how many were deleted."""
+    failed = select(Job.id).where(Job.status == "failed", Job.finished_at < before)
+    dropped = session().execute(delete(JobFile).where(JobFile.job_id.in_(failed)))
+    return int(dropped.rowcount or 0)  # type: ignore[attr-defined]

@@ -31,6 +31,8 @@ from web.shared.services.errors import InvalidInput, NotFound
 
 log = logging.getLogger(__name__)
 STOPPED = "The worker running this job stopped before it finished; nothing it was doing was kept. Start it again."
+FAILED_FILES_KEPT_DAYS = 7
+NO_FILES = "The file this job read is no longer kept (a failed job keeps it for 7 days): upload it again."
 STATUS_WORDS = {"queued": "Waiting for a worker", "running": "Running", "done": "Finished", "failed": "Failed"}
 
 
@@ -108,7 +110,10 @@ def files() -> dict[str, tuple[str, bytes]]:
     job_id = _RUNNING.get()
     if job_id is None:
         raise RuntimeError("files() is for a job's handler, while it runs")
-    return repository.files_of(job_id)
+    found = repository.files_of(job_id)
+    if not found:
+        raise InvalidInput([NO_FILES], {})
+    return found
 
 
 def run(job_id: int) -> None:
@@ -186,7 +191,11 @@ def _owned(user: SignedInUser, job_id: int) -> Job:
 def _notice_a_silent_worker() -> None:
     silent = int(current_app.config.get("JOB_SILENT_SECONDS", 600))
     now = datetime.now()
-    if repository.fail_silent(now - timedelta(seconds=silent), now, STOPPED):
+    stale = repository.fail_silent(now - timedelta(seconds=silent), now, STOPPED)
+    # A failed job keeps its files for "Start it again", not for ever: an import's file can hold
+    # children's records, so after FAILED_FILES_KEPT_DAYS they go (the person uploads it again).
+    dropped = repository.drop_files_of_failed_before(now - timedelta(days=FAILED_FILES_KEPT_DAYS))
+    if stale or dropped:
         db.commit()
 
 
