@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Table, delete, func, insert, select, update
 from sqlalchemy.orm import selectinload
@@ -92,15 +92,25 @@ def placements_by_code(codes: Iterable[str]) -> dict[str, Placement]:
     return found
 
 
-def placement_keys_by_code(codes: Iterable[str]) -> dict[str, tuple[int, str | None]]:
-    """code -> (id, place_code) of the stored placements among `codes`: what an import needs, no ORM objects."""
+class StoredPlacement(NamedTuple):
+    """What an import needs of a stored placement it updates (no ORM object)."""
+
+    id: int
+    place_code: str | None
+    authority_code: str | None
+
+
+def placement_keys_by_code(codes: Iterable[str]) -> dict[str, StoredPlacement]:
+    """code -> id, place_code and authority of the stored placements among `codes`."""
     wanted = sorted(set(codes))
-    found: dict[str, tuple[int, str | None]] = {}
+    found: dict[str, StoredPlacement] = {}
     for start in range(0, len(wanted), _BATCH):
-        query = select(Placement.code, Placement.id, Placement.place_code).where(
+        query = select(Placement.code, Placement.id, Placement.place_code, Placement.authority_code).where(
             Placement.code.in_(wanted[start : start + _BATCH])
         )
-        found.update({code: (id_, place_code) for code, id_, place_code in session().execute(query)})
+        found.update(
+            {code: StoredPlacement(id_, place, authority) for code, id_, place, authority in session().execute(query)}
+        )
     return found
 
 

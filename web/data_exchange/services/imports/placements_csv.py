@@ -117,7 +117,7 @@ class PlacementsCsvImporter:
                 {**_defaults(), **row.values, "updated_at": now} for row in parsed if row.values["code"] not in stored
             ]
             changed = [
-                {**row.values, "id": stored[row.values["code"]][0], "updated_at": now}
+                {**row.values, "id": stored[row.values["code"]].id, "updated_at": now}
                 for row in parsed
                 if row.values["code"] in stored
             ]
@@ -137,13 +137,15 @@ def _chunks(rows: Iterator[tuple[int, dict[str, str]]], size: int) -> Iterator[l
         yield chunk
 
 
-def _check_stored_place_codes(rows: list[_Row], stored: dict[str, tuple[int, str | None]], problems: Problems) -> None:
+def _check_stored_place_codes(
+    rows: list[_Row], stored: dict[str, repository.StoredPlacement], problems: Problems
+) -> None:
     """A new setting must agree with the placement type already stored, when the file leaves it out."""
     for row in rows:
         found = stored.get(row.values["code"])
         if found is None or "place_code" in row.values:
             continue
-        place_code = found[1]
+        place_code = found.place_code
         means = PLACE_CODE_SETTING.get(place_code or "")
         if means is not None and row.values["setting"] != means:
             problems.add(
