@@ -32,13 +32,13 @@ db: $(VENV)/.runtime instance/secret_key
 run: db
 	@SECRET_KEY=$${SECRET_KEY:-$$(cat instance/secret_key)} $(FLASK) demo-passwords
 	@echo "Serving on http://127.0.0.1:5000, with a jobs worker beside it (Ctrl-C stops both)"
-	@# The worker runs long work (scenarios, exports, large panels) off the web requests; the trap
-	@# stops it whichever way gunicorn ends. Gunicorn's timeout is 30 s, said deliberately: imports
-	@# still run in the request (the next to become jobs); scenarios, exports and large panels do not.
+	@# The worker runs long work (scenarios, exports, large panels and imports, re-checking every
+	@# placement) off the web requests; the trap stops it whichever way gunicorn ends. Gunicorn's
+	@# settings, its 10 s timeout among them, are in config/gunicorn.conf.py (decision 0072).
 	@export SECRET_KEY=$${SECRET_KEY:-$$(cat instance/secret_key)}; \
 	  $(FLASK) jobs-worker --workers 2 & worker=$$!; \
 	  trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
-	  $(BIN)/gunicorn --bind 127.0.0.1:5000 --workers 2 --timeout 30 --access-logfile - --access-logformat '%(t)s "%(m)s %(U)s" %(s)s %(L)ss' wsgi:app
+	  $(BIN)/gunicorn -c config/gunicorn.conf.py wsgi:app
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
@@ -83,6 +83,7 @@ bench: $(VENV)/.dev .venv-load/bin/python
 	$(BIN)/python bench/assign_bench.py
 	$(BIN)/python bench/polygon_bench.py
 	$(BIN)/python bench/import_postcodes_bench.py
+	$(BIN)/python bench/import_placements_bench.py
 	$(BIN)/python bench/postcode_lookup_bench.py
 	$(BIN)/python bench/import_ssda903_bench.py
 	$(BIN)/python bench/import_police_uk_bench.py

@@ -16,6 +16,7 @@
 | DISCLOSURE_KEY | keys the capacity review's record keys (cell-key perturbation); keep it stable | from SECRET_KEY |
 | REDIS_URL | the job queue on Redis (redis://host:6379/0), workers on several machines | empty: embedded SQLite |
 | JOB_SILENT_SECONDS | a running job whose worker has said nothing this long has stopped: it is failed | 600 |
+| IMPORT_JOB_BYTES | an import whose files together are larger than this (bytes) runs as a job | 500000 |
 | DISCLOSURE_MAX_NOISE | capacity review: the most a count of children is adjusted either way | 2 |
 """
 
@@ -77,6 +78,8 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         # Long work runs as jobs on this queue (docs/decisions/0060); empty: the embedded SQLite queue.
         "REDIS_URL": os.environ.get("REDIS_URL", ""),
         "JOB_SILENT_SECONDS": _positive_int("JOB_SILENT_SECONDS", 600),
+        # Larger uploads import as a job, inside the 10 s a request may take (docs/decisions/0072).
+        "IMPORT_JOB_BYTES": _positive_int("IMPORT_JOB_BYTES", 500_000),
         # The embedded queue's file (default instance/jobs.sqlite3): the web server and its worker share it.
         "JOBS_SQLITE_PATH": os.environ.get("JOBS_SQLITE_PATH", ""),
     }

@@ -70,6 +70,10 @@ def demo_passwords() -> None:
         click.echo(f"  {accounts.ROLE_NAMES.get(role, role):34} {email:34} {password}   ({authority})")
 
 
+# Files larger than this that an importer reads in slices are mapped from the disk, not read.
+MAPPED_FILE_BYTES = 64 * 1024 * 1024
+
+
 @click.command("import-data")
 @with_appcontext
 @click.argument("kind")
@@ -95,9 +99,11 @@ def import_data(kind: str, file_options: tuple[str, ...], authority: str, dry_ru
     in rows, 2 when a file cannot be read at all. An SSDA903 return's flags (DfE's rules for
     its collection year) are summarised by rule, then the first 100 listed; --report writes them all.
     """
+    import mmap
     from pathlib import Path
 
     from web.data_exchange.services import imports
+    from web.data_exchange.services.imports.base import mapped_file
     from web.shared.services.errors import InvalidInput, NotFound
 
     try:
@@ -116,14 +122,24 @@ def import_data(kind: str, file_options: tuple[str, ...], authority: str, dry_ru
             name, path = names[0], option
         if name not in names:
             raise click.UsageError(f"{kind} reads no file called {name!r}; its files are: {', '.join(names)}")
+        spec = next(spec for spec in importer.files if spec.name == name)
         try:
-            files[name] = (Path(path).name, Path(path).read_bytes())
+            # A large file the importer reads in slices is mapped, not read: the full ONSPD is
+            # 1.4 GB, and read whole it alone was most of the import's memory.
+            if spec.streamed and Path(path).stat().st_size > MAPPED_FILE_BYTES:
+                files[name] = (Path(path).name, mapped_file(path))
+            else:
+                files[name] = (Path(path).name, Path(path).read_bytes())
         except OSError as error:
             raise click.UsageError(f"cannot read {path}: {error.strerror}") from None
     try:
         outcome = imports.run_import(kind, files, dry_run=dry_run, authority_code=authority.strip().upper())
     except InvalidInput as error:
         raise click.UsageError("; ".join(error.problems)) from None
+    finally:
+        for _filename, content in files.values():
+            if isinstance(content, mmap.mmap):
+                content.close()
     click.echo(outcome.summary())
     if outcome.reviews is not None:
         click.echo(outcome.reviews.sentence())

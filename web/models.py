@@ -809,3 +809,19 @@ class Job(Base):
     result_mimetype: Mapped[str | None] = mapped_column(String(100), nullable=True)
 
     owner: Mapped[User] = relationship()
+
+
+class JobFile(Base):
+    """A file a job reads (an upload to import), kept in the database so a worker on any machine has it.
+
+    Kept while the job may still run or be started again; a job that finished drops its files
+    (an import's file can hold children's records, and what it left is in the database now).
+    """
+
+    __tablename__ = "job_files"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id"), index=True)
+    name: Mapped[str] = mapped_column(String(40))  # what the job calls it, e.g. an importer's FileSpec.name
+    filename: Mapped[str] = mapped_column(String(200))  # as the person gave it
+    content: Mapped[bytes] = mapped_column(LargeBinary)

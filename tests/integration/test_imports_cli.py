@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import csv
+import hashlib
+import mmap
 from pathlib import Path
 
+import pytest
 from flask import Flask
 
 from web import db
+from web.data_exchange.services.imports import base
 from web.models import Area, AuditEvent, ImportRun, Postcode
 
 ESSEX = "E10000012"
@@ -134,3 +138,45 @@ def test_a_refused_file_is_reported_too(app: Flask, tmp_path: Path) -> None:
     assert [(r["table"], r["row"], r["field"], r["rule"], r["severity"]) for r in rows] == [
         ("file", "2", "lat", "", "refused")
     ]
+
+
+def test_a_large_postcode_directory_is_mapped_not_read_and_imports_the_same(
+    app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above MAPPED_FILE_BYTES the ONSPD is mapped from the disk and read a slice at a time
+    (the full directory is 1.4 GB): the same checks, the same rows, the same fingerprint."""
+    from web import commands
+
+    monkeypatch.setattr(commands, "MAPPED_FILE_BYTES", 0)
+    monkeypatch.setattr(base, "_SLICE", mmap.PAGESIZE)  # several slices even in a small file
+    body = ONSPD.replace("ZZ4 4A", "ZZ5 5A") + "".join(
+        f"ZZ5 {n}AC,,E99999999,E06000033,588{n:03d},186300,1,E01015900,51.5{n},0.7{n}\n" for n in range(10)
+    )
+    path = _write(tmp_path, "onspd.csv", body)
+    result = app.test_cli_runner().invoke(args=["import-data", "postcodes", "--file", str(path), "--authority", ESSEX])
+    assert result.exit_code == 0, result.output
+    assert "Imported 12 rows: 12 postcodes." in result.output
+    with app.app_context():
+        assert db.session().get(Postcode, "ZZ55AA") is not None and db.session().get(Postcode, "ZZ59AC") is not None
+        run = db.session().query(ImportRun).order_by(ImportRun.id.desc()).first()
+        assert run is not None and run.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_a_mapped_file_with_a_nul_or_bad_utf8_is_refused_naming_where(
+    app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from web import commands
+
+    monkeypatch.setattr(commands, "MAPPED_FILE_BYTES", 0)
+    monkeypatch.setattr(base, "_SLICE", mmap.PAGESIZE)
+    filler = "".join(f"ZZ6 {n % 10}A{chr(65 + n % 26)},,E99999999,E06000033,1,1,1,,51.5,0.7\n" for n in range(400))
+    runner = app.test_cli_runner()
+    nul = tmp_path / "nul.csv"
+    nul.write_bytes((ONSPD + filler).encode() + b"ZZ6 9ZZ\x00,,E99999999\n")
+    result = runner.invoke(args=["import-data", "postcodes", "--file", str(nul), "--authority", ESSEX])
+    assert result.exit_code == 1 and f"NUL character (line {3 + 400 + 1})" in result.output, result.output
+    bad = tmp_path / "bad.csv"
+    head = (ONSPD + filler).encode()
+    bad.write_bytes(head + b"ZZ6 9ZY\xff,,E99999999\n")
+    result = runner.invoke(args=["import-data", "postcodes", "--file", str(bad), "--authority", ESSEX])
+    assert result.exit_code == 2 and f"byte {len(head) + 7} is not" in result.output, result.output

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from web.data_exchange.services import imports
+from web.data_exchange.services import import_jobs, imports
 from web.data_exchange.services.imports.runs import recent_runs
 from web.shared.pages.access import require_roles
 from web.shared.services.errors import Forbidden, InvalidInput, NotFound
@@ -95,6 +95,13 @@ def run(kind: str) -> ResponseReturnValue:
         upload = request.files.get(spec.name)
         if upload is not None and upload.filename:
             files[spec.name] = (upload.filename, upload.read())
+    if import_jobs.runs_as_job(files):
+        # A large file would hold the request past its 10 s: a worker imports it, this page follows.
+        try:
+            job_id = import_jobs.start(current_user, kind, files, dry_run=dry_run)
+        except Forbidden:
+            abort(403)
+        return redirect(url_for("jobs.show", job_id=job_id))
     try:
         outcome = imports.run_import(kind, files, dry_run=dry_run, user=current_user)
     except Forbidden:
@@ -104,4 +111,17 @@ def run(kind: str) -> ResponseReturnValue:
         outcome = imports.Outcome(kind, dry_run, 0, {}, [problem], None)
     if not outcome.ok:
         return _form(importer, outcome=outcome, dry_run=dry_run, status=400)
+    return render_template("imports/result.html", importer=importer, outcome=outcome)
+
+
+@blueprint.route("/<kind>/jobs/<int:job_id>")
+def job_result(kind: str, job_id: int) -> ResponseReturnValue:
+    """What an import run as a job found: the same page as an import in the request gives."""
+    importer = _importer(kind)
+    try:
+        outcome = import_jobs.result(current_user, job_id, kind)
+    except NotFound:
+        abort(404)
+    if not outcome.ok:
+        return _form(importer, outcome=outcome, dry_run=outcome.dry_run)
     return render_template("imports/result.html", importer=importer, outcome=outcome)

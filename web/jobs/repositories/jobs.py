@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from web.db import session
-from web.models import Job
+from web.models import Job, JobFile
 
 
 def add_job(job: Job) -> Job:
@@ -43,8 +43,21 @@ def record_progress(job_id: int, now: datetime, progress: int, message: str) -> 
     )
 
 
-def finish(job_id: int, now: datetime, result: dict[str, Any] | None, file: tuple[str, str, bytes] | None) -> None:
-    values: dict[str, Any] = {"status": "done", "finished_at": now, "progress": 100, "result": result}
+def finish(
+    job_id: int,
+    now: datetime,
+    result: dict[str, Any] | None,
+    file: tuple[str, str, bytes] | None,
+    message: str | None = None,
+) -> None:
+    # The last progress line ("Allocating ...") would read as still going: the summary, or "Finished".
+    values: dict[str, Any] = {
+        "status": "done",
+        "finished_at": now,
+        "progress": 100,
+        "result": result,
+        "message": (message or "Finished")[:200],
+    }
     if file is not None:
         values |= {"result_filename": file[0], "result_mimetype": file[1], "result_file": file[2]}
     session().execute(update(Job).where(Job.id == job_id, Job.status == "running").values(**values))
@@ -75,3 +88,31 @@ def list_jobs_of(owner_id: int, limit: int = 20) -> list[Job]:
     """A person's most recent jobs, newest first."""
     query = select(Job).where(Job.owner_id == owner_id).order_by(Job.created_at.desc(), Job.id.desc()).limit(limit)
     return list(session().scalars(query))
+
+
+def add_files(job_id: int, files: dict[str, tuple[str, bytes]]) -> None:
+    """Keep the files a job reads ({name: (file name, content)}) until it finishes."""
+    for name, (filename, content) in files.items():
+        session().add(JobFile(job_id=job_id, name=name, filename=filename[:200], content=content))
+    session().flush()
+
+
+def files_of(job_id: int) -> dict[str, tuple[str, bytes]]:
+    rows = session().execute(select(JobFile.name, JobFile.filename, JobFile.content).where(JobFile.job_id == job_id))
+    return {name: (filename, content) for name, filename, content in rows}
+
+
+def move_files(from_job_id: int, to_job_id: int) -> None:
+    """Give a failed job's files to the job that starts it again (not copied: they may be large)."""
+    session().execute(update(JobFile).where(JobFile.job_id == from_job_id).values(job_id=to_job_id))
+
+
+def drop_files(job_id: int) -> None:
+    session().execute(delete(JobFile).where(JobFile.job_id == job_id))
+
+
+def drop_files_of_failed_before(before: datetime) -> int:
+    """Delete the files of jobs that failed before `before`; how many were deleted."""
+    failed = select(Job.id).where(Job.status == "failed", Job.finished_at < before)
+    dropped = session().execute(delete(JobFile).where(JobFile.job_id.in_(failed)))
+    return int(dropped.rowcount or 0)  # type: ignore[attr-defined]

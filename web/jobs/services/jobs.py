@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -30,6 +31,8 @@ from web.shared.services.errors import InvalidInput, NotFound
 
 log = logging.getLogger(__name__)
 STOPPED = "The worker running this job stopped before it finished; nothing it was doing was kept. Start it again."
+FAILED_FILES_KEPT_DAYS = 7
+NO_FILES = "The file this job read is no longer kept (a failed job keeps it for 7 days): upload it again."
 STATUS_WORDS = {"queued": "Waiting for a worker", "running": "Running", "done": "Finished", "failed": "Failed"}
 
 
@@ -39,6 +42,7 @@ class Outcome:
 
     result: dict[str, Any] | None = None
     file: tuple[str, str, bytes] | None = None  # filename, mimetype, content
+    summary: str | None = None  # one line for the job's page and list ("Imported 200,000 rows ...")
 
 
 Progress = Callable[[int, str], None]
@@ -48,6 +52,8 @@ ResultPage = Callable[[int, dict[str, Any]], tuple[str, dict[str, Any]]]
 HANDLERS: dict[str, Handler] = {}
 RESULT_PAGES: dict[str, ResultPage] = {}
 KIND_WORDS: dict[str, str] = {}
+# The job this worker thread is running (a handler reads its files through `files()`).
+_RUNNING: ContextVar[int | None] = ContextVar("running_job", default=None)
 
 
 def handler(kind: str, words: str, result_page: ResultPage | None = None) -> Callable[[Handler], Handler]:
@@ -63,8 +69,19 @@ def handler(kind: str, words: str, result_page: ResultPage | None = None) -> Cal
     return register
 
 
-def start(user: SignedInUser, kind: str, params: dict[str, Any]) -> int:
-    """Store and queue a job for `user`; its id. Nothing runs in the request (unless JOBS_IMMEDIATE)."""
+def start(
+    user: SignedInUser,
+    kind: str,
+    params: dict[str, Any],
+    files: dict[str, tuple[str, bytes]] | None = None,
+    *,
+    moved_from: int | None = None,
+) -> int:
+    """Store and queue a job for `user`; its id. Nothing runs in the request (unless JOBS_IMMEDIATE).
+
+    `files` ({name: (file name, content)}) are kept in the database for the worker (which
+    may be on another machine); `moved_from` gives a failed job's files to this one instead.
+    """
     if kind not in HANDLERS:
         raise NotFound(kind)
     job = repository.add_job(
@@ -78,10 +95,25 @@ def start(user: SignedInUser, kind: str, params: dict[str, Any]) -> int:
             message="Waiting for a worker",
         )
     )
+    if files:
+        repository.add_files(job.id, files)
+    if moved_from is not None:
+        repository.move_files(moved_from, job.id)
     audit.record(user.id, "start_job", "job", str(job.id), detail=kind)
     db.commit()
     queue.enqueue(job.id)
     return job.id
+
+
+def files() -> dict[str, tuple[str, bytes]]:
+    """The files of the job this worker thread is running, for its handler ({name: (file name, content)})."""
+    job_id = _RUNNING.get()
+    if job_id is None:
+        raise RuntimeError("files() is for a job's handler, while it runs")
+    found = repository.files_of(job_id)
+    if not found:
+        raise InvalidInput([NO_FILES], {})
+    return found
 
 
 def run(job_id: int) -> None:
@@ -101,6 +133,7 @@ def run(job_id: int) -> None:
         repository.record_progress(job_id, datetime.now(), max(0, min(99, per_cent)), message)
         db.commit()
 
+    running = _RUNNING.set(job_id)
     try:
         outcome = function(user, dict(job.params or {}), progress)
     except InvalidInput as problem:
@@ -117,7 +150,11 @@ def run(job_id: int) -> None:
         repository.fail(job_id, datetime.now(), f"The job stopped with an error ({type(error).__name__}).")
         db.commit()
         return
-    repository.finish(job_id, datetime.now(), outcome.result, outcome.file)
+    finally:
+        _RUNNING.reset(running)
+    # What it read is not kept past the end: its work is in the database now.
+    repository.drop_files(job_id)
+    repository.finish(job_id, datetime.now(), outcome.result, outcome.file, outcome.summary)
     db.commit()
 
 
@@ -154,7 +191,11 @@ def _owned(user: SignedInUser, job_id: int) -> Job:
 def _notice_a_silent_worker() -> None:
     silent = int(current_app.config.get("JOB_SILENT_SECONDS", 600))
     now = datetime.now()
-    if repository.fail_silent(now - timedelta(seconds=silent), now, STOPPED):
+    stale = repository.fail_silent(now - timedelta(seconds=silent), now, STOPPED)
+    # A failed job keeps its files for "Start it again", not for ever: an import's file can hold
+    # children's records, so after FAILED_FILES_KEPT_DAYS they go (the person uploads it again).
+    dropped = repository.drop_files_of_failed_before(now - timedelta(days=FAILED_FILES_KEPT_DAYS))
+    if stale or dropped:
         db.commit()
 
 
@@ -217,7 +258,7 @@ def again(user: SignedInUser, job_id: int) -> int:
     job = _owned(user, job_id)
     if job.status != "failed":
         raise InvalidInput(["Only a failed job can be started again"], {"job": "This job has not failed"})
-    return start(user, job.kind, dict(job.params or {}))
+    return start(user, job.kind, dict(job.params or {}), moved_from=job.id)
 
 
 def list_mine(user: SignedInUser) -> list[JobView]:

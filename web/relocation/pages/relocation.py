@@ -17,6 +17,14 @@ require_roles(blueprint, *CASEWORK_ROLES)
 
 @blueprint.route("/")
 def index() -> ResponseReturnValue:
+    # Arriving from a finished re-check job: say what it found, as the re-check in the request did.
+    recheck_job = request.args.get("recheck_job", type=int)
+    if recheck_job is not None:
+        try:
+            flash(relocation.recheck_summary(current_user, recheck_job), "success")
+        except NotFound:
+            abort(404)
+        return redirect(url_for("relocation.index"))
     return render_template(
         "relocation/index.html",
         reviews=relocation.list_reviews(current_user),
@@ -26,15 +34,12 @@ def index() -> ResponseReturnValue:
 
 @blueprint.route("/recheck", methods=["POST"])
 def recheck() -> ResponseReturnValue:
+    # Every placement of the authority, so it grows with the authority: a job, followed on its page.
     try:
-        opened = relocation.recheck_authority(current_user)
+        job_id = relocation.start_recheck_authority(current_user)
     except Forbidden:
         abort(403)
-    if opened:
-        flash(f"Re-checked every current placement: {len(opened)} new review(s) opened.", "success")
-    else:
-        flash("Re-checked every current placement: no new review was needed.", "success")
-    return redirect(url_for("relocation.index"))
+    return redirect(url_for("jobs.show", job_id=job_id))
 
 
 @blueprint.route("/<int:review_id>", methods=["GET", "POST"])

@@ -35,6 +35,7 @@ from planner.nearby import Shape, edge_km, near, polygon_parts, reach_km
 from web import db
 from web.accounts.services.accounts import CASEWORK_ROLES, SignedInUser
 from web.casework.repositories import young_people as young_people_repository
+from web.jobs.services import jobs
 from web.matching.repositories import placements as placement_repository
 from web.matching.services.batch_case import BuiltCase, build_case
 from web.models import Area, Placement, Referral, ReferralExclusion, RelocationReview, YoungPerson
@@ -442,6 +443,34 @@ def recheck_authority(user: SignedInUser) -> list[int]:
     if user.role not in RECHECK_ROLES:
         raise Forbidden(user.role)
     return recheck("re-check asked for from the relocation review page", user.id, authority_code=user.authority_code)
+
+
+def start_recheck_authority(user: SignedInUser) -> int:
+    """Queue the re-check of every current placement (it grows with the authority); the job's id."""
+    if user.role not in RECHECK_ROLES:
+        raise Forbidden(user.role)
+    return jobs.start(user, "relocation_recheck", {})
+
+
+@jobs.handler(
+    "relocation_recheck",
+    "Re-check every current placement",
+    result_page=lambda job_id, _result: ("relocation.index", {"recheck_job": job_id}),
+)
+def recheck_job(user: SignedInUser, params: dict[str, Any], progress: jobs.Progress) -> jobs.Outcome:
+    """The re-check as a job: the reviews it opens are on the relocation page; the job keeps their count."""
+    progress(10, "Re-checking every current placement against the intelligence held")
+    opened = recheck_authority(user)
+    if opened:
+        summary = f"Re-checked every current placement: {len(opened)} new review(s) opened."
+    else:
+        summary = "Re-checked every current placement: no new review was needed."
+    return jobs.Outcome(result={"opened": len(opened), "summary": summary}, summary=summary)
+
+
+def recheck_summary(user: SignedInUser, job_id: int) -> str:
+    """What a finished re-check job of the user's found, in words (NotFound for anyone else's)."""
+    return str(jobs.result(user, job_id, "relocation_recheck").get("summary", ""))
 
 
 def _require_casework(user: SignedInUser) -> None:

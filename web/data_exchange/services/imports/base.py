@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import io
 import logging
-from collections.abc import Mapping
+import mmap
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Protocol
+from typing import Any, Protocol, cast
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -52,6 +54,9 @@ class FileSpec:
     extensions: tuple[str, ...] = (".csv",)
     # Shown on the page under the file input: the columns or properties expected.
     hint: str = ""
+    # The importer reads the file in slices (`slices`, `release`), so the command line may map a
+    # large one (`mapped_file`) instead of reading it whole: the full ONSPD is 1.4 GB.
+    streamed: bool = False
 
 
 @dataclass(frozen=True)
@@ -226,17 +231,105 @@ def decode(data: bytes) -> str:
     return data.decode("utf-8-sig")
 
 
+_SLICE = 1 << 24  # 16 MB, a whole number of pages
+
+
+def mapped_file(path: str) -> bytes:
+    """A large file mapped into memory, read only, for an importer whose FileSpec is `streamed`.
+
+    An `mmap` has the bytes methods the checks use (len, slices, find) and the buffer the slices
+    are read through; typed as bytes because that is every importer's contract. Read through
+    `slices` (or `release` behind a reader), its pages do not stay resident: the process holds a
+    slice at a time, not the file.
+    """
+    with open(path, "rb") as handle:
+        mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+    return cast(bytes, mapped)
+
+
+def release(data: bytes, start: int, length: int) -> None:
+    """Let the kernel drop a mapped file's pages from this process (they stay in the page cache)."""
+    if isinstance(data, mmap.mmap) and length > 0:
+        mapped: mmap.mmap = data
+        first = start - start % mmap.PAGESIZE
+        mapped.madvise(mmap.MADV_DONTNEED, first, min(start + length, len(mapped)) - first)
+
+
+def slices(data: bytes) -> Iterator[memoryview]:
+    """The file in 16 MB slices, each released once the next is asked for."""
+    view = memoryview(data)
+    try:
+        for start in range(0, len(view), _SLICE):
+            with view[start : start + _SLICE] as part:
+                yield part
+            release(data, start, _SLICE)
+    finally:
+        view.release()  # also when the reader stops early: a mapped file can then be closed
+
+
+def reader(data: bytes) -> io.BufferedIOBase:
+    """The file as a binary stream (pandas reads one in chunks); a mapped file's pages are released
+    behind the reader, a slice at a time."""
+    if not isinstance(data, mmap.mmap):
+        return io.BytesIO(data)  # shares the bytes' buffer, no copy
+    return io.BufferedReader(_ReleasingReader(data))
+
+
+class _ReleasingReader(io.RawIOBase):
+    def __init__(self, mapped: mmap.mmap) -> None:
+        self._mapped = mapped
+        self._position = 0
+        self._released = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        with memoryview(buffer) as target:
+            count = min(len(target), len(self._mapped) - self._position)
+            target[:count] = self._mapped[self._position : self._position + count]
+        self._position += count
+        if self._position - self._released >= _SLICE:
+            release(cast(bytes, self._mapped), self._released, self._position - self._released)
+            self._released = self._position
+        return count
+
+
 def _utf8_error_at(data: bytes) -> int | None:
     """The offset of the first byte that is not UTF-8, or None; reads in slices, copying none whole."""
     decoder = codecs.getincrementaldecoder("utf-8")()
-    view = memoryview(data)
-    step = 1 << 24
-    for start in range(0, len(view), step):
+    start = 0
+    for part in slices(data):
         try:
-            decoder.decode(view[start : start + step], final=start + step >= len(view))
+            decoder.decode(part, final=start + len(part) >= len(data))
         except UnicodeDecodeError as error:
             return start + error.start
+        start += len(part)
     return None
+
+
+def _blank(data: bytes) -> bool:
+    """Only white space (or only a byte order mark); any real file answers at its first slice."""
+    if data[: len(_BOM)] == _BOM and len(data) == len(_BOM):
+        return True
+    return all(part.tobytes().isspace() for part in slices(data))
+
+
+def _find_nul(data: bytes) -> int:
+    start = 0
+    for part in slices(data):
+        found = part.tobytes().find(b"\x00")
+        if found >= 0:
+            return start + found
+        start += len(part)
+    return -1
+
+
+def _sha256(data: bytes) -> str:
+    digest = hashlib.sha256()
+    for part in slices(data):
+        digest.update(part)
+    return digest.hexdigest()
 
 
 def run_import(
@@ -373,7 +466,7 @@ def _check_files(importer: Importer, files: Mapping[str, tuple[str, bytes]], pro
         if filename and not filename.lower().endswith(spec.extensions):
             problems.add(spec.name, None, None, f"The {spec.label} file must be a {' or '.join(spec.extensions)} file")
             continue
-        if not data or data.isspace() or data == _BOM:
+        if not data or _blank(data):
             problems.add(spec.name, None, None, f"The {spec.label} file is empty")
             continue
         bad_byte = _utf8_error_at(data)
@@ -385,11 +478,11 @@ def _check_files(importer: Importer, files: Mapping[str, tuple[str, bytes]], pro
                 f"The {spec.label} file is not UTF-8 text (byte {bad_byte} is not): save it as UTF-8 and try again",
             )
             continue
-        nul = data.find(b"\x00")
+        nul = _find_nul(data)
         if nul >= 0:
             # PostgreSQL cannot store one, and no spreadsheet writes one: a sign of a binary
             # file or a UTF-16 one saved under a .csv name.
-            line = data.count(b"\n", 0, nul) + 1
+            line = data[:nul].count(b"\n") + 1
             problems.add(
                 spec.name,
                 line,
@@ -427,12 +520,8 @@ def _joined_names(importer: Importer, files: Mapping[str, tuple[str, bytes]]) ->
 def _fingerprint(importer: Importer, contents: dict[str, bytes]) -> str:
     """sha256 of the file; of several, sha256 over each file's name and sha256, in declared order."""
     if len(contents) == 1:
-        return hashlib.sha256(next(iter(contents.values()))).hexdigest()
-    lines = "".join(
-        f"{spec.name}:{hashlib.sha256(contents[spec.name]).hexdigest()}\n"
-        for spec in importer.files
-        if spec.name in contents
-    )
+        return _sha256(next(iter(contents.values())))
+    lines = "".join(f"{spec.name}:{_sha256(contents[spec.name])}\n" for spec in importer.files if spec.name in contents)
     return hashlib.sha256(lines.encode()).hexdigest()
 
 

@@ -11,18 +11,21 @@ blank cell in a column that is there clears it (or sets its default).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import islice
 from typing import Any
 
 from planner.case import OFSTED_RATINGS, PLACE_CODE_SETTING, PLACE_CODES, PROVIDERS, SETTINGS, SEXES, SPECIALISMS
 from web.data_exchange.services.imports.base import FileSpec, ImportContext, Loaded, Problems
 from web.data_exchange.services.imports.tabular import Cells, iterate_rows, read_csv
-from web.models import Placement
 from web.shared.repositories import imports as repository
 from web.shared.services import postcodes as postcode_service
 
 STATUSES = ("active", "suspended", "closed")
+# Rows read, checked and written together: postcodes resolved and stored codes read per chunk.
+CHUNK_ROWS = 10_000
 # Supported accommodation is for 16- and 17-year-olds (Ofsted-registered since 2023).
 SUPPORTED_MIN_AGE = 16
 MAX_AGE = 25
@@ -90,70 +93,86 @@ class PlacementsCsvImporter:
             problems.add("file", 1, None, "The header row needs a postcode column, or lat and lon columns")
             return problems.loaded(0, {})
         authorities = repository.authority_codes()
-        parsed: list[_Row] = []
         first_row_of: dict[str, int] = {}
-        for number, values in iterate_rows(table, problems):
-            row = _parse(Cells("file", number, values, problems), present, authorities, first_row_of)
-            if row is not None:
-                parsed.append(row)
-        _locate(parsed, problems, authorities)
-        if problems:
-            return problems.loaded(len(parsed), {})
-        existing = repository.placements_by_code(row.values["code"] for row in parsed)
-        _check_owners(parsed, existing, context, problems)
-        _check_stored_place_codes(parsed, existing, problems)
-        if problems:
-            return problems.loaded(len(parsed), {})
         now = datetime.now()
-        added = updated = 0
-        for row in parsed:
-            placement = existing.get(row.values["code"])
-            if placement is None:
-                # Listed by the importing authority, so it owns the placement (decision 0080).
-                placement = Placement(
-                    **{**_defaults(), **row.values}, owner_code=context.authority_code, updated_at=now
-                )
-                repository.add(placement)
-                added += 1
-            else:
-                for name, value in row.values.items():
-                    setattr(placement, name, value)
-                placement.updated_at = now
-                updated += 1
-        repository.flush()
-        return problems.loaded(len(parsed), {"placements added": added, "placements updated": updated})
+        rows = added = updated = 0
+        # Read, checked and written a chunk at a time, so memory stays flat whatever the file's
+        # length. Once any problem is found nothing more is written (every row is still checked,
+        # to name every problem), and the framework rolls back what was: every row or none.
+        for chunk in _chunks(iterate_rows(table, problems), CHUNK_ROWS):
+            parsed = [
+                row
+                for number, values in chunk
+                if (row := _parse(Cells("file", number, values, problems), present, authorities, first_row_of))
+            ]
+            rows += len(parsed)
+            _locate(parsed, problems, authorities)
+            if problems:
+                continue
+            stored = repository.placement_keys_by_code(row.values["code"] for row in parsed)
+            _check_owners(parsed, stored, context, problems)
+            _check_stored_place_codes(parsed, stored, problems)
+            if problems:
+                continue
+            # Listed by the importing authority, so it owns the new placements (decision 0080).
+            new = [
+                {**_defaults(), **row.values, "owner_code": context.authority_code, "updated_at": now}
+                for row in parsed
+                if row.values["code"] not in stored
+            ]
+            changed = [
+                {**row.values, "id": stored[row.values["code"]].id, "updated_at": now}
+                for row in parsed
+                if row.values["code"] in stored
+            ]
+            repository.insert_placements(new)
+            repository.update_placements(changed)
+            added, updated = added + len(new), updated + len(changed)
+        if problems:
+            return problems.loaded(rows, {})
+        return problems.loaded(rows, {"placements added": added, "placements updated": updated})
 
 
 def _check_owners(
-    parsed: list[_Row], existing: dict[str, Placement], context: ImportContext, problems: Problems
+    parsed: list[_Row], stored: dict[str, repository.StoredPlacement], context: ImportContext, problems: Problems
 ) -> None:
     """A row may update only a placement the importing authority owns: others are refused, naming the owner."""
     access = context.access()
     for row in parsed:
-        placement = existing.get(row.values["code"])
-        if placement is None:
+        found = stored.get(row.values["code"])
+        if found is None:
             continue
-        verdict = access.may_write("placement", placement.owner_code)
+        verdict = access.may_write("placement", found.owner_code)
         if not verdict.allowed:
-            problems.add("file", row.number, "code", f"placement {placement.code} was not changed: {verdict.reason}")
+            problems.add(
+                "file", row.number, "code", f"placement {row.values['code']} was not changed: {verdict.reason}"
+            )
 
 
 IMPORTER = PlacementsCsvImporter()
 
 
-def _check_stored_place_codes(rows: list[_Row], existing: dict[str, Placement], problems: Problems) -> None:
+def _chunks(rows: Iterator[tuple[int, dict[str, str]]], size: int) -> Iterator[list[tuple[int, dict[str, str]]]]:
+    while chunk := list(islice(rows, size)):
+        yield chunk
+
+
+def _check_stored_place_codes(
+    rows: list[_Row], stored: dict[str, repository.StoredPlacement], problems: Problems
+) -> None:
     """A new setting must agree with the placement type already stored, when the file leaves it out."""
     for row in rows:
-        stored = existing.get(row.values["code"])
-        if stored is None or "place_code" in row.values:
+        found = stored.get(row.values["code"])
+        if found is None or "place_code" in row.values:
             continue
-        means = PLACE_CODE_SETTING.get(stored.place_code or "")
+        place_code = found.place_code
+        means = PLACE_CODE_SETTING.get(place_code or "")
         if means is not None and row.values["setting"] != means:
             problems.add(
                 "file",
                 row.number,
                 "place_code",
-                f"the stored place_code {stored.place_code} is a {means} placement, not {row.values['setting']}: "
+                f"the stored place_code {place_code} is a {means} placement, not {row.values['setting']}: "
                 "give the placement's place_code in the file",
             )
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from web.data_exchange.services.imports import base
 from web.data_exchange.services.imports.base import FileSpec, ImportContext, Loaded, Problems, decode
 from web.shared.repositories import imports as repository
 
@@ -71,6 +72,7 @@ class PostcodeDirectoryImporter:
         FileSpec(
             "file",
             "ONS Postcode Directory (CSV)",
+            streamed=True,
             hint="Columns used: pcds (or pcd), lat, long, doterm, oseast1m, osnrth1m, osgrdind, "
             "oscty, oslaua, lsoa21 or lsoa11. Other columns are ignored.",
         ),
@@ -129,7 +131,7 @@ def _header_columns(data: bytes, problems: Problems) -> dict[str, str] | None:
 def _chunks(data: bytes, found: dict[str, str]) -> Iterator[tuple[int, pd.DataFrame]]:
     """(spreadsheet row of the chunk's first row, chunk with our column names, all text)."""
     reader = pd.read_csv(
-        io.BytesIO(data),
+        base.reader(data),  # a mapped file (the command line's) is read and released a slice at a time
         usecols=list(found.values()),
         dtype=str,
         keep_default_na=False,
