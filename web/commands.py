@@ -14,7 +14,6 @@ from web.accounts.services import accounts
 from web.shared.services import reference_data
 
 if TYPE_CHECKING:
-    from planner.ssda903_rules import Finding
     from web.data_exchange.services.imports import Outcome
 
 
@@ -158,33 +157,45 @@ def import_data(kind: str, file_options: tuple[str, ...], authority: str, dry_ru
         raise SystemExit(2 if outcome.problems and unreadable else 1)
 
 
-# Flags listed on the terminal before pointing at the report for the rest.
-FLAGS_SHOWN = 100
-
-
 def _flags_and_report(kind: str, files: dict[str, tuple[str, bytes]], outcome: Outcome, report: str | None) -> None:
-    """An SSDA903 return's flags (summary, then the first 100 rows) and the CSV report, if asked for."""
-    from datetime import date
+    """An SSDA903 return's flags (summary, then the first 100 rows) and the CSV report, if asked for.
+
+    The flags and the stored report come with the outcome (`run_import` ran DfE's rules once);
+    the report written here is the same file the Imports page offers.
+    """
+    import csv
+    import io
     from pathlib import Path
 
-    from web.data_exchange.services.imports import ssda903
+    from web.data_exchange.services.imports import base
 
-    found: list[Finding] = []
-    if kind == "ssda903":
-        year, found = ssda903.findings({name: data for name, (_f, data) in files.items()}, date.today())
-        click.echo(f"DfE's rules for {year.ruleset.label} (the return's latest dates are in {year.label}):")
-        for line in ssda903.summary_lines(found) or ["no row flagged"]:
+    flags = outcome.flags
+    if flags is not None:
+        click.echo(f"{flags.heading}:")
+        for line in flags.summary or ["no row flagged"]:
             click.echo(f"  {line}")
-        for f in found[:FLAGS_SHOWN]:
-            click.echo(f"  {f.table} row {f.row}, column {f.field}: rule {f.code}, {f.message}")
-        if len(found) > FLAGS_SHOWN:
+        for table, row, field, rule, message in flags.shown:
+            click.echo(f"  {table} row {row}, column {field}: rule {rule}, {message}")
+        if flags.count > len(flags.shown):
             more = f"see {report}" if report else "--report FILE.csv lists them all"
-            click.echo(f"  ... and {len(found) - FLAGS_SHOWN:,} more flags ({more})")
-    if report:
+            click.echo(f"  ... and {flags.count - len(flags.shown):,} more flags ({more})")
+    if not report:
+        return
+    if flags is not None and flags.report_id is not None:
+        content = base.stored_report(flags.report_id)
+    else:
         # The report's columns suit every import: other kinds have problems only, no rule codes.
-        rows = ssda903.report_rows(outcome.problems, found)
-        Path(report).write_text(ssda903.report_csv(rows), encoding="utf-8")
-        click.echo(f"Report: {len(rows):,} rows written to {report}")
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(base.REPORT_COLUMNS)
+        writer.writerows(
+            (p.file, "" if p.row is None else str(p.row), "", p.field or "", "", base.REFUSED, p.message)
+            for p in outcome.problems
+        )
+        content = out.getvalue().encode("utf-8")
+    Path(report).write_bytes(content)
+    rows = len(content.splitlines()) - 1  # the header is not a row
+    click.echo(f"Report: {rows:,} rows written to {report}")
 
 
 @click.command("export-data")

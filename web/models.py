@@ -662,6 +662,25 @@ class CareEpisode(Base):
     young_person: Mapped[YoungPerson] = relationship()
 
 
+class ImportReport(Base):
+    """The row-by-row report of one import attempt (refused, dry run or imported), to download.
+
+    Kept for the person who ran it (or, from the command line, the authority's admins): a
+    return's flags can run to thousands of rows, more than a page shows. Compressed CSV.
+    """
+
+    __tablename__ = "import_reports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    authority_code: Mapped[str] = mapped_column(ForeignKey("local_authorities.gss_code"))
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    import_run_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    rows: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class ImportRun(Base):
     """A completed import: what file, of what kind, by whom, and what it added.
 

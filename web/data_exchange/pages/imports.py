@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -76,8 +76,23 @@ def _form(
             problems=row_problems[:SHOWN_PROBLEMS],
             more=more,
             dry_run=dry_run,
+            flags=outcome.flags if outcome is not None else None,
         ),
         status,
+    )
+
+
+@blueprint.route("/reports/<int(max=2147483647):report_id>.csv")
+def report(report_id: int) -> ResponseReturnValue:
+    """The row-by-row report of an import you ran (every problem and flag), as CSV."""
+    try:
+        filename, content = imports.report_file(current_user, report_id)
+    except NotFound:
+        abort(404)
+    return Response(
+        content,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
 

@@ -73,6 +73,15 @@ def outcome_to_json(outcome: imports.Outcome) -> dict[str, Any]:
         "files": dict(outcome.files),
         "problems": [[p.file, p.row, p.field, p.message] for p in kept],
         "more_problems": outcome.more_problems + len(outcome.problems) - len(kept),
+        "flags": None
+        if outcome.flags is None
+        else {
+            "heading": outcome.flags.heading,
+            "summary": list(outcome.flags.summary),
+            "shown": outcome.flags.shown,
+            "count": outcome.flags.count,
+            "report_id": outcome.flags.report_id,
+        },
         "reviews": None
         if reviews is None
         else {
@@ -95,6 +104,7 @@ def outcome_from_json(result: dict[str, Any]) -> imports.Outcome:
             int(stored["not_reopened"]),
             int(stored["checked"]),
         )
+    flags = result.get("flags")
     return imports.Outcome(
         str(result["kind"]),
         bool(result["dry_run"]),
@@ -106,6 +116,15 @@ def outcome_from_json(result: dict[str, Any]) -> imports.Outcome:
         {str(k): str(v) for k, v in (result.get("files") or {}).items()},
         {str(k): int(v) for k, v in (result.get("skipped") or {}).items()},
         reviews,
+        None
+        if flags is None
+        else imports.Flags(
+            str(flags["heading"]),
+            [str(line) for line in flags["summary"]],
+            [list(row) for row in flags["shown"]],
+            int(flags["count"]),
+            flags.get("report_id"),
+        ),
     )
 
 

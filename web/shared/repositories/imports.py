@@ -9,7 +9,7 @@ from sqlalchemy import Table, delete, func, insert, select, update
 from sqlalchemy.orm import selectinload
 
 from web.db import session
-from web.models import Area, Group, ImportRun, LocalAuthority, Placement, Postcode
+from web.models import Area, Group, ImportReport, ImportRun, LocalAuthority, Placement, Postcode
 
 # Rows per INSERT statement: large enough to be fast, small enough for SQLite's
 # variable limit (7 columns x 4,000 rows stays under 32,766).
@@ -167,3 +167,12 @@ def add(item: Placement | Area | Group) -> None:
 def set_area_groups(area: Area, groups: list[Group]) -> None:
     """Replace the area's groups (the association rows) with `groups`."""
     area.groups = list(groups)
+
+
+def add_report(report: ImportReport) -> None:
+    session().add(report)
+    session().flush()
+
+
+def get_report(report_id: int) -> ImportReport | None:
+    return session().get(ImportReport, report_id)

@@ -17,6 +17,7 @@ from web.data_exchange.services.imports import (
 )
 from web.data_exchange.services.imports.base import (
     FileSpec,
+    Flags,
     ImportContext,
     Importer,
     Loaded,
@@ -27,6 +28,7 @@ from web.data_exchange.services.imports.base import (
     importers_for_role,
     may_import,
     register,
+    report_file,
     run_import,
 )
 
@@ -41,6 +43,7 @@ register(nps.IMPORTER)
 
 __all__ = [
     "FileSpec",
+    "Flags",
     "ImportContext",
     "Importer",
     "Loaded",
@@ -51,5 +54,6 @@ __all__ = [
     "importers_for_role",
     "may_import",
     "register",
+    "report_file",
     "run_import",
 ]

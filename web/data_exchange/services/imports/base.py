@@ -14,10 +14,12 @@ the kind and the counts only.
 from __future__ import annotations
 
 import codecs
+import csv
 import hashlib
 import io
 import logging
 import mmap
+import zlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -28,7 +30,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from planner.nearby import Shape
 from web import db
 from web.accounts.services.accounts import SignedInUser
-from web.models import ImportRun
+from web.models import ImportReport, ImportRun
 from web.relocation.services import relocation
 from web.shared.repositories import authorities
 from web.shared.repositories import imports as repository
@@ -157,6 +159,26 @@ class Problems:
 
 
 @dataclass
+class Flags:
+    """What the data standard's own rules question in a file that still loads (SSDA903: DfE's
+    rules for the return's collection year): a heading, one line per rule, the first rows,
+    and the downloadable report of every row (`report_id`)."""
+
+    heading: str
+    summary: list[str]
+    shown: list[list[Any]]  # [table, row, field, rule, message], the first FLAGS_SHOWN
+    count: int
+    report_id: int | None = None
+
+
+# Columns of every import's report: other kinds have no rule codes, only their problems.
+REPORT_COLUMNS = ("table", "row", "CHILD", "field", "rule", "severity", "message")
+REFUSED = "refused"
+# Flag rows a page shows before pointing at the report for the rest.
+FLAGS_SHOWN = 100
+
+
+@dataclass
 class Outcome:
     kind: str
     dry_run: bool
@@ -169,6 +191,8 @@ class Outcome:
     skipped: dict[str, int] = field(default_factory=dict)
     # The relocation reviews the import opened (areas imports only; None when none ran).
     reviews: relocation.Opened | None = None
+    # What the standard's own rules flag in a file that loads (SSDA903 only; None otherwise).
+    flags: Flags | None = None
 
     @property
     def ok(self) -> bool:
@@ -425,9 +449,11 @@ def run_import(
     )
     if not outcome.ok:
         db.rollback()
+        _add_flags(importer, contents, outcome, user_id, authority_code, today)
         return _refused(importer, user_id, authority_code, outcome)
     if dry_run:
         db.rollback()
+        _add_flags(importer, contents, outcome, user_id, authority_code, today)
         audit.record(user_id, "import_dry_run", "import", kind, _detail(outcome), authority_code)
         db.commit()
         return outcome
@@ -441,6 +467,7 @@ def run_import(
         problem = Problem(importer.files[0].name, None, None, _database_message(error))
         return _refused(importer, user_id, authority_code, Outcome(kind, dry_run, 0, {}, [problem], None, 0, given))
     log.info("import %s: %d rows, %s", kind, outcome.rows, outcome.added)
+    _add_flags(importer, contents, outcome, user_id, authority_code, today)
     if kind in AREA_KINDS:
         # New or changed areas can make where children live now unsafe: re-check the placements
         # near them, never move anyone, and say which reviews it opened.
@@ -494,6 +521,67 @@ def _check_files(importer: Importer, files: Mapping[str, tuple[str, bytes]], pro
         # mark, which `decode` and pandas' "utf-8-sig" encoding drop.
         contents[spec.name] = data
     return contents
+
+
+def _add_flags(
+    importer: Importer,
+    contents: Mapping[str, bytes],
+    outcome: Outcome,
+    user_id: int | None,
+    authority_code: str,
+    today: date | None,
+) -> None:
+    """For an importer whose standard has rules of its own (`flags_of`), what they flag, and
+    the whole report stored to download (its own transaction: after the import's)."""
+    flags_of = getattr(importer, "flags_of", None)
+    if flags_of is None:
+        return
+    heading, summary, flag_rows = flags_of(contents, today or date.today())
+    rows: list[tuple[str, ...]] = [
+        (p.file, "" if p.row is None else str(p.row), "", p.field or "", "", REFUSED, p.message)
+        for p in outcome.problems
+    ]
+    rows.extend(flag_rows)
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(REPORT_COLUMNS)
+    writer.writerows(rows)
+    report = ImportReport(
+        kind=outcome.kind,
+        authority_code=authority_code,
+        by_id=user_id,
+        import_run_id=outcome.import_id,
+        created_at=datetime.now(),
+        rows=len(rows),
+        content=zlib.compress(text.getvalue().encode("utf-8")),
+    )
+    repository.add_report(report)
+    db.commit()
+    shown = [[t, int(r), f, rule, m] for t, r, _child, f, rule, _severity, m in flag_rows[:FLAGS_SHOWN]]
+    outcome.flags = Flags(heading, summary, shown, len(flag_rows), report.id)
+
+
+def stored_report(report_id: int) -> bytes:
+    """The CSV of a report just made (the command line, which ran the import itself)."""
+    report = repository.get_report(report_id)
+    if report is None:
+        raise NotFound(str(report_id))
+    return zlib.decompress(report.content)
+
+
+def report_file(user: SignedInUser, report_id: int) -> tuple[str, bytes]:
+    """(file name, CSV) of an import's report, for the person who ran it; the download is audited.
+
+    A report made from the command line (no person) is for the authority's administrators.
+    """
+    report = repository.get_report(report_id)
+    if report is None or report.authority_code != user.authority_code:
+        raise NotFound(str(report_id))
+    if report.by_id != user.id and not (report.by_id is None and user.role == "admin"):
+        raise NotFound(str(report_id))
+    audit.record(user.id, "download", "import_report", str(report.id), f"{report.kind}: {report.rows} rows")
+    db.commit()
+    return f"{report.kind}-report-{report.id}.csv", zlib.decompress(report.content)
 
 
 def _refused(importer: Importer, user_id: int | None, authority_code: str, outcome: Outcome) -> Outcome:

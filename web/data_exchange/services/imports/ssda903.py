@@ -160,6 +160,15 @@ class Ssda903Importer:
     def load(self, files: dict[str, bytes], context: ImportContext) -> Loaded:
         return _Load(context).run(files)
 
+    def flags_of(self, files: Mapping[str, bytes], today: date) -> tuple[str, list[str], list[tuple[str, ...]]]:
+        """DfE's rules for the return's collection year: heading, one line per rule, and report rows."""
+        year, found = findings(files, today)
+        heading = f"DfE's rules for {year.ruleset.label} (the return's latest dates are in {year.label})"
+        rows: list[tuple[str, ...]] = [
+            (f.table, str(f.row), f.child or "", f.field, f.code, f.severity, f.message) for f in found
+        ]
+        return heading, summary_lines(found), rows
+
 
 IMPORTER = Ssda903Importer()
 
