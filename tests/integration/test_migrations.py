@@ -91,3 +91,50 @@ def test_existing_records_get_the_owner_they_would_have_had(tmp_path: Path) -> N
     assert owners["groups"] == {1: "E08000006", 2: None}
     assert owners["rivalries"] == {1: "E08000006"}
     assert kinds == {"E08000003": "local_authority", "E08000006": "local_authority"}
+
+
+def test_the_app_upgrades_a_sqlite_database_that_holds_data(tmp_path: Path) -> None:
+    """`make run` on an existing database: batch migrations recreate tables other rows point at.
+
+    With foreign keys on (as the app's connections have them), dropping the old `placements`
+    table failed ("FOREIGN KEY constraint failed") once a current resident pointed at it.
+    web.migrate.upgrade turns them off while migrating and checks them before committing.
+    """
+    from web import create_app
+    from web.migrate import upgrade
+
+    url = f"sqlite:///{tmp_path / 'kept.db'}"
+    config = alembic_config(url)
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0015")
+        connection.execute(
+            text(
+                "INSERT INTO local_authorities (gss_code, name, region_code, region_name, lat, lon) VALUES "
+                "('E08000003', 'Manchester', 'E12000002', 'North West', 53.47, -2.23)"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO placements (id, code, label, provider_name, status, setting, lat, lon, vacancies, "
+                "capacity, age_min, age_max, specialisms, specialist, fostering_exemption, connected_person, "
+                "authority_code, updated_at) VALUES (1, 'P-1', 'P', 'Prov', 'active', 'foster', 53.47, -2.22, "
+                "1, 2, 0, 17, '[]', 0, 0, 0, 'E08000003', '2026-01-01 00:00:00')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO current_residents (id, placement_id, person_reference, since) "
+                "VALUES (1, 1, 'YP-1', '2026-01-01')"
+            )
+        )
+    engine.dispose()
+    app = create_app({"SECRET_KEY": "test", "DATABASE_URL": url, "TESTING": True})
+    upgrade(app)
+    with db.engine(app).connect() as connection:
+        head = ScriptDirectory.from_config(config).get_current_head()
+        assert connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar_one() == head
+        assert connection.exec_driver_sql("SELECT owner_code FROM placements").scalar_one() == "E08000003"
+        assert connection.exec_driver_sql("SELECT placement_id FROM current_residents").scalar_one() == 1
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar_one() == 1  # on again for the app
