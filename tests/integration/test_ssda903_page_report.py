@@ -1,4 +1,4 @@
-"""An SSDA903 return through the Imports page: DfE's flags summarised, the first rows, and the report to download (issue 11 item 2)."""
+"""An SSDA903 return through the Imports page: DfE's flags by rule, the first rows, the report (issue 11 item 2)."""
 
 from __future__ import annotations
 
