@@ -64,12 +64,13 @@ postgres:
 	  echo "Starting PostgreSQL"; pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql | head -1) main start || true; \
 	fi
 
-test: lint chromium postgres
+# DfE's own SSDA903 validator in its own environment: the rule-equality tests compare with it.
+test: lint chromium postgres dfe-validator
 	$(BIN)/python -m pytest
 
 # The suite in a random order (the seed is printed; RANDOM_SEED=N repeats one), browser tests aside:
 # each test must build what it needs.
-test-random: $(VENV)/.dev postgres
+test-random: $(VENV)/.dev postgres dfe-validator
 	$(BIN)/python -m pytest -p randomly -p no:cacheprovider --ignore=tests/e2e $(if $(RANDOM_SEED),--randomly-seed=$(RANDOM_SEED))
 
 # The load generator's own environment (bench/load_bench.py); see requirements-load.txt.
