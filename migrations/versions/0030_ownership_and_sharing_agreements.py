@@ -116,7 +116,7 @@ def _fill_owners(bind: Any) -> None:
         for row in bind.execute(
             sa.text(
                 "SELECT DISTINCT authority_code FROM import_runs "
-                "WHERE authority_code IS NOT NULL AND kind IN ('placements_csv', 'placements_standard', 'nps')"
+                "WHERE authority_code IS NOT NULL AND kind = 'placements_csv'"
             )
         )
     ]
@@ -126,9 +126,14 @@ def _fill_owners(bind: Any) -> None:
         # `table` is one of OWNED_TABLES, never input.
         bind.execute(sa.text(f"UPDATE {table} SET owner_code = :owner WHERE id = :id"), {"owner": owner, "id": row_id})
 
-    for pid, la, lat, lon in list(bind.execute(sa.text("SELECT id, authority_code, lat, lon FROM placements"))):
-        owner = only_importer or la or _nearest(centres, lat, lon)
-        set_owner("placements", pid, owner)
+    # An owner only where it is known: the one authority that ever listed placements. Where it
+    # is only guessable (where a placement stands, the nearest authority's centre) the owner
+    # stays empty: readable by everyone and written by nobody, as before this migration, until
+    # the server's operator gives it one (`flask agreements give-owner`). A wrong guess would
+    # let another authority rewrite a placement, or stop an authority using its own areas.
+    if only_importer is not None:
+        for (pid,) in list(bind.execute(sa.text("SELECT id FROM placements"))):
+            set_owner("placements", pid, only_importer)
 
     confirmed = {
         area_id: la
@@ -140,30 +145,24 @@ def _fill_owners(bind: Any) -> None:
         )
     }
     area_owner: dict[int, str | None] = {}
-    for aid, lat, lon in list(bind.execute(sa.text("SELECT id, lat, lon FROM areas ORDER BY code"))):
-        area_owner[aid] = confirmed.get(aid) or _nearest(centres, lat, lon)
-        set_owner("areas", aid, area_owner[aid])
+    for (aid,) in list(bind.execute(sa.text("SELECT id FROM areas ORDER BY code"))):
+        area_owner[aid] = confirmed.get(aid)
+        if area_owner[aid] is not None:
+            set_owner("areas", aid, area_owner[aid])
 
     first_area_owner: dict[int, str | None] = {}
     for area_id, group_id in bind.execute(
         sa.text("SELECT ag.area_id, ag.group_id FROM area_groups ag JOIN areas a ON a.id = ag.area_id ORDER BY a.code")
     ):
         first_area_owner.setdefault(group_id, area_owner.get(area_id))
-    first_person_owner: dict[int, str] = {}
-    for group_id, la in bind.execute(
-        sa.text(
-            "SELECT l.group_id, y.responsible_authority_code FROM young_person_groups l "
-            "JOIN young_people y ON y.id = l.young_person_id ORDER BY l.id"
-        )
-    ):
-        first_person_owner.setdefault(group_id, la)
-    first_user = bind.execute(sa.text("SELECT authority_code FROM users ORDER BY id LIMIT 1")).scalar()
     group_owner: dict[int, str | None] = {}
     for (gid,) in list(bind.execute(sa.text("SELECT id FROM groups"))):
-        group_owner[gid] = first_area_owner.get(gid) or first_person_owner.get(gid) or first_user
-        set_owner("groups", gid, group_owner[gid])
+        group_owner[gid] = first_area_owner.get(gid)
+        if group_owner[gid] is not None:
+            set_owner("groups", gid, group_owner[gid])
     for rid, gid in list(bind.execute(sa.text("SELECT id, group_id FROM rivalries"))):
-        set_owner("rivalries", rid, group_owner.get(gid))
+        if group_owner.get(gid) is not None:
+            set_owner("rivalries", rid, group_owner[gid])
 
 
 def downgrade() -> None:

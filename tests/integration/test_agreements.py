@@ -86,13 +86,24 @@ def test_an_administrator_records_and_ends_their_own_authoritys_agreement_on_the
         "review_by-day": "31", "review_by-month": "3", "review_by-year": "2027",
         "signed_by": "B. Officer, Director of Children's Services",
     }  # fmt: skip
+    # Not a member yet: an administrator cannot join a co-operative alone (nothing written).
+    refused = post(client, PAGE, PAGE, form)
+    assert refused.status_code == 400 and "is not a member of COOP-GM" in refused.get_data(as_text=True)
+    with app.app_context():
+        assert db.session().get(CooperativeMember, ("COOP-GM", MANCHESTER)) is None
+    # The operator records the membership the co-operative agreed (with a first agreement).
+    joined = app.test_cli_runner().invoke(
+        args=["agreements", "add", "COOP-GM", MANCHESTER, "intelligence", "--starts", "2026-04-01",
+              "--review", "2027-03-31", "--signed-by", "The co-operative's board"]
+    )  # fmt: skip
+    assert joined.exit_code == 0, joined.output
     response = post(client, PAGE, PAGE, form)
     assert response.status_code == 302
     page = client.get(PAGE).get_data(as_text=True)
     assert "Greater Manchester regional care co-operative" in page and "Placement finding" in page
     assert "In force" in page and "when ended" in page
     with app.app_context():
-        row = db.session().query(SharingAgreement).filter_by(member_code=MANCHESTER).one()
+        row = db.session().query(SharingAgreement).filter_by(member_code=MANCHESTER, purpose="placement_finding").one()
         agreement_id = row.id
     events = audit_events(app, "agreement_added", "agreement", str(agreement_id))
     assert len(events) == 1 and events[0].user_id is not None

@@ -30,8 +30,10 @@ def test_migration_head_is_pinned(app: Flask) -> None:
 
 
 def test_existing_records_get_the_owner_they_would_have_had(tmp_path: Path) -> None:
-    """0030 fills owners: a placement its authority's, an area the nearest authority's (or the
-    confirming authority's), a group its first area's owner, a rivalry its group's owner."""
+    """0030 fills an owner only where it is known: placements the one authority that ever listed
+    placements; an area the authority that confirmed it from a police.uk suggestion; a group its
+    first area's owner; a rivalry its group's. Anything else stays unowned (readable by all,
+    written by nobody until the operator gives it an owner), never guessed."""
     url = f"sqlite:///{tmp_path / 'old.db'}"
     config = alembic_config(url)
     engine = create_engine(url)
@@ -77,6 +79,13 @@ def test_existing_records_get_the_owner_they_would_have_had(tmp_path: Path) -> N
                 )
             )
             connection.execute(text("INSERT INTO area_groups (area_id, group_id) VALUES (1, 1)"))
+            connection.execute(
+                text(
+                    "INSERT INTO import_runs (id, kind, filename, sha256, authority_code, at, rows, summary) VALUES "
+                    "(1, 'placements_csv', 'p.csv', 'x', 'E08000003', '2026-01-01 00:00:00', 2, '{}'), "
+                    "(2, 'nps', 'n.jsonld', 'y', 'E08000006', '2026-01-02 00:00:00', 1, '{}')"
+                )
+            )
             command.upgrade(config, "0030")
             owners: dict[str, dict[int, str | None]] = {
                 table: dict(connection.execute(text(f"SELECT id, owner_code FROM {table}")).all())
@@ -85,11 +94,13 @@ def test_existing_records_get_the_owner_they_would_have_had(tmp_path: Path) -> N
             kinds: dict[str, str] = dict(connection.execute(text("SELECT code, kind FROM organisations")).all())
     finally:
         engine.dispose()
-    assert owners["placements"] == {1: "E08000006", 2: "E08000003"}  # its authority; else the nearest centre
-    assert owners["areas"] == {1: "E08000006"}  # the nearest centre
-    # G-1 is named by Salford's area; G-2 by nothing, so the first user's authority (none here).
-    assert owners["groups"] == {1: "E08000006", 2: None}
-    assert owners["rivalries"] == {1: "E08000006"}
+    # Manchester alone listed placements (an NPS import of referrals does not count), so it owns
+    # them all, even the one standing in Salford.
+    assert owners["placements"] == {1: "E08000003", 2: "E08000003"}
+    # Where an area stands, or the nearest centre, does not say who recorded it: unowned.
+    assert owners["areas"] == {1: None}
+    assert owners["groups"] == {1: None, 2: None}
+    assert owners["rivalries"] == {1: None}
     assert kinds == {"E08000003": "local_authority", "E08000006": "local_authority"}
 
 
@@ -135,6 +146,6 @@ def test_the_app_upgrades_a_sqlite_database_that_holds_data(tmp_path: Path) -> N
     with db.engine(app).connect() as connection:
         head = ScriptDirectory.from_config(config).get_current_head()
         assert connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar_one() == head
-        assert connection.exec_driver_sql("SELECT owner_code FROM placements").scalar_one() == "E08000003"
+        assert connection.exec_driver_sql("SELECT code FROM placements").scalar_one() == "P-1"
         assert connection.exec_driver_sql("SELECT placement_id FROM current_residents").scalar_one() == 1
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar_one() == 1  # on again for the app

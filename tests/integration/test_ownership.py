@@ -244,13 +244,16 @@ def test_salfords_areas_file_cannot_change_manchesters_area_or_use_an_unshared_g
 ) -> None:
     row = f"{A_MAN},Moved,gang_territory,53.0,-2.0,1,high,,Test,high,{FUTURE.isoformat()}\n"
     page = _upload(_client(app, "po@salford.own"), "areas", AREAS_HEADER + row)
-    assert f"area {A_MAN} was not changed: it belongs to Manchester: only they change it" in page
+    # Unshared: Salford is not told whose area it is, only that the code is not available.
+    assert f"area {A_MAN} was not changed: the code is not available; use another code" in page
+    assert "Manchester" not in page.split("Problems found")[-1]
     with app.app_context():
         assert db.session().scalars(select(Area).where(Area.code == A_MAN)).one().lat == 53.60
     # Manchester may not link its area to Salford's group unless it is shared for intelligence.
     linked = f"A-OWN-M2,Area M2,gang_territory,53.4,-2.1,1,high,G-OWN-S,Test,high,{FUTURE.isoformat()}\n"
     page = _upload(_client(app, "po@manchester.own"), "areas", AREAS_HEADER + linked)
-    assert "group G-OWN-S cannot be used: it belongs to Salford, with no agreement in force for intelligence" in page
+    assert "group code G-OWN-S is not available to you: use another code" in page
+    assert "Salford" not in page.split("Problems found")[-1]
     _both(app, "intelligence")
     page = _upload(_client(app, "po@manchester.own"), "areas", AREAS_HEADER + linked)
     assert "cannot be used" not in page

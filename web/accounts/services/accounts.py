@@ -70,7 +70,8 @@ class SignedInUser(UserMixin):
         return self.role in roles
 
 
-def _signed_in(user: User) -> SignedInUser:
+def signed_in(user: User) -> SignedInUser:
+    """The one way a stored user becomes who is acting: pages, API tokens, jobs and the demo alike."""
     organisation = user.organisation
     return SignedInUser(
         user.id,
@@ -99,7 +100,7 @@ def load_user(user_id: str) -> SignedInUser | None:
         sessions.end(sessions.cookie_token(), sessions.DEACTIVATED)
         sessions.refuse_request(sessions.ENDED)
         return None
-    return _signed_in(user)
+    return signed_in(user)
 
 
 def authenticate(email: str, password: str, now: datetime | None = None) -> SignedInUser | None:
@@ -136,7 +137,7 @@ def authenticate(email: str, password: str, now: datetime | None = None) -> Sign
         return None
     users.clear_sign_in_attempts(user.id)
     db.commit()
-    return _signed_in(user)
+    return signed_in(user)
 
 
 def _failed(user_id: int | None, detail: str) -> None:

@@ -154,9 +154,18 @@ def add_agreement(user: sharing.Person | None, new: NewAgreement, now: datetime 
         problems["signed_by"] = (
             f"Enter the name and post of the officer who signed it (up to {SIGNED_BY_MAX} characters)"
         )
+    is_member = repository.get_member(new.cooperative_code, new.member_code) is not None
+    if user is not None and not is_member and "cooperative" not in problems:
+        # Joining a co-operative opens its members' records to the new member at once: an
+        # authority's administrator cannot do that alone. The operator records membership
+        # (`flask agreements add`), as the co-operative agreed it; members then add agreements.
+        problems["cooperative"] = (
+            f"{new.member_code} is not a member of {new.cooperative_code}: the server's operator records "
+            "membership as the co-operative agreed it (flask agreements add)"
+        )
     if problems:
         raise InvalidInput(list(problems.values()), problems)
-    if repository.get_member(new.cooperative_code, new.member_code) is None:
+    if not is_member:
         repository.add_member(
             CooperativeMember(
                 cooperative_code=new.cooperative_code, member_code=new.member_code, joined_on=new.starts_on

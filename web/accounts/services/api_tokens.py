@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from web import db
 from web.accounts.repositories import api_tokens as token_repository
-from web.accounts.services.accounts import SignedInUser
+from web.accounts.services.accounts import SignedInUser, signed_in
 from web.models import ApiToken
 from web.shared.services import audit
 from web.shared.services.errors import InvalidInput, NotFound
@@ -104,4 +104,4 @@ def authenticate(raw: str, now: datetime | None = None) -> SignedInUser | None:
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
         token.last_used_at = now
         db.commit()
-    return SignedInUser(user.id, user.name, user.email, user.role, user.authority_code, user.authority.name)
+    return signed_in(user)

@@ -16,7 +16,7 @@ from datetime import date
 from typing import Any
 
 from web.accounts.repositories import users
-from web.accounts.services.accounts import SignedInUser
+from web.accounts.services.accounts import signed_in
 from web.casework.repositories import referrals as referral_repository
 from web.demo.services.drawing import SALFORD
 from web.matching.repositories import ranking_runs as run_repository
@@ -55,7 +55,7 @@ def seed(today: date | None = None) -> int:
     user = users.find_user_by_email(SOCIAL_WORKER)
     if user is None:
         return 0
-    worker = SignedInUser(user.id, user.name, user.email, user.role, user.authority_code, user.authority.name)
+    worker = signed_in(user)
     made = 0
     wanted = list(WANTED)
     for referral in referral_repository.list_referrals(user.authority_code):

@@ -9,7 +9,7 @@ relocation review opens with alternatives, as it would for a user.
 from __future__ import annotations
 
 from web.accounts.repositories import users
-from web.accounts.services.accounts import SignedInUser
+from web.accounts.services.accounts import signed_in
 from web.casework.services import young_people
 from web.relocation.repositories import relocation as relocation_repository
 
@@ -23,7 +23,7 @@ def seed() -> int:
     user = users.find_user_by_email(SOCIAL_WORKER)
     if user is None:
         return 0
-    worker = SignedInUser(user.id, user.name, user.email, user.role, user.authority_code, user.authority.name)
+    worker = signed_in(user)
     housed = relocation_repository.housed(authority_code=user.authority_code)
     if not housed:
         return 0

@@ -23,7 +23,7 @@ from flask import current_app
 
 from web import db, queue
 from web.accounts.repositories import users
-from web.accounts.services.accounts import SignedInUser
+from web.accounts.services.accounts import SignedInUser, signed_in
 from web.jobs.repositories import jobs as repository
 from web.models import Job
 from web.shared.services import audit
@@ -127,7 +127,7 @@ def run(job_id: int) -> None:
         repository.fail(job_id, datetime.now(), "The person who started this job can no longer run it.")
         db.commit()
         return
-    user = SignedInUser(owner.id, owner.name, owner.email, owner.role, owner.authority_code, owner.authority.name)
+    user = signed_in(owner)
 
     def progress(per_cent: int, message: str) -> None:
         repository.record_progress(job_id, datetime.now(), max(0, min(99, per_cent)), message)

@@ -289,7 +289,11 @@ def _check_groups_and_codes(rows: list[_Row], access: sharing.Access, problems: 
                 continue
             verdict = access.may_read("group", group.owner_code)
             if not verdict.allowed:
-                problems.add("file", row.number, "groups", f"group {group_code} cannot be used: {verdict.reason}")
+                # Not naming the owner, nor saying why: that would tell the importer who holds
+                # intelligence on this group. The code is only "not available".
+                problems.add(
+                    "file", row.number, "groups", f"group code {group_code} is not available to you: use another code"
+                )
 
 
 def _check_owners(rows: list[_Row], existing: dict[str, Area], access: sharing.Access, problems: Problems) -> None:
@@ -300,7 +304,9 @@ def _check_owners(rows: list[_Row], existing: dict[str, Area], access: sharing.A
             continue
         verdict = access.may_write("area", area.owner_code)
         if not verdict.allowed:
-            problems.add("file", row.number, "code", f"area {area.code} was not changed: {verdict.reason}")
+            # The owner is named only to those who may read the area (a shared one).
+            why = verdict.reason if access.may_read("area", area.owner_code).allowed else "the code is not available"
+            problems.add("file", row.number, "code", f"area {area.code} was not changed: {why}; use another code")
 
 
 def _add_new_groups(rows: list[_Row], known: dict[str, Group], owner_code: str) -> dict[str, Group]:

@@ -536,6 +536,22 @@ def _add_flags(
     flags_of = getattr(importer, "flags_of", None)
     if flags_of is None:
         return
+    try:
+        _store_flags(flags_of, contents, outcome, user_id, authority_code, today)
+    except Exception:  # noqa: BLE001: the import stands (committed or refused); only its flags are missing
+        # Never turn a saved import into a failure (a job re-run would import it twice).
+        db.rollback()
+        log.exception("import %s: DfE's rules could not be run; the import stands without its flags", outcome.kind)
+
+
+def _store_flags(
+    flags_of: Any,
+    contents: Mapping[str, bytes],
+    outcome: Outcome,
+    user_id: int | None,
+    authority_code: str,
+    today: date | None,
+) -> None:
     heading, summary, flag_rows = flags_of(contents, today or date.today())
     rows: list[tuple[str, ...]] = [
         (p.file, "" if p.row is None else str(p.row), "", p.field or "", "", REFUSED, p.message)
