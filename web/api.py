@@ -21,7 +21,7 @@ from web.accounts.api import agreements
 from web.casework.api import referrals, young_people
 from web.data_exchange.api import groups
 from web.jobs.api import jobs
-from web.matching.api import decisions, host_notifications, panels, pool, rank
+from web.matching.api import decisions, host_notifications, panels, pool, rank, regional_panels
 from web.relocation.api import reviews
 from web.shared.api import docs
 from web.shared.api.common import (
@@ -41,6 +41,7 @@ BLUEPRINTS = (
     pool.areas_blueprint,
     rank.blueprint,
     panels.panels_blueprint,
+    regional_panels.blueprint,
     reviews.blueprint,
     jobs.blueprint,
     agreements.blueprint,

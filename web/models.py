@@ -738,6 +738,33 @@ class PanelRun(Base):
     requested_by: Mapped[User] = relationship()
 
 
+class RegionalPanelRun(Base):
+    """A co-operative's panel over the open referrals of its consenting members, together.
+
+    Its referral references are qualified by authority ("E08000003/R-0001"): references are
+    unique only within an authority. `agreements` are the placement-finding agreements the
+    run relied on, member by member. Never edited (docs/decisions/0082).
+    """
+
+    __tablename__ = "regional_panel_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cooperative_code: Mapped[str] = mapped_column(ForeignKey("organisations.code"), index=True)
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    requested_at: Mapped[datetime] = mapped_column(DateTime)
+    engine_version: Mapped[str] = mapped_column(String(20))
+    policy_version: Mapped[str] = mapped_column(String(64))
+    members: Mapped[list[str]] = mapped_column(JSON)
+    referral_refs: Mapped[list[str]] = mapped_column(JSON)
+    agreements: Mapped[dict[str, list[int]]] = mapped_column(JSON)
+    case_sha256: Mapped[str] = mapped_column(String(64))
+    case_json: Mapped[str] = mapped_column(Text)
+    result_json: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20))
+
+    requested_by: Mapped[User] = relationship()
+
+
 REVIEW_STATUSES = ("open", "kept", "moving", "superseded")
 
 
