@@ -765,6 +765,26 @@ class RegionalPanelRun(Base):
     requested_by: Mapped[User] = relationship()
 
 
+class RegionalProposal(Base):
+    """A regional panel's proposal sent to the placing authority: the ranking run it made on the
+    authority's referral. Owned by that authority (its Tasks list it until it decides)."""
+
+    __tablename__ = "regional_proposals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("regional_panel_runs.id"))
+    authority_code: Mapped[str] = mapped_column(ForeignKey("local_authorities.gss_code"), index=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id"))
+    ranking_run_id: Mapped[int] = mapped_column(ForeignKey("ranking_runs.id"))
+    placement_code: Mapped[str] = mapped_column(String(40))
+    sent_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    sent_at: Mapped[datetime] = mapped_column(DateTime)
+
+    run: Mapped[RegionalPanelRun] = relationship()
+    referral: Mapped[Referral] = relationship()
+    sent_by: Mapped[User] = relationship()
+
+
 REVIEW_STATUSES = ("open", "kept", "moving", "superseded")
 
 

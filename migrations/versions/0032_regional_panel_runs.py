@@ -1,4 +1,4 @@
-"""regional_panel_runs: a co-operative's panel over its consenting members' open referrals
+"""regional_panel_runs and regional_proposals: a co-operative's panel over its consenting members' open referrals, and the proposals it sends to placing authorities
 
 Revision ID: 0032
 Revises: 0031
@@ -34,8 +34,24 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=20), nullable=False),
     )
     op.create_index("ix_regional_panel_runs_cooperative_code", "regional_panel_runs", ["cooperative_code"])
+    # A proposal sent to the placing authority: the ranking run it made on the authority's
+    # referral, so the authority's Tasks list it until it decides.
+    op.create_table(
+        "regional_proposals",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("run_id", sa.Integer(), sa.ForeignKey("regional_panel_runs.id"), nullable=False),
+        sa.Column("authority_code", sa.String(length=9), sa.ForeignKey("local_authorities.gss_code"), nullable=False),
+        sa.Column("referral_id", sa.Integer(), sa.ForeignKey("referrals.id"), nullable=False),
+        sa.Column("ranking_run_id", sa.Integer(), sa.ForeignKey("ranking_runs.id"), nullable=False),
+        sa.Column("placement_code", sa.String(length=40), nullable=False),
+        sa.Column("sent_by_id", sa.Integer(), sa.ForeignKey("users.id"), nullable=False),
+        sa.Column("sent_at", sa.DateTime(), nullable=False),
+    )
+    op.create_index("ix_regional_proposals_authority_code", "regional_proposals", ["authority_code"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_regional_proposals_authority_code", table_name="regional_proposals")
+    op.drop_table("regional_proposals")
     op.drop_index("ix_regional_panel_runs_cooperative_code", table_name="regional_panel_runs")
     op.drop_table("regional_panel_runs")

@@ -17,7 +17,7 @@ from web import db
 from web.accounts.services import accounts
 from web.demo.services import world as demo_world
 from web.demo.services.agreements import COOPERATIVE, MEMBERS
-from web.models import Decision, RankingRun, RegionalPanelRun, SharingAgreement
+from web.models import Decision, RankingRun, RegionalPanelRun, RegionalProposal, SharingAgreement
 
 PASSWORD = "correct horse battery staple 1"
 OFFICER, COMMISSIONER, LOCAL = "officer@coop.test", "commissioner@coop.test", "po@manchester.test"
@@ -104,20 +104,24 @@ def test_a_regional_panel_proposes_and_taking_forward_gives_the_placing_authorit
     sendable = re.findall(r'name="referral" value="([^"]+)"', text)
     assert sendable, "the demo's regional panel proposes something to take forward"
     run_id = int(made.headers["Location"].rstrip("/").split("/")[-1])
-    sent = post(
-        officer, f"/regional-panel/{run_id}/take-forward", f"/regional-panel/{run_id}", {"referral": sendable[0]}
-    )
+    chosen = next((i for i in sendable if i.startswith(MANCHESTER + "/")), sendable[0])
+    sent = post(officer, f"/regional-panel/{run_id}/take-forward", f"/regional-panel/{run_id}", {"referral": chosen})
     assert sent.status_code == 302
     assert _count(demo, RankingRun) == runs_before + 1 and _count(demo, Decision) == decisions_before
-    code, reference = sendable[0].split("/")
-    events = audit_events(demo, "take_forward_regional_match", "referral", sendable[0])
+    code, reference = chosen.split("/")
+    events = audit_events(demo, "take_forward_regional_match", "referral", chosen)
     assert len(events) == 1 and "agreement" in (events[0].detail or "")
     with demo.app_context():
         run = db.session().get(RegionalPanelRun, run_id)
         assert run is not None and set(run.agreements) == set(run.members)
-    # The placing authority's own placement officer sees the run on the referral, if it is Manchester's.
-    if code == MANCHESTER:
-        assert "Officer" in _client(demo, LOCAL).get(f"/referrals/{reference}").get_data(as_text=True)
+        proposal = db.session().scalar(select(RegionalProposal))
+        assert proposal is not None and proposal.authority_code == code and proposal.run_id == run_id
+    # The placing authority's own staff see it in their Tasks and on the referral.
+    assert code == MANCHESTER, "the demo's regional panel proposes a Manchester referral"
+    local = _client(demo, LOCAL)
+    tasks = local.get("/tasks/").get_data(as_text=True)
+    assert f'id="regional-proposal-{reference}"' in tasks and "Greater Manchester regional care co-operative" in tasks
+    assert "Officer" in local.get(f"/referrals/{reference}").get_data(as_text=True)
 
 
 def test_a_member_without_an_agreement_is_left_out_and_its_referral_refused(demo: Flask) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from web.db import session
-from web.models import PanelRun, RegionalPanelRun
+from web.models import PanelRun, Referral, RegionalPanelRun, RegionalProposal
 
 
 def add_panel_run(run: PanelRun) -> None:
@@ -37,5 +37,21 @@ def list_regional_panel_runs(cooperative_code: str, limit: int = 20) -> list[Reg
         .where(RegionalPanelRun.cooperative_code == cooperative_code)
         .order_by(RegionalPanelRun.id.desc())
         .limit(limit)
+    )
+    return list(session().scalars(query))
+
+
+def add_regional_proposal(proposal: RegionalProposal) -> None:
+    session().add(proposal)
+    session().flush()
+
+
+def open_regional_proposals(authority_code: str) -> list[RegionalProposal]:
+    """Proposals sent to the authority on referrals still open, newest first."""
+    query = (
+        select(RegionalProposal)
+        .join(Referral, RegionalProposal.referral_id == Referral.id)
+        .where(RegionalProposal.authority_code == authority_code, Referral.status == "open")
+        .order_by(RegionalProposal.id.desc())
     )
     return list(session().scalars(query))

@@ -35,6 +35,7 @@ from web.matching.services.batch_case import audit_shared, build_case, qualified
 from web.matching.services.panel import MAX_REFERRALS, STATUS_WORDS, AlreadyDecided, NoLongerAnOption
 from web.matching.services.ranking_runs import rank_referral
 from web.models import Referral, RegionalPanelRun
+from web.models import RegionalProposal as SentProposal
 from web.shared.repositories import agreements as agreement_repository
 from web.shared.services import audit, sharing
 from web.shared.services.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -411,7 +412,58 @@ def take_forward(user: SignedInUser, run_id: int, item: str) -> TakenForward:
         )
         words = " ".join(r["detail"] for r in why) or "it is not in the authority's pool."
         raise NoLongerAnOption(f"{label} is not an option for {item} by its authority's ranking: {words}", ranking_id)
+    panel_repository.add_regional_proposal(
+        SentProposal(
+            run_id=run.id,
+            authority_code=code,
+            referral_id=referral.id,
+            ranking_run_id=ranking_id,
+            placement_code=placement,
+            sent_by_id=user.id,
+            sent_at=datetime.now(),
+        )
+    )
     detail = f"regional panel run {run.id}, placement {placement}, agreement {','.join(map(str, verdict.agreements))}"
     audit.record(user.id, "take_forward_regional_match", "referral", item, detail)
     db.commit()
     return TakenForward(item, code, reference, ranking_id, placement, label)
+
+
+@dataclass(frozen=True)
+class ProposalTask:
+    """A regional proposal waiting for the placing authority's decision, as its Tasks show it."""
+
+    reference: str
+    ranking_run_id: int
+    placement_code: str
+    placement_label: str
+    cooperative: str
+    sent_by: str
+    sent_at: datetime
+
+
+def proposals_for(user: SignedInUser) -> list[ProposalTask]:
+    """Proposals sent to the user's authority on open referrals with no live decision yet."""
+    access = sharing.for_user(user)
+    if not access.may_read("regional_proposal", user.authority_code).allowed:
+        return []
+    live = decisions.live_decisions(user.authority_code)
+    found = []
+    for p in panel_repository.open_regional_proposals(user.authority_code):
+        if p.referral.reference in live:
+            continue
+        ranking = run_repository.get_run(p.ranking_run_id)
+        labels = {q["id"]: q["label"] for q in json.loads(ranking.case_json)["placements"]} if ranking else {}
+        names = access.names([p.run.cooperative_code])
+        found.append(
+            ProposalTask(
+                p.referral.reference,
+                p.ranking_run_id,
+                p.placement_code,
+                labels.get(p.placement_code, p.placement_code),
+                names.get(p.run.cooperative_code, p.run.cooperative_code),
+                p.sent_by.name,
+                p.sent_at,
+            )
+        )
+    return found

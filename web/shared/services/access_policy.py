@@ -122,6 +122,16 @@ RULES: tuple[Rule, ...] = (
         ("cooperative_officer",),
         ("cooperative_officer",),
     ),
+    # A proposal the co-operative sent: it lands on the placing authority's referral (a ranking
+    # run of its own) and so is the authority's; the co-operative writes it once, on sending,
+    # under the member's placement-finding agreement (the `referral_needs` rule), never after.
+    Rule(
+        "regional_proposal",
+        "a regional panel's proposal sent to the placing authority (owned by that authority: its Tasks list it)",
+        None,
+        CASEWORK,
+        (),
+    ),
     # A member's capacity review figures, perturbed and suppressed as its own commissioner sees
     # them (decision 0051), for the co-operative's commissioners to see by member.
     Rule(
