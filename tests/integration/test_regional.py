@@ -122,6 +122,11 @@ def test_a_regional_panel_proposes_and_taking_forward_gives_the_placing_authorit
     tasks = local.get("/tasks/").get_data(as_text=True)
     assert f'id="regional-proposal-{reference}"' in tasks and "Greater Manchester regional care co-operative" in tasks
     assert "Officer" in local.get(f"/referrals/{reference}").get_data(as_text=True)
+    # Sent once from a run: the page says so, and a second send is refused with nothing stored.
+    runs_now = _count(demo, RankingRun)
+    assert "Sent to Manchester" in officer.get(f"/regional-panel/{run_id}").get_data(as_text=True)
+    post(officer, f"/regional-panel/{run_id}/take-forward", f"/regional-panel/{run_id}", {"referral": chosen})
+    assert _count(demo, RankingRun) == runs_now and _count(demo, RegionalProposal) == 1
 
 
 def test_a_member_without_an_agreement_is_left_out_and_its_referral_refused(demo: Flask) -> None:

@@ -72,6 +72,7 @@ class RegionalProposalSchema(Schema):
     held = fields.Boolean(metadata={"description": "The placing authority's decision holds a place since the run."})
     free_now = fields.Integer()
     no_longer_free = fields.Boolean()
+    sent = fields.Boolean(metadata={"description": "Already sent to the placing authority from this run."})
     may_take_forward = fields.Boolean()
 
 
@@ -112,6 +113,7 @@ class TakeForwardSchema(Schema):
 class TakenForwardSchema(Schema):
     id = fields.String()
     authority_code = fields.String()
+    authority_name = fields.String()
     reference = fields.String()
     ranking_run_id = fields.Integer(metadata={"description": "The placing authority's ranking run listing it."})
     placement = fields.String(attribute="placement_code")

@@ -61,7 +61,7 @@ def take_forward(run_id: int) -> ResponseReturnValue:
         flash(str(error), "error")
         return redirect(url_for("regional_panel.show", run_id=run_id))
     flash(
-        f"Sent to {sent.authority_code} as a ranking of {sent.reference} listing {sent.placement_label}: "
+        f"Sent to {sent.authority_name} as a ranking of {sent.reference} listing {sent.placement_label}: "
         "the placing authority's social worker decides, with its care plan and approvals.",
         "success",
     )

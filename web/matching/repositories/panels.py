@@ -55,3 +55,9 @@ def open_regional_proposals(authority_code: str) -> list[RegionalProposal]:
         .order_by(RegionalProposal.id.desc())
     )
     return list(session().scalars(query))
+
+
+def sent_from_run(run_id: int) -> set[int]:
+    """Ids of the referrals a regional run has sent a proposal for."""
+    query = select(RegionalProposal.referral_id).where(RegionalProposal.run_id == run_id)
+    return set(session().scalars(query))

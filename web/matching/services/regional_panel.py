@@ -230,10 +230,11 @@ class RegionalProposal:
     held: bool  # a live decision of the placing authority since the run
     free_now: int
     no_longer_free: bool
+    sent: bool = False  # already sent to the placing authority from this run
 
     @property
     def may_take_forward(self) -> bool:
-        return self.still_open and not self.held and not self.no_longer_free
+        return self.still_open and not self.held and not self.no_longer_free and not self.sent
 
 
 @dataclass(frozen=True)
@@ -288,6 +289,7 @@ def get_regional_panel(user: SignedInUser, run_id: int) -> RegionalPanelView:
     needs = {item: _summary(r, names.get(r.authority_code, r.authority_code)) for item, r in referrals.items()}
     live = {code: decisions.live_decisions(code) for code in shown}
     free = placement_repository.free_places({a["placement_id"] for a in result["assignments"]})
+    sent = panel_repository.sent_from_run(run.id)
     matches = []
     for item in result["assignments"]:
         ref, code = item["referral_id"], item["placement_id"]
@@ -310,6 +312,7 @@ def get_regional_panel(user: SignedInUser, run_id: int) -> RegionalPanelView:
                 summary.reference in live[summary.authority_code],
                 free[code],
                 free[code] < summary.young_people,
+                referrals[ref].id in sent,
             )
         )
     matches.sort(key=lambda m: (not m.may_take_forward, _urgency_order(m.needs.needed_by), m.needs.id))
@@ -366,6 +369,7 @@ def list_regional_panels(user: SignedInUser) -> list[RegionalSummary]:
 class TakenForward:
     id: str
     authority_code: str
+    authority_name: str
     reference: str
     ranking_run_id: int
     placement_code: str
@@ -400,6 +404,8 @@ def take_forward(user: SignedInUser, run_id: int, item: str) -> TakenForward:
         )
     if referral.status != "open":
         raise Conflict(f"Referral {item} is {referral.status} now; the panel's proposal no longer applies.")
+    if referral.id in panel_repository.sent_from_run(run.id):
+        raise Conflict(f"This panel's proposal for {item} has been sent already: it is in the authority's Tasks.")
     placement = match["placement_id"]
     ranking_id = rank_referral(referral, user.id, include=placement)
     ranking = run_repository.get_run(ranking_id)
@@ -426,7 +432,7 @@ def take_forward(user: SignedInUser, run_id: int, item: str) -> TakenForward:
     detail = f"regional panel run {run.id}, placement {placement}, agreement {','.join(map(str, verdict.agreements))}"
     audit.record(user.id, "take_forward_regional_match", "referral", item, detail)
     db.commit()
-    return TakenForward(item, code, reference, ranking_id, placement, label)
+    return TakenForward(item, code, access.names([code]).get(code, code), reference, ranking_id, placement, label)
 
 
 @dataclass(frozen=True)
@@ -449,9 +455,12 @@ def proposals_for(user: SignedInUser) -> list[ProposalTask]:
         return []
     live = decisions.live_decisions(user.authority_code)
     found = []
+    seen: set[int] = set()
     for p in panel_repository.open_regional_proposals(user.authority_code):
-        if p.referral.reference in live:
+        # The newest proposal for a referral stands for it: an older one is overtaken.
+        if p.referral.reference in live or p.referral_id in seen:
             continue
+        seen.add(p.referral_id)
         ranking = run_repository.get_run(p.ranking_run_id)
         labels = {q["id"]: q["label"] for q in json.loads(ranking.case_json)["placements"]} if ranking else {}
         names = access.names([p.run.cooperative_code])
