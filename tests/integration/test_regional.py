@@ -11,7 +11,6 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from tests.api.helpers import audit_events, bearer, make_token
-from tests.conftest import make_app
 from tests.integration.helpers import post, sign_in
 from web import db
 from web.accounts.services import accounts
@@ -26,8 +25,8 @@ LEFT_OUT = MEMBERS[-1]  # shares placements but not sufficiency figures in the d
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    app = make_app(f"sqlite:///{tmp_path_factory.mktemp('regional') / 'planner.db'}")
+def demo(app: Flask) -> Iterator[Flask]:
+    """The demo world (seed 1) on each backend (PostgreSQL too when TEST_DATABASE_URL is set)."""
     with app.app_context():
         demo_world.generate(1)
         accounts.create_user(
