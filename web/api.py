@@ -18,6 +18,7 @@ from werkzeug.exceptions import HTTPException
 
 from planner.case_json import CaseSchema
 from web.accounts.api import agreements
+from web.capacity.api import members as capacity_members
 from web.casework.api import referrals, young_people
 from web.data_exchange.api import groups
 from web.jobs.api import jobs
@@ -42,6 +43,7 @@ BLUEPRINTS = (
     rank.blueprint,
     panels.panels_blueprint,
     regional_panels.blueprint,
+    capacity_members.blueprint,
     reviews.blueprint,
     jobs.blueprint,
     agreements.blueprint,

@@ -208,3 +208,16 @@ def test_the_commissioner_sees_only_members_sharing_sufficiency_with_the_overvie
     assert names[LEFT_OUT] not in table
     shared = audit_events(demo, "shared_read", "capacity_members", COOPERATIVE)
     assert {(e.detail or "").split()[2] for e in shared} == set(MEMBERS) - {LEFT_OUT}
+
+
+def test_the_commissioners_api_has_the_same_rules(demo: Flask) -> None:
+    """By member over the API for the co-operative's commissioner; 403 for anyone else."""
+    client = demo.test_client()
+    commissioner, officer = bearer(make_token(demo, COMMISSIONER)), bearer(make_token(demo, OFFICER))
+    found = client.get("/api/v1/capacity/members", headers=commissioner)
+    assert found.status_code == 200
+    body = found.get_json()
+    assert {m["code"] for m in body["members"] if m["shown"]} == set(MEMBERS) - {LEFT_OUT}
+    assert len(body["figures"]["rows"]) == len(MEMBERS) - 1
+    assert client.get("/api/v1/capacity/members", headers=officer).status_code == 403
+    assert client.get("/api/v1/capacity/members?months=0", headers=commissioner).status_code == 422
