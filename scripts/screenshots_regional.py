@@ -51,6 +51,11 @@ def main() -> None:
         officer.click("button:has-text('Allocate across the region')")
         officer.wait_for_selector("h1:has-text('proposed allocation')")
         shot(officer, "regional-panel-run")
+        run_url = officer.url
+        officer.locator("a:has-text('What its best options would cost the region')").first.click()
+        officer.wait_for_selector("h1:has-text('What each option would cost the region')")
+        shot(officer, "regional-cost-to-others")
+        officer.goto(run_url)
         officer.locator("button:has-text('Send to Manchester')").first.click()
         officer.wait_for_selector(".govuk-notification-banner")
         shot(officer, "regional-panel-sent")

@@ -221,3 +221,22 @@ def test_the_commissioners_api_has_the_same_rules(demo: Flask) -> None:
     assert len(body["figures"]["rows"]) == len(MEMBERS) - 1
     assert client.get("/api/v1/capacity/members", headers=officer).status_code == 403
     assert client.get("/api/v1/capacity/members?months=0", headers=commissioner).status_code == 422
+
+
+def test_the_cost_to_others_spans_the_region(demo: Flask) -> None:
+    """A proposal's options are costed against every consenting member's referrals, named with their authority."""
+    client = demo.test_client()
+    officer = bearer(make_token(demo, OFFICER))
+    referrals = client.get("/api/v1/regional-panels/referrals", headers=officer).get_json()
+    made = client.post("/api/v1/regional-panels", json={"referrals": [r["id"] for r in referrals]}, headers=officer)
+    run = made.get_json()
+    proposal = next(m for m in run["matches"] if m["may_take_forward"])
+    page = _client(demo, OFFICER).get(f"/regional-panel/{run['id']}/cost?referral={proposal['needs']['id']}")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "What each option would cost the region" in text
+    members = {r["authority_code"] for r in referrals}
+    assert f"other open referrals of {len(members)} consenting members" in text
+    events = audit_events(demo, "shared_read", "regional_cost_to_others")
+    assert {(e.detail or "").split()[2] for e in events if "referral_needs" in (e.detail or "")} == members
+    # A local placement officer cannot ask.
+    assert _client(demo, LOCAL).get(f"/regional-panel/{run['id']}/cost?referral=x").status_code == 403

@@ -66,3 +66,18 @@ def take_forward(run_id: int) -> ResponseReturnValue:
         "success",
     )
     return redirect(url_for("regional_panel.show", run_id=run_id))
+
+
+@blueprint.route("/<int:run_id>/cost")
+def cost(run_id: int) -> ResponseReturnValue:
+    item = request.args.get("referral", "")
+    try:
+        view = regional_panel.regional_cost(current_user, run_id, item)
+    except NotFound:
+        abort(404)
+    except Forbidden:
+        abort(403)
+    except Conflict as error:
+        flash(str(error), "error")
+        return redirect(url_for("regional_panel.show", run_id=run_id))
+    return render_template("regional_panel/cost.html", view=view)

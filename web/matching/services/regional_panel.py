@@ -21,7 +21,9 @@ from datetime import date, datetime
 from typing import Any
 
 import planner
+from planner import rank
 from planner.assign import assign
+from planner.cost_to_others import costs_to_others
 from planner.match_detail import option_for
 from planner.panel import URGENCY_WORDS
 from web import db
@@ -476,3 +478,82 @@ def proposals_for(user: SignedInUser) -> list[ProposalTask]:
             )
         )
     return found
+
+
+TOP_OPTIONS = 3
+
+
+@dataclass(frozen=True)
+class RegionalOptionCost:
+    rank: int
+    placement_code: str
+    label: str
+    summary: str  # in words, naming the other referrals (authority/reference) it affects
+    effects: list[dict[str, Any]]
+    proposed: bool  # the panel's proposal for this referral
+
+
+@dataclass(frozen=True)
+class RegionalCostView:
+    run_id: int
+    needs: NeedsSummary
+    others: int
+    members: int
+    options: list[RegionalOptionCost]
+
+
+def regional_cost(user: SignedInUser, run_id: int, item: str, as_of: date | None = None) -> RegionalCostView:
+    """What each of a referral's top options would cost the other referrals of the region.
+
+    The batch is the run's referrals still open, holding no place and of members consenting
+    now, so the cost to others spans every member, not the placing authority alone. Worked
+    out from the records as they are now; audited per member like the run.
+    """
+    run, access = _run_for(user, run_id)
+    if item not in run.referral_refs:
+        raise NotFound(item)
+    consenting = {code for code in run.members if access.may_read(KIND, code).allowed}
+    if item.split("/", 1)[0] not in consenting:
+        raise Forbidden("the placing authority no longer consents to the regional panel")
+    batch: list[Referral] = []
+    for ref in run.referral_refs:
+        code, reference = ref.split("/", 1)
+        found = referral_repository.get_referral(code, reference) if code in consenting else None
+        if found is not None and found.status == "open" and decisions.live_decision(found) is None:
+            batch.append(found)
+    mine = next((r for r in batch if qualified(r.authority_code, r.reference) == item), None)
+    if mine is None:
+        raise Conflict(f"Referral {item} is no longer open without a place: its choice affects no one now.")
+    batch = [mine] + [r for r in batch if r is not mine]
+    built = build_case(batch, as_of or date.today(), batch=True, authority_code=user.organisation_code, qualify=True)
+    parsed = next(r for r in built.parsed.referrals if r.id == item)
+    ranked = rank(built.world, parsed, built.policy).to_dict()
+    top = ranked["options"][:TOP_OPTIONS]
+    labels = {p["id"]: p["label"] for p in built.document["placements"]}
+    proposal = next(
+        (a["placement_id"] for a in json.loads(run.result_json)["assignments"] if a["referral_id"] == item), None
+    )
+    costs = costs_to_others(built.world, built.parsed.referrals, built.policy, item, [o["placement_id"] for o in top])
+    options = [
+        RegionalOptionCost(
+            option["rank"],
+            option["placement_id"],
+            labels.get(option["placement_id"], option["placement_id"]),
+            cost.summary,
+            [e.to_dict() for e in cost.effects],
+            option["placement_id"] == proposal,
+        )
+        for option, cost in zip(top, costs, strict=True)
+    ]
+    names = access.names([mine.authority_code])
+    audit.record(user.id, "view", "regional_cost_to_others", f"{run.id}/{item}", f"{len(batch) - 1} other referrals")
+    access.audit_shared(KIND, {r.authority_code for r in batch}, "regional_cost_to_others", f"{run.id}/{item}")
+    audit_shared(built, user.id, "regional_cost_to_others", f"{run.id}/{item}")
+    db.commit()
+    return RegionalCostView(
+        run.id,
+        _summary(mine, names.get(mine.authority_code, mine.authority_code)),
+        len(batch) - 1,
+        len({r.authority_code for r in batch}),
+        options,
+    )
