@@ -240,3 +240,23 @@ def test_the_cost_to_others_spans_the_region(demo: Flask) -> None:
     assert {(e.detail or "").split()[2] for e in events if "referral_needs" in (e.detail or "")} == members
     # A local placement officer cannot ask.
     assert _client(demo, LOCAL).get(f"/regional-panel/{run['id']}/cost?referral=x").status_code == 403
+
+
+def test_a_large_regional_panel_runs_as_a_job_acting_for_the_co_operative(demo: Flask) -> None:
+    """Over the job size the panel is a job; it runs as the co-operative (not the authority its owner is based in)."""
+    demo.config["PANEL_JOB_SIZE"] = 3
+    try:
+        client = demo.test_client()
+        officer = bearer(make_token(demo, OFFICER))
+        referrals = client.get("/api/v1/regional-panels/referrals", headers=officer).get_json()
+        runs = _count(demo, RegionalPanelRun)
+        queued = client.post(
+            "/api/v1/regional-panels", json={"referrals": [r["id"] for r in referrals]}, headers=officer
+        )
+        assert queued.status_code == 202, queued.get_json()
+        assert _count(demo, RegionalPanelRun) == runs + 1  # JOBS_IMMEDIATE in tests: it has run
+        with demo.app_context():
+            run = db.session().scalar(select(RegionalPanelRun).order_by(RegionalPanelRun.id.desc()))
+            assert run is not None and run.cooperative_code == COOPERATIVE and len(run.members) > 1
+    finally:
+        demo.config.pop("PANEL_JOB_SIZE")

@@ -95,7 +95,19 @@ def run(job_id: int) -> None:
         repository.fail(job_id, datetime.now(), "The person who started this job can no longer run it.")
         db.commit()
         return
-    user = SignedInUser(owner.id, owner.name, owner.email, owner.role, owner.authority_code, owner.authority.name)
+    # The organisation acted for, as when they started it (decision 0081): a co-operative's job
+    # must not run as the authority its owner is based in.
+    organisation = owner.organisation
+    user = SignedInUser(
+        owner.id,
+        owner.name,
+        owner.email,
+        owner.role,
+        owner.authority_code,
+        owner.authority.name,
+        organisation.code if organisation is not None else owner.authority_code,
+        organisation.name if organisation is not None else owner.authority.name,
+    )
 
     def progress(per_cent: int, message: str) -> None:
         repository.record_progress(job_id, datetime.now(), max(0, min(99, per_cent)), message)

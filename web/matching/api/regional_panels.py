@@ -14,6 +14,7 @@ from marshmallow import Schema, fields, validate
 
 from web.matching.services import regional_panel
 from web.shared.api.common import API_PREFIX, ApiBlueprint, current_api_user, page_of
+from web.shared.api.job_answers import JobSchema, accepted
 
 blueprint = ApiBlueprint(
     "api_regional_panels",
@@ -150,15 +151,19 @@ def list_runs(pagination_parameters: PaginationParameters) -> list[Any]:
 @blueprint.arguments(RegionalInputSchema)
 @blueprint.errors(403, 422)
 @blueprint.response(201, RegionalRunSchema)
+@blueprint.alt_response(202, schema=JobSchema, description="A large regional panel, queued as a job to follow")
 def run(body: dict[str, Any]) -> Any:
     """Run a regional panel
 
-    422 names a referral that is not an open referral of a consenting member.
+    422 names a referral that is not an open referral of a consenting member. More referrals
+    than the job size (40) run as a job: 202 with the job and a Location.
     """
     user = current_api_user()
     ids = body.get("referrals")
     if ids is None:
         ids = [r.id for r in regional_panel.open_referrals(user)]
+    if regional_panel.large(ids):
+        return accepted(regional_panel.start_regional_panel(user, ids))
     return regional_panel.get_regional_panel(user, regional_panel.run_regional_panel(user, ids))
 
 

@@ -23,6 +23,9 @@ def index() -> ResponseReturnValue:
     if request.method == "POST":
         chosen = set(request.form.getlist("referrals"))
         try:
+            if regional_panel.large(sorted(chosen)):  # a large panel: a job, followed on its page
+                job_id = regional_panel.start_regional_panel(current_user, sorted(chosen))
+                return redirect(url_for("jobs.show", job_id=job_id))
             run_id = regional_panel.run_regional_panel(current_user, sorted(chosen))
         except InvalidInput as error:
             errors, status = {"referrals": "; ".join(error.problems)}, 400

@@ -29,12 +29,13 @@ from planner.panel import URGENCY_WORDS
 from web import db
 from web.accounts.services.accounts import SignedInUser
 from web.casework.repositories import referrals as referral_repository
+from web.jobs.services import jobs
 from web.matching.repositories import panels as panel_repository
 from web.matching.repositories import placements as placement_repository
 from web.matching.repositories import ranking_runs as run_repository
 from web.matching.services import decisions
 from web.matching.services.batch_case import audit_shared, build_case, qualified
-from web.matching.services.panel import MAX_REFERRALS, STATUS_WORDS, AlreadyDecided, NoLongerAnOption
+from web.matching.services.panel import MAX_REFERRALS, STATUS_WORDS, AlreadyDecided, NoLongerAnOption, runs_as_job
 from web.matching.services.ranking_runs import rank_referral
 from web.models import Referral, RegionalPanelRun
 from web.models import RegionalProposal as SentProposal
@@ -557,3 +558,28 @@ def regional_cost(user: SignedInUser, run_id: int, item: str, as_of: date | None
         len({r.authority_code for r in batch}),
         options,
     )
+
+
+@jobs.handler(
+    "regional_panel",
+    "Regional panel",
+    result_page=lambda _job_id, result: ("regional_panel.show", {"run_id": result["regional_panel_run_id"]}),
+)
+def regional_panel_job(user: SignedInUser, params: dict[str, Any], progress: jobs.Progress) -> jobs.Outcome:
+    """A large regional panel as a job: the same checks, allocation and stored run as `run_regional_panel`.
+
+    The checks run again when the job runs: an agreement may have ended while it waited.
+    """
+    progress(5, f"Allocating {len(params['referrals'])} referrals of the region together")
+    return jobs.Outcome(result={"regional_panel_run_id": run_regional_panel(user, list(params["referrals"]))})
+
+
+def start_regional_panel(user: SignedInUser, ids: list[str]) -> int:
+    """Check the choice (a problem is `InvalidInput`, nothing queued), then queue the panel; the job's id."""
+    _chosen(user, ids)
+    return jobs.start(user, "regional_panel", {"referrals": sorted(set(ids))})
+
+
+def large(ids: list[str]) -> bool:
+    """More referrals than a panel allocates in the request (PANEL_JOB_SIZE): run it as a job."""
+    return runs_as_job(ids)
