@@ -204,6 +204,10 @@ def test_the_commissioner_sees_only_members_sharing_sufficiency_with_the_overvie
     for row in all_table.table.rows:
         if row[1] in rows:
             assert rows[row[1]] == row  # the same figure wherever it appears
+    # The overview's filters apply; a bad one is a 400 naming it, showing nothing else wrong.
+    filtered = _client(demo, COMMISSIONER).get("/capacity/members/?setting=foster&band=14_15&band=16_17")
+    assert filtered.status_code == 200 and 'id="table-gap"' in filtered.get_data(as_text=True)
+    assert _client(demo, COMMISSIONER).get("/capacity/members/?setting=castle").status_code == 400
     table = page.split('id="table-gap"')[1]
     assert names[LEFT_OUT] not in table
     shared = audit_events(demo, "shared_read", "capacity_members", COOPERATIVE)
@@ -221,6 +225,12 @@ def test_the_commissioners_api_has_the_same_rules(demo: Flask) -> None:
     assert len(body["figures"]["rows"]) == len(MEMBERS) - 1
     assert client.get("/api/v1/capacity/members", headers=officer).status_code == 403
     assert client.get("/api/v1/capacity/members?months=0", headers=commissioner).status_code == 422
+    assert client.get("/api/v1/capacity/members?setting=castle", headers=commissioner).status_code == 422
+    # One member by the filter; one not sharing shows nothing at all.
+    one = client.get(f"/api/v1/capacity/members?authority={MEMBERS[0]}", headers=commissioner).get_json()
+    assert len(one["figures"]["rows"]) == 1
+    none = client.get(f"/api/v1/capacity/members?authority={LEFT_OUT}", headers=commissioner).get_json()
+    assert none["figures"] is None
 
 
 def test_the_cost_to_others_spans_the_region(demo: Flask) -> None:

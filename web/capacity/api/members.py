@@ -50,6 +50,12 @@ class MembersSchema(Schema):
 
 
 class MembersQuerySchema(Schema):
+    """The capacity review's own filters: under each, a member's row is the overview's cell for it."""
+
+    setting = fields.String(metadata={"description": "Only young people for whom this setting is suitable."})
+    specialism = fields.String(metadata={"description": "Only those asking for or at risk of this specialism."})
+    band = fields.List(fields.String(), metadata={"description": "Age bands (repeat the parameter); none: every age."})
+    authority = fields.String(metadata={"description": "One member (a member not sharing shows nothing)."})
     months = fields.Integer(
         validate=validate.Range(min=1, max=capacity.MAX_MONTHS),
         metadata={"description": "Decisions over the last this many months (default 12)."},
@@ -66,7 +72,9 @@ def members(query: dict[str, Any]) -> Any:
     Each shared member's row is the figure its own commissioners see; the total is a figure of
     its own. Each member's figures read is audited with its agreement.
     """
-    filters = capacity.Filters(months=query.get("months", capacity.DEFAULT_MONTHS))
+    filters = capacity.parse_filters(
+        {k: v for k, v in query.items() if k != "months"} | {"months": str(query.get("months", ""))}
+    )
     view = capacity_members.members_view(current_api_user(), filters)
     figures = None
     if view.figures is not None:

@@ -17,9 +17,15 @@ require_roles(blueprint, *capacity_members.ROLES)
 
 @blueprint.route("/")
 def index() -> ResponseReturnValue:
+    # The overview's own filters: under each, a member's row is the overview's cell for it.
+    submitted = {key: values if key == "band" else values[0] for key, values in request.args.lists()}
+    errors: dict[str, str] = {}
+    status = 200
     try:
-        filters = service.parse_filters({k: v for k, v in request.args.items() if k in ("months",)})
-    except InvalidInput:
-        filters = service.Filters()
+        filters = service.parse_filters(submitted)
+    except InvalidInput as error:
+        filters, errors, status = service.Filters(), error.fields, 400
     view = capacity_members.members_view(current_user, filters)
-    return render_template("capacity/members.html", view=view)
+    choices = {**service.choices(), "authorities": [(m.code, m.name) for m in view.members if m.shown]}
+    page = render_template("capacity/members.html", view=view, filters=filters, choices=choices, errors=errors)
+    return page, status
