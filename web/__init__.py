@@ -76,11 +76,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     login_manager.user_loader(load_user)
 
     from web.accounts.pages import admin, agreements, auth, tokens
-    from web.capacity.pages import capacity
+    from web.capacity.pages import capacity, members
     from web.casework.pages import referrals, young_people
     from web.data_exchange.pages import exports, groups, imports, suggested_areas
     from web.jobs.pages import jobs as job_pages
-    from web.matching.pages import decisions, host_notifications, options, panel, supply
+    from web.matching.pages import decisions, host_notifications, options, panel, regional_panel, supply
     from web.relocation.pages import relocation, tasks
     from web.shared.pages import home
 
@@ -98,12 +98,14 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         tokens,
         agreements,
         panel,
+        regional_panel,
         relocation,
         suggested_areas,
         groups,
         imports,
         exports,
         capacity,
+        members,
         job_pages,
     ):
         app.register_blueprint(module.blueprint)
@@ -177,7 +179,12 @@ def _register_errors(app: Flask) -> None:
         if not current_user.is_authenticated:
             return {"nav_items": []}
         items = []
-        if current_user.role != "commissioner":
+        if current_user.role == "cooperative_officer":
+            # A co-operative's people see no child's record: only what the co-operative does.
+            items.append(("regional_panel.index", "Regional panel"))
+        elif current_user.role == "cooperative_commissioner":
+            items.append(("capacity_members.index", "Capacity by member"))
+        elif current_user.role != "commissioner":
             items += [
                 ("tasks.tasks", "Tasks"),
                 ("referrals.list_referrals", "Referrals"),
@@ -185,7 +192,8 @@ def _register_errors(app: Flask) -> None:
                 ("panel.index", "Panel"),
                 ("relocation.index", "Relocation review"),
             ]
-        items.append(("supply.supply", "Placement supply"))
+        if not current_user.role.startswith("cooperative_"):
+            items.append(("supply.supply", "Placement supply"))
         if current_user.role in ("commissioner", "admin"):
             items.append(("capacity.overview", "Capacity"))
         if imports_allowed(current_user.role):

@@ -18,10 +18,11 @@ from werkzeug.exceptions import HTTPException
 
 from planner.case_json import CaseSchema
 from web.accounts.api import agreements
+from web.capacity.api import members as capacity_members
 from web.casework.api import referrals, young_people
 from web.data_exchange.api import groups
 from web.jobs.api import jobs
-from web.matching.api import decisions, host_notifications, panels, pool, rank
+from web.matching.api import decisions, host_notifications, panels, pool, rank, regional_panels
 from web.relocation.api import reviews
 from web.shared.api import docs
 from web.shared.api.common import (
@@ -41,6 +42,8 @@ BLUEPRINTS = (
     pool.areas_blueprint,
     rank.blueprint,
     panels.panels_blueprint,
+    regional_panels.blueprint,
+    capacity_members.blueprint,
     reviews.blueprint,
     jobs.blueprint,
     agreements.blueprint,

@@ -757,6 +757,53 @@ class PanelRun(Base):
     requested_by: Mapped[User] = relationship()
 
 
+class RegionalPanelRun(Base):
+    """A co-operative's panel over the open referrals of its consenting members, together.
+
+    Its referral references are qualified by authority ("E08000003/R-0001"): references are
+    unique only within an authority. `agreements` are the placement-finding agreements the
+    run relied on, member by member. Never edited (docs/decisions/0082).
+    """
+
+    __tablename__ = "regional_panel_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cooperative_code: Mapped[str] = mapped_column(ForeignKey("organisations.code"), index=True)
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    requested_at: Mapped[datetime] = mapped_column(DateTime)
+    engine_version: Mapped[str] = mapped_column(String(20))
+    policy_version: Mapped[str] = mapped_column(String(64))
+    members: Mapped[list[str]] = mapped_column(JSON)
+    referral_refs: Mapped[list[str]] = mapped_column(JSON)
+    agreements: Mapped[dict[str, list[int]]] = mapped_column(JSON)
+    case_sha256: Mapped[str] = mapped_column(String(64))
+    case_json: Mapped[str] = mapped_column(Text)
+    result_json: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20))
+
+    requested_by: Mapped[User] = relationship()
+
+
+class RegionalProposal(Base):
+    """A regional panel's proposal sent to the placing authority: the ranking run it made on the
+    authority's referral. Owned by that authority (its Tasks list it until it decides)."""
+
+    __tablename__ = "regional_proposals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("regional_panel_runs.id"))
+    authority_code: Mapped[str] = mapped_column(ForeignKey("local_authorities.gss_code"), index=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id"))
+    ranking_run_id: Mapped[int] = mapped_column(ForeignKey("ranking_runs.id"))
+    placement_code: Mapped[str] = mapped_column(String(40))
+    sent_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    sent_at: Mapped[datetime] = mapped_column(DateTime)
+
+    run: Mapped[RegionalPanelRun] = relationship()
+    referral: Mapped[Referral] = relationship()
+    sent_by: Mapped[User] = relationship()
+
+
 REVIEW_STATUSES = ("open", "kept", "moving", "superseded")
 
 

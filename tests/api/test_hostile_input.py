@@ -24,6 +24,8 @@ POSTS = [
     "/api/v1/agreements",
     "/api/v1/agreements/1/end",
     "/api/v1/groups",
+    "/api/v1/regional-panels",
+    "/api/v1/regional-panels/1/take-forward",
 ]
 # POST endpoints that read no body (a body sent is ignored, never parsed).
 WITHOUT_BODY = [

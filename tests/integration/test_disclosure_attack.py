@@ -3,7 +3,7 @@
 The attack the review was broken by: download the same table under many filters and
 subtract. Here the attacker gets every figure of young people waiting that the overview
 publishes under every combination of setting, specialism, age bands and authority (the
-authority table with its total, the regions, the age bands with their total, the
+authority table with its total, the co-operative's by-member total, the regions, the age bands with their total, the
 settings, the specialisms, the headline), knows exactly how the protection works (the
 threshold and the largest adjustment, `Disclosure.bounds`), and even knows which kinds of
 child exist: every group of children who fall in exactly the same cells is an unknown
@@ -30,9 +30,12 @@ from web.capacity.repositories import capacity as capacity_repository
 from web.capacity.services import capacity
 from web.capacity.services.capacity_figures import protection, total
 from web.demo.services import world as demo_world
+from web.demo.services.agreements import MEMBERS
 from web.shared.repositories import authorities as authority_repository
 
 BAND_KEYS = [key for key, *_ in AGE_BANDS]
+# The demo's members with a sufficiency agreement: the by-member view shows these.
+SHARING_SUFFICIENCY = MEMBERS[:-1]
 
 
 @pytest.fixture(scope="module")
@@ -73,6 +76,9 @@ def _published_cells(app: Flask) -> tuple[dict[frozenset[str], str], int]:
                 regions[names[code].region_name if code in names else "Unknown"] += refs
             groups += regions.values()
             groups += [[r for refs in found.waiting.values() for r in refs]]  # the totals and the headline
+            # The co-operative commissioner's view by member (decision 0082): each member's row is
+            # already an authority row above; its total over the members sharing is a cell too.
+            groups += [[r for code in SHARING_SUFFICIENCY for r in found.waiting.get(code, [])]]
             groups += found.by_band.values()
             groups += found.by_setting.values()
             groups += found.by_specialism.values()

@@ -163,3 +163,32 @@ def test_a_host_notification_is_read_by_the_host_it_names_by_law_and_acknowledge
     assert verdict(host, "placement_officer", ACKNOWLEDGE)
     assert not verdict(placing, "social_worker", ACKNOWLEDGE)
     assert not verdict(other, "social_worker", ACKNOWLEDGE)
+
+
+def test_a_co_operative_reads_a_members_needs_on_the_members_agreement_alone() -> None:
+    """The co-operative is the other party to a member's agreement: no agreement of its own is needed."""
+    finding = [_agreement(7, SALFORD, "placement_finding")]
+    officer = Actor(COOP, "cooperative_officer")
+    verdict = policy.decide(officer, policy.READ, "referral_needs", SALFORD, finding, TODAY)
+    assert verdict.allowed and verdict.shared and verdict.agreements == (7,)
+    # Not for another purpose, not once expired, and not for a role the rule does not name.
+    assert not policy.decide(officer, policy.READ, "referral_needs", SALFORD, [_agreement(7, SALFORD)], TODAY).allowed
+    expired = [_agreement(7, SALFORD, "placement_finding", ends_on=date(2026, 12, 1))]
+    assert not policy.decide(officer, policy.READ, "referral_needs", SALFORD, expired, TODAY).allowed
+    commissioner = Actor(COOP, "cooperative_commissioner")
+    assert not policy.decide(commissioner, policy.READ, "referral_needs", SALFORD, finding, TODAY).allowed
+    # Never written by the co-operative.
+    assert not policy.decide(officer, policy.WRITE, "referral_needs", SALFORD, finding, TODAY).allowed
+
+
+def test_what_is_shared_with_the_co_operative_only_is_never_read_by_a_fellow_member() -> None:
+    """Placements flow between members; referral needs and sufficiency figures stop at the co-operative."""
+    both = [_agreement(1, SALFORD, "placement_finding"), _agreement(2, MANCHESTER, "placement_finding")]
+    assert _read(SALFORD, both, "placement").allowed
+    assert not _read(SALFORD, both, "referral_needs").allowed
+    sufficiency = [_agreement(3, SALFORD, "sufficiency"), _agreement(4, MANCHESTER, "sufficiency")]
+    assert not _read(SALFORD, sufficiency, "sufficiency_figures", "commissioner").allowed
+    coop = Actor(COOP, "cooperative_commissioner")
+    assert policy.decide(coop, policy.READ, "sufficiency_figures", SALFORD, sufficiency, TODAY).agreements == (3,)
+    # A regional panel run is the co-operative's own and shared with nobody.
+    assert not _read(COOP, both, "regional_panel_run", "placement_officer").allowed

@@ -188,12 +188,14 @@ def create_user(
 
 
 def reset_demo_passwords() -> list[tuple[str, str, str, str]]:
-    """New random passwords for the demo accounts: (role, email, password, authority)."""
+    """New random passwords for the demo accounts: (role, email, password, organisation acted for)."""
     shown = []
     for user in users.list_demo_users():
         password = secrets.token_urlsafe(9)
         set_password(user, password)
-        shown.append((user.role, user.email, password, user.authority.name))
+        # A co-operative's people act for it, not for the authority they are based in (0081).
+        acts_for = user.organisation.name if user.organisation is not None else user.authority.name
+        shown.append((user.role, user.email, password, acts_for))
     db.commit()
     return shown
 

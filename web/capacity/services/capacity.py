@@ -261,24 +261,10 @@ class Overview:
     map_points: list[MapPoint]
 
 
-def overview(user: SignedInUser, f: Filters, today: date | None = None) -> Overview:
-    """Demand against supply under the filters, with the engine's view of what binds."""
-    require_viewer(user)
-    today = today or date.today()
-    dz = protection()
-    names = {a.gss_code: a for a in authority_repository.list_authorities()}
-    referrals = repository.open_referrals()
-    placements = repository.active_placements()
-    since = datetime.combine(today, datetime.min.time()) - timedelta(days=round(f.months * 30.4375))
-    decisions = repository.decisions_since(since)
-
-    found = demand(f, referrals, today)
-    waiting = _tallies(found.waiting, dz)
-    by_band = _tallies(found.by_band, dz)
-    by_setting = _tallies(found.by_setting, dz)
-    by_specialism = _tallies(found.by_specialism, dz)
-    matched_referrals = found.referrals
-
+def _supply_and_decided(
+    f: Filters, placements: Iterable[Placement], decisions: Iterable[repository.DecisionRow], dz: Disclosure
+) -> tuple[Counter[str], Counter[str], defaultdict[str, Tally]]:
+    """Places and vacancies located in each authority, and the tally placed by each one's decisions."""
     places: Counter[str] = Counter()
     vacancies: Counter[str] = Counter()
     for p in placements:
@@ -299,6 +285,58 @@ def overview(user: SignedInUser, f: Filters, today: date | None = None) -> Overv
             if f.specialism and f.specialism not in set(d.asked_specialisms) | set(risks):
                 continue
             decided[d.referral_authority] += dz.one("placed_by_decision", _decided_id(d, i))
+    return places, vacancies, decided
+
+
+@dataclass(frozen=True)
+class MemberFigures:
+    """The demand-against-supply table for some authorities: the same cells as the overview's."""
+
+    table: PublishedTable
+    bars: list[GapBar]
+
+
+def gap_for(f: Filters, codes: Sequence[str], today: date) -> MemberFigures:
+    """The overview's "demand against supply by authority" for `codes` only, with their total.
+
+    Every row is the overview's own cell for that authority (the same children, so the same
+    record keys and the same perturbed figure), so showing it again reveals nothing new; the
+    total is a cell of its own (decision 0051). The caller decides whose rows may be seen.
+    """
+    dz = protection()
+    names = {a.gss_code: a for a in authority_repository.list_authorities()}
+    since = datetime.combine(today, datetime.min.time()) - timedelta(days=round(f.months * 30.4375))
+    found = demand(f, repository.open_referrals(), today)
+    waiting = _tallies(found.waiting, dz)
+    places, vacancies, decided = _supply_and_decided(
+        f, repository.active_placements(), repository.decisions_since(since), dz
+    )
+    ordered = sorted(
+        codes, key=lambda c: (names[c].region_name if c in names else "", names[c].name if c in names else c)
+    )
+    table_, bars, _points = _gap_table(f, ordered, names, waiting, decided, places, vacancies, dz)
+    return MemberFigures(table_, bars)
+
+
+def overview(user: SignedInUser, f: Filters, today: date | None = None) -> Overview:
+    """Demand against supply under the filters, with the engine's view of what binds."""
+    require_viewer(user)
+    today = today or date.today()
+    dz = protection()
+    names = {a.gss_code: a for a in authority_repository.list_authorities()}
+    referrals = repository.open_referrals()
+    placements = repository.active_placements()
+    since = datetime.combine(today, datetime.min.time()) - timedelta(days=round(f.months * 30.4375))
+    decisions = repository.decisions_since(since)
+
+    found = demand(f, referrals, today)
+    waiting = _tallies(found.waiting, dz)
+    by_band = _tallies(found.by_band, dz)
+    by_setting = _tallies(found.by_setting, dz)
+    by_specialism = _tallies(found.by_specialism, dz)
+    matched_referrals = found.referrals
+
+    places, vacancies, decided = _supply_and_decided(f, placements, decisions, dz)
 
     codes = sorted(
         set(waiting) | set(places) | set(decided),

@@ -39,7 +39,10 @@ def seed(today: date, area_authority: Mapping[str, str]) -> dict[str, int]:
     now = datetime.combine(today, datetime.min.time())
     signed = 0
     for member, purposes in [
-        *[(m, ("placement_finding", "intelligence")) for m in MEMBERS],
+        # All but the last member share sufficiency figures, so the co-operative commissioner's
+        # view by member shows one member left out (docs/decisions/0082).
+        *[(m, ("placement_finding", "intelligence", "sufficiency")) for m in MEMBERS[:-1]],
+        (MEMBERS[-1], ("placement_finding", "intelligence")),
         (POLICE, ("intelligence",)),
     ]:
         agreements.add_member(CooperativeMember(cooperative_code=COOPERATIVE, member_code=member, joined_on=STARTS))

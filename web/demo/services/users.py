@@ -10,7 +10,16 @@ import secrets
 
 from web.accounts.services import accounts
 from web.demo.services import names
+from web.demo.services.agreements import COOPERATIVE
 from web.demo.services.drawing import MANCHESTER, SALFORD
+
+# The Greater Manchester co-operative's own people (docs/decisions/0082): its placement
+# officer runs the regional panel, its commissioner reads capacity by member. Both are based
+# in Manchester, which is no key to casework for them.
+COOPERATIVE_STAFF: dict[str, str] = {
+    "cooperative_officer": "Dana Whitfield",
+    "cooperative_commissioner": "Rowan Achebe",
+}
 
 
 def make_users() -> int:
@@ -20,5 +29,17 @@ def make_users() -> int:
         authority = MANCHESTER if slug == "manchester" else SALFORD
         email = f"{role.replace('_', '.')}@{slug}.demo"
         accounts.create_user(email, name, role, authority, secrets.token_urlsafe(12), is_demo=True)
+        made += 1
+    return made
+
+
+def make_cooperative_users() -> int:
+    """The co-operative's accounts (once the co-operative exists); returns how many."""
+    made = 0
+    for role, name in COOPERATIVE_STAFF.items():
+        email = f"{role.replace('_', '.')}@coop-gm.demo"
+        accounts.create_user(
+            email, name, role, MANCHESTER, secrets.token_urlsafe(12), is_demo=True, organisation_code=COOPERATIVE
+        )
         made += 1
     return made

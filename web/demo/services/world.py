@@ -82,6 +82,8 @@ def generate(seed: int, today: date | None = None) -> dict[str, int]:
         builder = Builder(random.Random(seed), today)
         summary = _build(builder)
         summary.update(demo_agreements.seed(today, builder.area_authority))
+        # The co-operative's own people need the co-operative, which the agreements add.
+        summary["co-operative users"] = users.make_cooperative_users()
         db.commit()
     except BaseException:
         db.rollback()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from web.db import session
-from web.models import PanelRun
+from web.models import PanelRun, Referral, RegionalPanelRun, RegionalProposal
 
 
 def add_panel_run(run: PanelRun) -> None:
@@ -20,3 +20,44 @@ def get_panel_run(run_id: int) -> PanelRun | None:
 def list_panel_runs(authority_code: str, limit: int = 20) -> list[PanelRun]:
     query = select(PanelRun).where(PanelRun.authority_code == authority_code).order_by(PanelRun.id.desc()).limit(limit)
     return list(session().scalars(query))
+
+
+def add_regional_panel_run(run: RegionalPanelRun) -> None:
+    session().add(run)
+    session().flush()
+
+
+def get_regional_panel_run(run_id: int) -> RegionalPanelRun | None:
+    return session().get(RegionalPanelRun, run_id)
+
+
+def list_regional_panel_runs(cooperative_code: str, limit: int = 20) -> list[RegionalPanelRun]:
+    query = (
+        select(RegionalPanelRun)
+        .where(RegionalPanelRun.cooperative_code == cooperative_code)
+        .order_by(RegionalPanelRun.id.desc())
+        .limit(limit)
+    )
+    return list(session().scalars(query))
+
+
+def add_regional_proposal(proposal: RegionalProposal) -> None:
+    session().add(proposal)
+    session().flush()
+
+
+def open_regional_proposals(authority_code: str) -> list[RegionalProposal]:
+    """Proposals sent to the authority on referrals still open, newest first."""
+    query = (
+        select(RegionalProposal)
+        .join(Referral, RegionalProposal.referral_id == Referral.id)
+        .where(RegionalProposal.authority_code == authority_code, Referral.status == "open")
+        .order_by(RegionalProposal.id.desc())
+    )
+    return list(session().scalars(query))
+
+
+def sent_from_run(run_id: int) -> set[int]:
+    """Ids of the referrals a regional run has sent a proposal for."""
+    query = select(RegionalProposal.referral_id).where(RegionalProposal.run_id == run_id)
+    return set(session().scalars(query))

@@ -137,6 +137,7 @@ def build_case(
     extra_placements: list[dict[str, Any]] | None = None,
     keep_placements: Collection[str] = (),
     authority_code: str | None = None,
+    qualify: bool = False,
 ) -> BuiltCase:
     """The case for `referrals` against the live pool (plus any hypothetical placements).
 
@@ -146,6 +147,8 @@ def build_case(
     (a commissioner's figures over several authorities' referrals, seen as their authority sees).
     With `batch` the referrals go under `referrals` (for `assign`); otherwise the one
     referral goes under `referral` (for `rank`). Invalid stored data is `InvalidInput`.
+    With `qualify` each referral's id is "authority/reference" (a regional panel's case, where
+    referrals of several authorities meet and references are unique only within one).
     """
     policy = load_policy()
     use_expired = policy.use_expired_intelligence
@@ -180,6 +183,8 @@ def build_case(
     parts = []
     for referral in referrals:
         part, referral_warnings = referral_part(referral, live, as_of, use_expired, known)  # type: ignore[arg-type]
+        if qualify:
+            part["id"] = qualified(referral.authority_code, referral.reference)
         parts.append(part)
         warnings.extend(referral_warnings)
     document: dict[str, Any] = {"format": CASE_FORMAT, "as_of": as_of.isoformat()}
@@ -195,6 +200,11 @@ def build_case(
     key = hashlib.sha256((json.dumps(world_parts, sort_keys=True) + as_of.isoformat() + str(use_expired)).encode())
     world = _world(parsed, key.hexdigest(), use_expired)
     return BuiltCase(document, parsed, world, policy, warnings, scope)
+
+
+def qualified(authority_code: str, reference: str) -> str:
+    """A referral's reference wherever referrals of several authorities meet: "E08000003/R-0001"."""
+    return f"{authority_code}/{reference}"
 
 
 def audit_shared(built: BuiltCase, user_id: int | None, object_type: str, object_ref: str) -> None:

@@ -20,7 +20,7 @@ from web.accounts.services.accounts import SignedInUser
 from web.casework.services.referrals import get_for
 from web.matching.repositories import ranking_runs as run_repository
 from web.matching.services.batch_case import audit_shared, build_case
-from web.models import RankingRun
+from web.models import RankingRun, Referral
 from web.shared.services import audit
 from web.shared.services.errors import NotFound
 
@@ -32,7 +32,18 @@ def run_ranking(user: SignedInUser, reference: str, as_of: date | None = None, i
     below the policy's `max_options` (a panel's proposal taken into the decision
     workflow): the run then lists options down to that one, and says so in its policy.
     """
-    referral = get_for(user, reference)
+    return rank_referral(get_for(user, reference), user.id, as_of, include)
+
+
+def rank_referral(
+    referral: Referral, requested_by_id: int, as_of: date | None = None, include: str | None = None
+) -> int:
+    """`run_ranking` for a referral already checked: the run is the placing authority's.
+
+    A co-operative's regional panel takes a proposal forward through here (decision 0082):
+    the run is stored on the placing authority's referral, built from what that authority
+    may use, so its own staff read it, record the decision and seek its approvals.
+    """
     built = build_case([referral], as_of or date.today(), batch=False)
     assert built.parsed.referral is not None
     policy = built.policy
@@ -43,7 +54,7 @@ def run_ranking(user: SignedInUser, reference: str, as_of: date | None = None, i
     result = rank(built.world, built.parsed.referral, policy).to_dict()
     run = RankingRun(
         referral_id=referral.id,
-        requested_by_id=user.id,
+        requested_by_id=requested_by_id,
         requested_at=datetime.now(),
         engine_version=planner.__version__,
         policy_version=result["policy"]["version"],
@@ -54,8 +65,8 @@ def run_ranking(user: SignedInUser, reference: str, as_of: date | None = None, i
         feasible=result["summary"]["feasible"],
     )
     run_repository.add_run(run)
-    audit.record(user.id, "rank", "referral", referral.reference)
-    audit_shared(built, user.id, "referral", referral.reference)
+    audit.record(requested_by_id, "rank", "referral", referral.reference)
+    audit_shared(built, requested_by_id, "referral", referral.reference)
     db.commit()
     return run.id
 

@@ -15,7 +15,7 @@ from web.accounts.services.accounts import SignedInUser
 from web.casework.services.referrals import require_casework
 from web.casework.services.young_people import due_words, rhi_clock, when_words
 from web.matching.repositories import decisions as decision_repository
-from web.matching.services import host_notifications
+from web.matching.services import host_notifications, regional_panel
 from web.matching.services.decisions import REQUIREMENT_TITLES, deadlines, requirements_of
 from web.models import HostNotification
 from web.relocation.repositories import tasks as task_repository
@@ -65,6 +65,8 @@ class Tasks:
     relocations: list[ReviewRow]
     # Children another authority placed in this one (reg 13), acknowledged or not.
     placed_here: list[HostNotification] = field(default_factory=list)
+    # A co-operative's regional panel proposals on this authority's referrals, to decide on.
+    regional_proposals: list[regional_panel.ProposalTask] = field(default_factory=list)
 
     @property
     def to_acknowledge(self) -> list[HostNotification]:
@@ -79,6 +81,7 @@ class Tasks:
             + len(self.interviews)
             + len(self.relocations)
             + len(self.to_acknowledge)
+            + len(self.regional_proposals)
         )
 
 
@@ -137,4 +140,5 @@ def for_user(user: SignedInUser, now: datetime | None = None) -> Tasks:
     audit.record(user.id, "view", "tasks", user.authority_code)
     db.commit()
     placed_here = host_notifications.to_my_authority(user)
-    return Tasks(approvals, notifications, plans, interviews, open_reviews(user), placed_here)
+    proposals = regional_panel.proposals_for(user)
+    return Tasks(approvals, notifications, plans, interviews, open_reviews(user), placed_here, proposals)

@@ -14,6 +14,11 @@ require_roles(blueprint)
 
 @blueprint.route("/")
 def home() -> Response:
+    # The people of a co-operative begin where its work is: none of them reads casework.
+    if current_user.role == "cooperative_officer":
+        return redirect(url_for("regional_panel.index"))
+    if current_user.role == "cooperative_commissioner":
+        return redirect(url_for("capacity_members.index"))
     if current_user.role == "commissioner":
         return redirect(url_for("supply.supply"))
     return redirect(url_for("referrals.list_referrals"))

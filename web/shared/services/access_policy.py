@@ -49,6 +49,9 @@ class Rule:
     # Who else reads it because the law says so (not an agreement): the organisation the
     # record names, e.g. the host authority of a reg 13 notification. None: nobody.
     by_law: str | None = None
+    # Shared with the co-operative itself only, never with its other members: a member's
+    # referrals for a regional panel, or its sufficiency figures (docs/decisions/0082).
+    cooperative_only: bool = False
 
 
 RULES: tuple[Rule, ...] = (
@@ -98,6 +101,46 @@ RULES: tuple[Rule, ...] = (
         CASEWORK,
         ("social_worker",),
         by_law="the host authority it names, which alone acknowledges it (Care Planning Regulations 2010, reg 13(4))",
+    ),
+    # A regional panel sees an open referral's needs (urgency, how many children, settings and
+    # specialisms wanted), never the child's record, and only the co-operative's placement
+    # officers see it: a fellow member's staff do not (docs/decisions/0082).
+    Rule(
+        "referral_needs",
+        "an open referral's needs summary, for a co-operative's regional panel (owned by the placing authority)",
+        "placement_finding",
+        (*CASEWORK, "cooperative_officer"),
+        ("placement_officer", "social_worker"),
+        cooperative_only=True,
+    ),
+    # The co-operative's own record of what its panel proposed; a proposal reaches the placing
+    # authority as a ranking run of its own referral, which its users then read as their own.
+    Rule(
+        "regional_panel_run",
+        "a co-operative's regional panel run (owned by the co-operative)",
+        None,
+        ("cooperative_officer",),
+        ("cooperative_officer",),
+    ),
+    # A proposal the co-operative sent: it lands on the placing authority's referral (a ranking
+    # run of its own) and so is the authority's; the co-operative writes it once, on sending,
+    # under the member's placement-finding agreement (the `referral_needs` rule), never after.
+    Rule(
+        "regional_proposal",
+        "a regional panel's proposal sent to the placing authority (owned by that authority: its Tasks list it)",
+        None,
+        CASEWORK,
+        (),
+    ),
+    # A member's capacity review figures, perturbed and suppressed as its own commissioner sees
+    # them (decision 0051), for the co-operative's commissioners to see by member.
+    Rule(
+        "sufficiency_figures",
+        "a member's capacity review figures (aggregates, with the same disclosure control)",
+        "sufficiency",
+        ("commissioner", "director", "admin", "cooperative_commissioner"),
+        (),
+        cooperative_only=True,
     ),
 )
 RULES_BY_KIND = {rule.kind: rule for rule in RULES}
@@ -208,7 +251,7 @@ def decide(
         return Verdict(False, f"it belongs to {_name(owner, names)}: only they change it")
     if rule.purpose is None:
         return Verdict(False, f"it belongs to {_name(owner, names)} and is not shared")
-    relied = _sharing(actor.organisation, owner, rule.purpose, agreements, today)
+    relied = _sharing(actor.organisation, owner, rule.purpose, agreements, today, rule.cooperative_only)
     if relied is None:
         return Verdict(
             False,
@@ -218,10 +261,21 @@ def decide(
 
 
 def _sharing(
-    reader: str, owner: str, purpose: str, agreements: Iterable[Agreement], today: date
+    reader: str,
+    owner: str,
+    purpose: str,
+    agreements: Iterable[Agreement],
+    today: date,
+    cooperative_only: bool = False,
 ) -> tuple[int, ...] | None:
     """The agreement ids that let `reader` read `owner`'s records for `purpose`, or None."""
     current = [a for a in agreements if a.purpose == purpose and in_force(a, today)]
+    # A co-operative reads what a member shares with it: the member's agreement is with it.
+    for a in sorted(current, key=lambda a: a.id):
+        if a.cooperative == reader and a.member == owner:
+            return (a.id,)
+    if cooperative_only:
+        return None
     reader_in = {a.cooperative: a.id for a in sorted(current, key=lambda a: a.id) if a.member == reader}
     if owner in reader_in:  # the co-operative's own record
         return (reader_in[owner],)
@@ -248,13 +302,17 @@ def rules_markdown() -> str:
         "audited with the agreements that allowed it. A record with no owner (stored before its",
         "owner was known) is read by all and written by nobody. A decision takes a place on (and a",
         "refusal gives back to) any placement the authority may read: that is what placement",
-        "finding shares; a place cannot be taken once the sharing has stopped.",
+        "finding shares; a place cannot be taken once the sharing has stopped. A co-operative",
+        "reads what a member shares with it under the member's agreement alone; records shared",
+        '"with the co-operative only" are never read by its other members.',
         "",
         "| record | shared for | who reads (own or shared) | who writes (owner only) |",
         "|---|---|---|---|",
     ]
     for rule in RULES:
         purpose = rule.purpose.replace("_", " ") if rule.purpose else "never shared"
+        if rule.purpose and rule.cooperative_only:
+            purpose += ", with the co-operative only"
         lines.append(f"| {rule.what} | {purpose} | {_roles(rule.read_roles)} | {_roles(rule.write_roles)} |")
     by_law = [rule for rule in RULES if rule.by_law]
     if by_law:
@@ -266,6 +324,8 @@ def rules_markdown() -> str:
 
 
 def _roles(roles: tuple[str, ...]) -> str:
+    if not roles:
+        return "nobody (worked out, never written)"
     return "every role" if set(roles) == set(ALL_ROLES) else ", ".join(r.replace("_", " ") for r in roles)
 
 

@@ -538,7 +538,7 @@ def _add_flags(
         return
     try:
         _store_flags(flags_of, contents, outcome, user_id, authority_code, today)
-    except Exception:  # noqa: BLE001 (the import stands, committed or refused; only its flags are missing)
+    except Exception:
         # Never turn a saved import into a failure (a job re-run would import it twice).
         db.rollback()
         log.exception("import %s: DfE's rules could not be run; the import stands without its flags", outcome.kind)
