@@ -81,7 +81,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from web.data_exchange.pages import exports, groups, imports, suggested_areas
     from web.jobs.pages import jobs as job_pages
     from web.matching.pages import decisions, host_notifications, options, panel, supply
-    from web.relocation.pages import relocation, tasks
+    from web.relocation.pages import missing_from_care, relocation, tasks
     from web.shared.pages import home
 
     for module in (
@@ -99,6 +99,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         agreements,
         panel,
         relocation,
+        missing_from_care,
         suggested_areas,
         groups,
         imports,
@@ -177,7 +178,10 @@ def _register_errors(app: Flask) -> None:
         if not current_user.is_authenticated:
             return {"nav_items": []}
         items = []
-        if current_user.role != "commissioner":
+        if current_user.role in ("missing_persons_coordinator", "rhi_worker"):
+            # A force's co-ordinator or a provider's worker: their one page (decision 0085), no casework.
+            items.append(("missing_from_care.index", "Missing from care"))
+        elif current_user.role != "commissioner":
             items += [
                 ("tasks.tasks", "Tasks"),
                 ("referrals.list_referrals", "Referrals"),
@@ -185,7 +189,8 @@ def _register_errors(app: Flask) -> None:
                 ("panel.index", "Panel"),
                 ("relocation.index", "Relocation review"),
             ]
-        items.append(("supply.supply", "Placement supply"))
+        if current_user.role not in ("missing_persons_coordinator", "rhi_worker"):
+            items.append(("supply.supply", "Placement supply"))
         if current_user.role in ("commissioner", "admin"):
             items.append(("capacity.overview", "Capacity"))
         if imports_allowed(current_user.role):

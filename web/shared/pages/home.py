@@ -14,6 +14,8 @@ require_roles(blueprint)
 
 @blueprint.route("/")
 def home() -> Response:
+    if current_user.role in ("missing_persons_coordinator", "rhi_worker"):
+        return redirect(url_for("missing_from_care.index"))
     if current_user.role == "commissioner":
         return redirect(url_for("supply.supply"))
     return redirect(url_for("referrals.list_referrals"))
