@@ -22,7 +22,7 @@ from web.casework.api import referrals, young_people
 from web.data_exchange.api import groups
 from web.jobs.api import jobs
 from web.matching.api import decisions, host_notifications, panels, pool, rank
-from web.relocation.api import reviews
+from web.relocation.api import missing_from_care, reviews
 from web.shared.api import docs
 from web.shared.api.common import (
     API_PREFIX,
@@ -42,6 +42,7 @@ BLUEPRINTS = (
     rank.blueprint,
     panels.panels_blueprint,
     reviews.blueprint,
+    missing_from_care.blueprint,
     jobs.blueprint,
     agreements.blueprint,
     groups.blueprint,

@@ -260,3 +260,50 @@ def test_the_commissioned_provider_records_the_interview_and_the_placing_authori
     # The placing authority sees it on its own record of the episode.
     own = _as(app, "sw@manchester.test").get(f"/young-people/YP-R-MFC1/missing/{episode_id}").get_data(as_text=True)
     assert "Safe Returns (test)" in own
+
+
+def test_the_api_has_the_same_rules(app: Flask) -> None:
+    from tests.api.helpers import bearer, make_token
+
+    client = app.test_client()
+    coordinator = bearer(make_token(app, COORDINATOR))
+    other_force = bearer(make_token(app, OTHER_COORDINATOR))
+    worker = bearer(make_token(app, RHI_WORKER))
+    other_worker = bearer(make_token(app, OTHER_RHI_WORKER))
+    sw = bearer(make_token(app, "sw@manchester.test"))
+
+    notices = client.get("/api/v1/police-notifications", headers=coordinator).get_json()
+    assert notices and all(n["force_code"] == GMP for n in notices)
+    notice_id = notices[0]["id"]
+    assert client.get(f"/api/v1/police-notifications/{notice_id}", headers=coordinator).status_code == 200
+    assert client.get(f"/api/v1/police-notifications/{notice_id}", headers=other_force).status_code == 404
+    assert client.get("/api/v1/police-notifications", headers=other_force).get_json() == []
+
+    found = client.get("/api/v1/missing-from-care/map", headers=coordinator).get_json()
+    child = next(c for c in found["children"] if c["reference"] == "YP-R-MFC1")
+    assert any(e["where_found"] == "Bus station, Salford" for e in child["episodes"])
+    assert child["reports"][0]["source"] == "School report"
+    assert "date_of_birth" not in child
+    assert client.get("/api/v1/missing-from-care/map", headers=sw).status_code == 403
+    assert client.get("/api/v1/missing-from-care/map", headers=worker).status_code == 403
+
+    tasks = client.get("/api/v1/return-home-interviews", headers=worker).get_json()
+    assert tasks and all(t["reference"].startswith("YP-R-MFC") for t in tasks)
+    episode_id = _episode(app, "YP-R-MFC1", -2, None)
+    assert client.get("/api/v1/return-home-interviews", headers=other_worker).get_json() == []
+    refused = client.post(
+        f"/api/v1/return-home-interviews/{episode_id}", json={"outcome": "offered"}, headers=other_worker
+    )
+    assert refused.status_code == 404
+    assert (
+        client.post(
+            f"/api/v1/return-home-interviews/{episode_id}", json={"outcome": "maybe"}, headers=worker
+        ).status_code
+        == 422
+    )
+    with app.app_context():
+        assert db.session().get(MissingEpisode, episode_id).rhi_offered is False  # type: ignore[union-attr]
+    done = client.post(f"/api/v1/return-home-interviews/{episode_id}", json={"outcome": "offered"}, headers=worker)
+    assert done.status_code == 200 and done.get_json()["outcome"] == "offered"
+    with app.app_context():
+        assert db.session().get(MissingEpisode, episode_id).rhi_offered is True  # type: ignore[union-attr]

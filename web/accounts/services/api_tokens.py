@@ -104,4 +104,16 @@ def authenticate(raw: str, now: datetime | None = None) -> SignedInUser | None:
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
         token.last_used_at = now
         db.commit()
-    return SignedInUser(user.id, user.name, user.email, user.role, user.authority_code, user.authority.name)
+    # The organisation acted for, as on the pages: without it a police force's or provider's
+    # token would act for the authority its holder is based in (decision 0081).
+    organisation = user.organisation
+    return SignedInUser(
+        user.id,
+        user.name,
+        user.email,
+        user.role,
+        user.authority_code,
+        user.authority.name,
+        organisation.code if organisation is not None else user.authority_code,
+        organisation.name if organisation is not None else user.authority.name,
+    )
