@@ -742,10 +742,17 @@ class SuggestedArea(Base):
     """
 
     __tablename__ = "suggested_areas"
-    __table_args__ = (UniqueConstraint("import_id", "lsoa_code"),)
+    __table_args__ = (
+        UniqueConstraint("import_id", "lsoa_code"),
+        UniqueConstraint("missing_episode_id", name="uq_suggested_areas_missing_episode_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    import_id: Mapped[int] = mapped_column(ForeignKey("import_runs.id"), index=True)
+    # The police.uk import that suggested it; None for a found location a force's co-ordinator
+    # suggested (`missing_episode_id`, `suggested_by_code`; docs/decisions/0085).
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("import_runs.id"), index=True, nullable=True)
+    missing_episode_id: Mapped[int | None] = mapped_column(ForeignKey("missing_episodes.id"), nullable=True)
+    suggested_by_code: Mapped[str | None] = mapped_column(ForeignKey("organisations.code"), nullable=True)
     authority_code: Mapped[str | None] = mapped_column(ForeignKey("local_authorities.gss_code"), nullable=True)
     lsoa_code: Mapped[str] = mapped_column(String(9))
     lsoa_name: Mapped[str] = mapped_column(String(120))

@@ -307,3 +307,52 @@ def test_the_api_has_the_same_rules(app: Flask) -> None:
     assert done.status_code == 200 and done.get_json()["outcome"] == "offered"
     with app.app_context():
         assert db.session().get(MissingEpisode, episode_id).rhi_offered is True  # type: ignore[union-attr]
+
+
+def test_a_found_location_becomes_a_suggestion_the_placing_authority_confirms(app: Flask) -> None:
+    from web.models import Area, SuggestedArea
+
+    with app.app_context():
+        episode = db.session().query(MissingEpisode).filter(MissingEpisode.found_lat.is_not(None)).first()
+        assert episode is not None
+        episode_id = episode.id
+    coordinator = _as(app, COORDINATOR)
+    path = f"/missing-from-care/episodes/{episode_id}/suggest-area"
+    # Another force cannot suggest it; nothing written.
+    other = _as(app, OTHER_COORDINATOR)
+    assert other.post(path, data={"csrf_token": csrf_token(other, "/missing-from-care/")}).status_code == 404
+    # Nor can the provider's worker (the co-ordinator's alone).
+    worker = _as(app, RHI_WORKER)
+    assert worker.post(path, data={"csrf_token": csrf_token(worker, "/missing-from-care/")}).status_code == 403
+    with app.app_context():
+        assert db.session().query(SuggestedArea).filter_by(missing_episode_id=episode_id).count() == 0
+    token = csrf_token(coordinator, "/missing-from-care/")
+    assert coordinator.post(path, data={"csrf_token": token}).status_code == 302
+    again = coordinator.post(path, data={"csrf_token": token}, follow_redirects=True)
+    assert "already suggested" in again.get_data(as_text=True)
+    with app.app_context():
+        suggestion = db.session().query(SuggestedArea).filter_by(missing_episode_id=episode_id).one()
+        assert suggestion.authority_code == MANCHESTER and suggestion.suggested_by_code == GMP
+        assert suggestion.status == "suggested" and suggestion.import_id is None
+        suggestion_id = suggestion.id
+    assert [e for e in _events(app, "suggest_area") if str(episode_id) in (e.detail or "")]
+
+    # Salford (where it lies) does not see it: the placing authority that owns the episode reviews it.
+    assert f"suggestion-{suggestion_id}" not in _as(app, "po@salford.test").get("/suggested-areas/").get_data(
+        as_text=True
+    )
+    po = _as(app, "po@manchester.test")
+    listing = po.get("/suggested-areas/").get_data(as_text=True)
+    assert f"suggestion-{suggestion_id}" in listing and "Greater Manchester Police" in listing
+    confirm = f"/suggested-areas/{suggestion_id}/confirm"
+    review = date.today() + timedelta(days=180)
+    form = {
+        "label": "Area F1", "kind": "exploitation_hotspot", "radius_km": "0.3", "severity": "medium",
+        "source": "GMP co-ordinator's report; checked with partners", "confidence": "low",
+        "review_by-day": str(review.day), "review_by-month": str(review.month), "review_by-year": str(review.year),
+        "csrf_token": csrf_token(po, confirm),
+    }  # fmt: skip
+    assert po.post(confirm, data=form).status_code == 302
+    with app.app_context():
+        area = db.session().query(Area).filter_by(code=f"A-FOUND-{suggestion_id}").one()
+        assert area.owner_code == MANCHESTER and area.confidence == "low"

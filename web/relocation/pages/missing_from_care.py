@@ -6,6 +6,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from web.data_exchange.services import suggested_areas
 from web.matching.services import police_notifications
 from web.relocation.services import missing_from_care
 from web.shared.pages.access import require_roles
@@ -55,6 +56,21 @@ def record_interview(episode_id: int) -> Response:
         return redirect(url_for("missing_from_care.index") + f"#episode-{episode_id}")
     words = {"offered": "offered", "done": "held", "declined": "declined"}[outcome]
     flash(f"Interview recorded as {words}: the placing authority sees it now.", "success")
+    return redirect(url_for("missing_from_care.index") + f"#episode-{episode_id}")
+
+
+@blueprint.route("/episodes/<int:episode_id>/suggest-area", methods=["POST"])
+def suggest_area(episode_id: int) -> Response:
+    try:
+        suggestion_id = suggested_areas.suggest_found_location(current_user, episode_id)
+    except NotFound:
+        abort(404)
+    except Forbidden:
+        abort(403)
+    except Conflict as error:
+        flash(str(error), "info")
+        return redirect(url_for("missing_from_care.index") + f"#episode-{episode_id}")
+    flash(f"Suggested to the placing authority as suggestion {suggestion_id}: it confirms or dismisses it.", "success")
     return redirect(url_for("missing_from_care.index") + f"#episode-{episode_id}")
 
 

@@ -331,3 +331,50 @@ def record_interview(user: SignedInUser, episode_id: int, data: Mapping[str, Any
     )
     db.commit()
     return outcome
+
+
+@dataclass(frozen=True)
+class FoundLocation:
+    """Where a child placed in the force's area was found: what a suggested area needs."""
+
+    owner: str  # the placing authority: it owns the episode and confirms (or dismisses) the area
+    force: str
+    reference: str
+    where_found: str
+    lat: float
+    lon: float
+    month: str  # YYYY-MM, when the child was found
+    agreements: str  # the agreement ids the co-ordinator's read relied on
+
+
+def found_location(user: SignedInUser, episode_id: int, today: date) -> FoundLocation:
+    """An episode on the co-ordinator's map with a found location; NotFound for any other."""
+    if user.role != COORDINATOR or not user.organisation_code:
+        raise Forbidden("only a police force's missing-persons co-ordinator suggests a found location")
+    episode = repository.get_episode(episode_id)
+    decision = _placement_of(episode) if episode is not None else None
+    force = user.organisation_code
+    if (
+        episode is None
+        or decision is None
+        or decision.placement.authority_code not in police_areas.authorities_of(force)
+        or not episode.counts_as_missing
+        or episode.found_lat is None
+        or episode.found_lon is None
+    ):
+        raise NotFound(str(episode_id))
+    owner = decision.referral.authority_code
+    verdict = sharing.for_user(user, today).may_read("missing_episode", owner)
+    if not verdict.allowed:
+        raise NotFound(str(episode_id))
+    found_on = episode.end or episode.start
+    return FoundLocation(
+        owner,
+        force,
+        episode.young_person.reference,
+        episode.where_found or "Where a missing child was found",
+        episode.found_lat,
+        episode.found_lon,
+        found_on.strftime("%Y-%m"),
+        ",".join(str(i) for i in verdict.agreements),
+    )
