@@ -49,11 +49,12 @@ def demo_data(seed: int, if_empty: bool) -> None:
     if if_empty and not world.is_empty():
         click.echo("Demo data already present; leaving it as it is.")
         return
-    from web.demo.services import decisions, relocation
+    from web.demo.services import decisions, missing_from_care, relocation
 
     summary = world.generate(seed)
     summary["decisions"] = decisions.seed()
     summary["relocation reviews"] = relocation.seed()
+    summary["children placed elsewhere in Greater Manchester"] = missing_from_care.place_in_force_area()
     click.echo("Seeded the synthetic demo world: " + ", ".join(f"{v} {k}" for k, v in summary.items()) + ".")
 
 

@@ -192,7 +192,9 @@ def reset_demo_passwords() -> list[tuple[str, str, str, str]]:
     for user in users.list_demo_users():
         password = secrets.token_urlsafe(9)
         set_password(user, password)
-        shown.append((user.role, user.email, password, user.authority.name))
+        # The organisation acted for (a police force, a provider) where it is not the authority.
+        where = user.organisation.name if user.organisation is not None else user.authority.name
+        shown.append((user.role, user.email, password, where))
     db.commit()
     return shown
 

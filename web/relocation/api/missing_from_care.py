@@ -74,6 +74,7 @@ class ReportSchema(Schema):
 class EpisodeSchema(Schema):
     episode_id = fields.Integer(required=True)
     kind = fields.String(required=True)
+    before_placement = fields.Boolean(required=True, metadata={"description": "history from the year before"})
     started = fields.String(required=True)
     returned = fields.String(required=True)
     where_found = fields.String(allow_none=True)

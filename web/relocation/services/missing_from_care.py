@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from web import db
@@ -31,6 +31,10 @@ from web.shared.services.people import SEX_WORDS, age_on
 COORDINATOR = "missing_persons_coordinator"
 RHI_WORKER = "rhi_worker"
 OUTCOMES = ("offered", "done", "declined")
+# The co-ordinator also sees the year of missing history before the placement: the guidance on
+# children who go missing from care expects the host police to know a child's history of going
+# missing to plan for them. Interview tasks are only for returns during the placement.
+HISTORY_DAYS = 365
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,7 @@ class Report:
 class EpisodeRow:
     episode_id: int
     kind: str  # missing | away (marked missing)
+    before_placement: bool  # history from before the child came to the area
     started: str
     returned: str  # "" while still missing
     where_found: str | None
@@ -98,7 +103,7 @@ def _episodes_since(person: YoungPerson, since: date) -> list[MissingEpisode]:
     return [e for e in person.missing_episodes if e.counts_as_missing and e.start.date() >= since]
 
 
-def _episode_row(episode: MissingEpisode, now: datetime) -> EpisodeRow:
+def _episode_row(episode: MissingEpisode, now: datetime, placed_on: date) -> EpisodeRow:
     clock = rhi_clock(episode, now)
     words = clock.text
     if episode.rhi_date is not None:
@@ -108,6 +113,7 @@ def _episode_row(episode: MissingEpisode, now: datetime) -> EpisodeRow:
     return EpisodeRow(
         episode.id,
         "missing" if episode.kind == "M" else "away (marked missing)",
+        episode.start.date() < placed_on,
         when_words(episode.start, episode.start_time_known),
         when_words(episode.end, episode.end_time_known) if episode.end is not None else "",
         episode.where_found,
@@ -173,7 +179,10 @@ def _child_row(
         decision.placement.lat,
         decision.placement.lon,
         decision.start_date,
-        [_episode_row(e, now) for e in _episodes_since(person, decision.start_date)],
+        [
+            _episode_row(e, now, decision.start_date)
+            for e in _episodes_since(person, decision.start_date - timedelta(days=HISTORY_DAYS))
+        ],
         _reports(person, access),
     )
 
@@ -271,11 +280,12 @@ def interview_tasks(user: SignedInUser, now: datetime | None = None) -> list[Int
     return tasks
 
 
-def _placement_of(episode: MissingEpisode) -> Decision | None:
-    """The live placement the episode happened in, if it is in an area somebody hosts."""
+def _placement_of(episode: MissingEpisode, history_days: int = 0) -> Decision | None:
+    """The child's live placement the episode happened in (or, with `history_days`, in the days
+    before which it is history the host police see), newest first."""
     person = episode.young_person
     for decision in repository.live_placements_for(person.id):
-        if episode.start.date() >= decision.start_date:
+        if episode.start.date() >= decision.start_date - timedelta(days=history_days):
             return decision
     return None
 
@@ -352,7 +362,7 @@ def found_location(user: SignedInUser, episode_id: int, today: date) -> FoundLoc
     if user.role != COORDINATOR or not user.organisation_code:
         raise Forbidden("only a police force's missing-persons co-ordinator suggests a found location")
     episode = repository.get_episode(episode_id)
-    decision = _placement_of(episode) if episode is not None else None
+    decision = _placement_of(episode, HISTORY_DAYS) if episode is not None else None
     force = user.organisation_code
     if (
         episode is None
