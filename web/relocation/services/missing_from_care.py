@@ -35,6 +35,7 @@ OUTCOMES = ("offered", "done", "declined")
 # children who go missing from care expects the host police to know a child's history of going
 # missing to plan for them. Interview tasks are only for returns during the placement.
 HISTORY_DAYS = 365
+RELATIONSHIP_WORDS = {"affiliated": "affiliated with", "exploited_by": "exploited by"}
 
 
 @dataclass(frozen=True)
@@ -131,7 +132,7 @@ def _reports(person: YoungPerson, access: sharing.Access) -> list[Report]:
         readable = access.may_read("group", link.group.owner_code).allowed
         found.append(
             Report(
-                link.relationship_kind.replace("_", " "),
+                RELATIONSHIP_WORDS.get(link.relationship_kind, link.relationship_kind.replace("_", " ")),
                 link.group.label if readable else "a group not shared with your force",
                 link.source,
                 link.confidence,
