@@ -50,6 +50,12 @@ def _agreement(member: str, purpose: str = "missing_from_care") -> SharingAgreem
 @pytest.fixture(scope="module", autouse=True)
 def world(app: Flask) -> None:
     build_decision_world(app, ["R-MFC1", "R-MFC2"])
+    add_missing_from_care_world(app)
+
+
+def add_missing_from_care_world(app: Flask) -> None:
+    """Two forces, two providers, their users and agreements, a commission for Salford and a
+    placement there (the browser journey uses it too)."""
     with app.app_context():
         for code, name, kind in [
             (GMP, "Greater Manchester Police", "police_force"),
