@@ -24,6 +24,7 @@ POSTS = [
     "/api/v1/agreements",
     "/api/v1/agreements/1/end",
     "/api/v1/groups",
+    "/api/v1/return-home-interviews/1",
 ]
 # POST endpoints that read no body (a body sent is ignored, never parsed).
 WITHOUT_BODY = [
@@ -32,6 +33,7 @@ WITHOUT_BODY = [
     "/api/v1/host-notifications/1/acknowledge",
     "/api/v1/referrals/R-T1/decisions/1/host-notification",
     "/api/v1/groups/G-RED/retire",
+    "/api/v1/police-notifications/1/acknowledge",
 ]
 DEEP = "[" * 10_000 + "]" * 10_000
 
