@@ -362,3 +362,15 @@ def test_a_found_location_becomes_a_suggestion_the_placing_authority_confirms(ap
     with app.app_context():
         area = db.session().query(Area).filter_by(code=f"A-FOUND-{suggestion_id}").one()
         assert area.owner_code == MANCHESTER and area.confidence == "low"
+
+
+def test_the_operator_commissions_a_provider_from_the_command_line(app: Flask) -> None:
+    runner = app.test_cli_runner()
+    done = runner.invoke(args=["agreements", "commission", OTHER_PROVIDER, "E08000001", "--starts", "2026-04-01"])
+    assert done.exit_code == 0 and "commissioned" in done.output
+    again = runner.invoke(args=["agreements", "commission", OTHER_PROVIDER, "E08000001", "--starts", "2026-04-01"])
+    assert again.exit_code != 0 and "already commissioned" in again.output
+    refused = runner.invoke(args=["agreements", "commission", GMP, "E08000001", "--starts", "2026-04-01"])
+    assert refused.exit_code != 0 and "not a return-home-interview provider" in refused.output
+    with app.app_context():
+        assert db.session().query(RhiCommission).filter_by(provider_code=GMP).count() == 0

@@ -18,10 +18,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
+
 from web import db
 from web.accounts.services.accounts import SignedInUser
 from web.casework.services.young_people import due_words, rhi_clock, when_words
-from web.models import Decision, MissingEpisode, YoungPerson
+from web.models import Decision, MissingEpisode, RhiCommission, YoungPerson
 from web.relocation.repositories import missing_from_care as repository
 from web.shared.repositories import authorities
 from web.shared.services import access_policy, audit, police_areas, sharing
@@ -389,3 +391,28 @@ def found_location(user: SignedInUser, episode_id: int, today: date) -> FoundLoc
         found_on.strftime("%Y-%m"),
         ",".join(str(i) for i in verdict.agreements),
     )
+
+
+def commission(provider: str, authority: str, starts_on: date, ends_on: date | None = None) -> RhiCommission:
+    """Record that `provider` is commissioned for return home interviews in `authority`'s area
+    (the operator, from the command line; audited). InvalidInput names each problem."""
+    provider, authority = provider.strip().upper(), authority.strip().upper()
+    problems = []
+    found = authorities.get_organisation(provider)
+    if found is None or found.kind != "rhi_provider":
+        problems.append(f"{provider} is not a return-home-interview provider (add it with agreements add-organisation)")
+    if authorities.get_authority(authority) is None:
+        problems.append(f"{authority} is not a local authority")
+    if ends_on is not None and ends_on < starts_on:
+        problems.append("The end date must be on or after the start date")
+    if problems:
+        raise InvalidInput(problems)
+    row = RhiCommission(provider_code=provider, authority_code=authority, starts_on=starts_on, ends_on=ends_on)
+    try:
+        repository.add_commission(row)
+    except IntegrityError:
+        db.rollback()
+        raise InvalidInput([f"{provider} is already commissioned for {authority}"]) from None
+    audit.record(None, "rhi_commissioned", "organisation", provider, f"for {authority} from {starts_on}", authority)
+    db.commit()
+    return row
