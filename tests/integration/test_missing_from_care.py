@@ -141,6 +141,9 @@ def test_the_host_force_is_told_and_the_care_plan_records_the_date(app: Flask) -
     viewed = [e for e in _events(app, "view") if e.object_type == "police_notification"]
     assert viewed and "basis: expected practice" in (viewed[-1].detail or "")
 
+    # The placing authority reads what the force sees (audited); another authority does not.
+    assert _as(app, "sw@manchester.test").get(path).status_code == 200
+    assert _as(app, "po@salford.test").get(path).status_code == 404
     # Another force neither reads nor acknowledges it; nothing is written.
     other = _as(app, OTHER_COORDINATOR)
     assert other.get(path).status_code == 404

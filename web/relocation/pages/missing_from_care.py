@@ -6,6 +6,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from web.accounts.services.accounts import CASEWORK_ROLES
 from web.data_exchange.services import suggested_areas
 from web.matching.services import police_notifications
 from web.relocation.services import missing_from_care
@@ -13,7 +14,9 @@ from web.shared.pages.access import require_roles
 from web.shared.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 blueprint = Blueprint("missing_from_care", __name__, url_prefix="/missing-from-care")
-require_roles(blueprint, missing_from_care.COORDINATOR, missing_from_care.RHI_WORKER)
+# Casework roles too, for the police notice their authority sent (the same service rule as the
+# API's); the map and the interview tasks are the force's and the provider's alone.
+require_roles(blueprint, missing_from_care.COORDINATOR, missing_from_care.RHI_WORKER, *CASEWORK_ROLES)
 
 
 def _map_settings() -> dict[str, str]:
@@ -28,6 +31,8 @@ def _map_settings() -> dict[str, str]:
 
 @blueprint.route("/")
 def index() -> str:
+    if current_user.role not in (missing_from_care.COORDINATOR, missing_from_care.RHI_WORKER):
+        abort(403)
     if current_user.role == missing_from_care.RHI_WORKER:
         tasks = missing_from_care.interview_tasks(current_user)
         return render_template("missing_from_care/interviews.html", tasks=tasks)
