@@ -34,6 +34,7 @@ WITHOUT_BODY = [
     "/api/v1/referrals/R-T1/decisions/1/host-notification",
     "/api/v1/groups/G-RED/retire",
     "/api/v1/police-notifications/1/acknowledge",
+    "/api/v1/missing-from-care/episodes/1/suggested-area",
 ]
 DEEP = "[" * 10_000 + "]" * 10_000
 

@@ -312,6 +312,14 @@ def test_the_api_has_the_same_rules(app: Flask) -> None:
     )
     with app.app_context():
         assert db.session().get(MissingEpisode, episode_id).rhi_offered is False  # type: ignore[union-attr]
+    # A found location through the API: the co-ordinator's alone, for an episode on the force's map.
+    found_id = _episode(app, "YP-R-MFC1", -1, (53.49, -2.30))
+    suggest = f"/api/v1/missing-from-care/episodes/{found_id}/suggested-area"
+    assert client.post(suggest, headers=other_force).status_code == 404
+    assert client.post(suggest, headers=worker).status_code == 403
+    made = client.post(suggest, headers=coordinator)
+    assert made.status_code == 201 and made.get_json()["suggestion_id"]
+    assert client.post(suggest, headers=coordinator).status_code == 409
     done = client.post(f"/api/v1/return-home-interviews/{episode_id}", json={"outcome": "offered"}, headers=worker)
     assert done.status_code == 200 and done.get_json()["outcome"] == "offered"
     with app.app_context():

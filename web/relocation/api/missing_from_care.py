@@ -16,6 +16,7 @@ from typing import Any
 from flask_smorest.pagination import PaginationParameters
 from marshmallow import Schema, fields, validate
 
+from web.data_exchange.services import suggested_areas
 from web.matching.services import police_notifications
 from web.relocation.services import missing_from_care
 from web.shared.api.common import API_PREFIX, ApiBlueprint, current_api_user, page_of
@@ -221,3 +222,21 @@ def record_interview(body: dict[str, Any], episode_id: int) -> Any:
     """
     outcome = missing_from_care.record_interview(current_api_user(), episode_id, body)
     return {"episode_id": episode_id, "outcome": outcome}
+
+
+class SuggestedSchema(Schema):
+    episode_id = fields.Integer(required=True)
+    suggestion_id = fields.Integer(required=True)
+
+
+@blueprint.route(f"/missing-from-care/episodes/{EPISODE_ID}/suggested-area", methods=["POST"])
+@blueprint.errors(403, 404, 409)
+@blueprint.response(201, SuggestedSchema)
+def suggest_area(episode_id: int) -> Any:
+    """Suggest where a child was found as an area, for the placing authority to confirm
+
+    The co-ordinator, for an episode on the force's map with a found location; once per episode
+    (409). The placing authority confirms or dismisses it like a police.uk suggestion. Audited.
+    """
+    suggestion_id = suggested_areas.suggest_found_location(current_api_user(), episode_id)
+    return {"episode_id": episode_id, "suggestion_id": suggestion_id}
