@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
+
 from planner import load_policy
 from planner.case import AREA_KINDS, SEVERITY
 from planner.crime_counts import FAMILIES, FAMILY_WORDS
@@ -231,7 +233,12 @@ def suggest_found_location(user: SignedInUser, episode_id: int, now: datetime | 
         missing_episode_id=episode_id,
         suggested_by_code=found.force,
     )
-    repository.add_suggestion(suggestion)
+    try:
+        repository.add_suggestion(suggestion)
+    except IntegrityError:
+        # Two co-ordinators at once: the unique episode keeps one suggestion; the second is told.
+        db.rollback()
+        raise Conflict("This found location was already suggested.") from None
     audit.record(
         user.id,
         "suggest_area",
