@@ -81,7 +81,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from web.data_exchange.pages import exports, groups, imports, suggested_areas
     from web.jobs.pages import jobs as job_pages
     from web.matching.pages import decisions, host_notifications, options, panel, regional_panel, supply
-    from web.relocation.pages import relocation, tasks
+    from web.relocation.pages import missing_from_care, relocation, tasks
     from web.shared.pages import home
 
     for module in (
@@ -100,6 +100,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         panel,
         regional_panel,
         relocation,
+        missing_from_care,
         suggested_areas,
         groups,
         imports,
@@ -184,6 +185,9 @@ def _register_errors(app: Flask) -> None:
             items.append(("regional_panel.index", "Regional panel"))
         elif current_user.role == "cooperative_commissioner":
             items.append(("capacity_members.index", "Capacity by member"))
+        if current_user.role in ("missing_persons_coordinator", "rhi_worker"):
+            # A force's co-ordinator or a provider's worker: their one page (decision 0085), no casework.
+            items.append(("missing_from_care.index", "Missing from care"))
         elif current_user.role != "commissioner":
             items += [
                 ("tasks.tasks", "Tasks"),
@@ -192,7 +196,10 @@ def _register_errors(app: Flask) -> None:
                 ("panel.index", "Panel"),
                 ("relocation.index", "Relocation review"),
             ]
-        if not current_user.role.startswith("cooperative_"):
+        if not current_user.role.startswith("cooperative_") and current_user.role not in (
+            "missing_persons_coordinator",
+            "rhi_worker",
+        ):
             items.append(("supply.supply", "Placement supply"))
         if current_user.role in ("commissioner", "admin"):
             items.append(("capacity.overview", "Capacity"))

@@ -23,7 +23,7 @@ from web.casework.api import referrals, young_people
 from web.data_exchange.api import groups
 from web.jobs.api import jobs
 from web.matching.api import decisions, host_notifications, panels, pool, rank, regional_panels
-from web.relocation.api import reviews
+from web.relocation.api import missing_from_care, reviews
 from web.shared.api import docs
 from web.shared.api.common import (
     API_PREFIX,
@@ -45,6 +45,7 @@ BLUEPRINTS = (
     regional_panels.blueprint,
     capacity_members.blueprint,
     reviews.blueprint,
+    missing_from_care.blueprint,
     jobs.blueprint,
     agreements.blueprint,
     groups.blueprint,

@@ -48,11 +48,12 @@ def demo_data(seed: int, if_empty: bool) -> None:
     if if_empty and not world.is_empty():
         click.echo("Demo data already present; leaving it as it is.")
         return
-    from web.demo.services import decisions, relocation
+    from web.demo.services import decisions, missing_from_care, relocation
 
     summary = world.generate(seed)
     summary["decisions"] = decisions.seed()
     summary["relocation reviews"] = relocation.seed()
+    summary["children placed elsewhere in Greater Manchester"] = missing_from_care.place_in_force_area()
     click.echo("Seeded the synthetic demo world: " + ", ".join(f"{v} {k}" for k, v in summary.items()) + ".")
 
 
@@ -334,6 +335,26 @@ def agreements_add(
     except InvalidInput as error:
         raise click.UsageError("; ".join(error.problems)) from None
     click.echo(f"Agreement {row.id}: {row.member} shares for {row.purpose} in {row.cooperative} [{row.status}].")
+
+
+@agreements_group.command("commission")
+@with_appcontext
+@click.argument("provider")
+@click.argument("authority")
+@click.option("--starts", required=True, help="first day commissioned, YYYY-MM-DD")
+@click.option("--ends", default=None, help="last day commissioned, YYYY-MM-DD (none: until replaced)")
+def agreements_commission(provider: str, authority: str, starts: str, ends: str | None) -> None:
+    """Commission PROVIDER (a return-home-interview provider) for AUTHORITY's area (decision 0085)."""
+    from web.relocation.services import missing_from_care
+    from web.shared.services.errors import InvalidInput
+
+    starts_on = _date_option(starts, "--starts")
+    assert starts_on is not None  # the option is required
+    try:
+        row = missing_from_care.commission(provider, authority, starts_on, _date_option(ends, "--ends"))
+    except InvalidInput as error:
+        raise click.UsageError("; ".join(error.problems)) from None
+    click.echo(f"{row.provider_code} commissioned for return home interviews in {row.authority_code}.")
 
 
 @agreements_group.command("end")

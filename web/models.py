@@ -419,6 +419,9 @@ class MissingEpisode(Base):
     rhi_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     # Who does the independent return home interview (often a provider in the host area).
     rhi_provider: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    # The return-home-interview provider that recorded the interview offered or done, when it
+    # was a commissioned provider in the host area (docs/decisions/0085), not the authority.
+    rhi_recorded_by_code: Mapped[str | None] = mapped_column(ForeignKey("organisations.code"), nullable=True)
     # Set when a worker turned the found location into a risk location (never automatic).
     risk_location_id: Mapped[int | None] = mapped_column(ForeignKey("risk_locations.id"), nullable=True)
 
@@ -609,6 +612,51 @@ class HostNotification(Base):
     host_authority: Mapped[LocalAuthority] = relationship(foreign_keys=[host_authority_code])
 
 
+class PoliceNotification(Base):
+    """The host police force told that a child is placed in its area, beside the reg 13 notice.
+
+    Sent with the host authority's notification (docs/decisions/0085) to the force whose area
+    the host authority lies in; its missing-persons co-ordinator reads it and acknowledges it.
+    Never edited but for the acknowledgement.
+    """
+
+    __tablename__ = "police_notifications"
+    __table_args__ = (UniqueConstraint("decision_id", "force_code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    decision_id: Mapped[int] = mapped_column(ForeignKey("decisions.id"), index=True)
+    host_notification_id: Mapped[int] = mapped_column(ForeignKey("host_notifications.id"))
+    placing_authority_code: Mapped[str] = mapped_column(ForeignKey("local_authorities.gss_code"))
+    host_authority_code: Mapped[str] = mapped_column(ForeignKey("local_authorities.gss_code"))
+    force_code: Mapped[str] = mapped_column(ForeignKey("organisations.code"), index=True)
+    basis: Mapped[str] = mapped_column(String(120))  # why the force may be told, in words
+    sent_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    sent_at: Mapped[datetime] = mapped_column(DateTime)
+    acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+    decision: Mapped[Decision] = relationship()
+    force: Mapped[Organisation] = relationship()
+
+
+class RhiCommission(Base):
+    """A return-home-interview provider commissioned to interview children placed in an authority's area.
+
+    The authority whose area it is records the commission; the provider then gets the
+    interview tasks of children placed there whose placing authority shares for missing from
+    care (docs/decisions/0085).
+    """
+
+    __tablename__ = "rhi_commissions"
+
+    provider_code: Mapped[str] = mapped_column(ForeignKey("organisations.code"), primary_key=True)
+    authority_code: Mapped[str] = mapped_column(ForeignKey("local_authorities.gss_code"), primary_key=True)
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+
+    provider: Mapped[Organisation] = relationship()
+
+
 class Approval(Base):
     """An approver's answer for one requirement (reg 11 placement, reg 10 education)."""
 
@@ -713,10 +761,17 @@ class SuggestedArea(Base):
     """
 
     __tablename__ = "suggested_areas"
-    __table_args__ = (UniqueConstraint("import_id", "lsoa_code"),)
+    __table_args__ = (
+        UniqueConstraint("import_id", "lsoa_code"),
+        UniqueConstraint("missing_episode_id", name="uq_suggested_areas_missing_episode_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    import_id: Mapped[int] = mapped_column(ForeignKey("import_runs.id"), index=True)
+    # The police.uk import that suggested it; None for a found location a force's co-ordinator
+    # suggested (`missing_episode_id`, `suggested_by_code`; docs/decisions/0085).
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("import_runs.id"), index=True, nullable=True)
+    missing_episode_id: Mapped[int | None] = mapped_column(ForeignKey("missing_episodes.id"), nullable=True)
+    suggested_by_code: Mapped[str | None] = mapped_column(ForeignKey("organisations.code"), nullable=True)
     authority_code: Mapped[str | None] = mapped_column(ForeignKey("local_authorities.gss_code"), nullable=True)
     lsoa_code: Mapped[str] = mapped_column(String(9))
     lsoa_name: Mapped[str] = mapped_column(String(120))

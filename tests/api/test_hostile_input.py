@@ -26,6 +26,7 @@ POSTS = [
     "/api/v1/groups",
     "/api/v1/regional-panels",
     "/api/v1/regional-panels/1/take-forward",
+    "/api/v1/return-home-interviews/1",
 ]
 # POST endpoints that read no body (a body sent is ignored, never parsed).
 WITHOUT_BODY = [
@@ -34,6 +35,8 @@ WITHOUT_BODY = [
     "/api/v1/host-notifications/1/acknowledge",
     "/api/v1/referrals/R-T1/decisions/1/host-notification",
     "/api/v1/groups/G-RED/retire",
+    "/api/v1/police-notifications/1/acknowledge",
+    "/api/v1/missing-from-care/episodes/1/suggested-area",
 ]
 DEEP = "[" * 10_000 + "]" * 10_000
 

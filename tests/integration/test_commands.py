@@ -9,7 +9,17 @@ from flask import Flask
 
 from tests.integration.helpers import sign_in
 from web import db
-from web.models import Area, Decision, HostNotification, Placement, Referral, User, YoungPerson
+from web.models import (
+    Area,
+    Decision,
+    HostNotification,
+    MissingEpisode,
+    Placement,
+    PoliceNotification,
+    Referral,
+    User,
+    YoungPerson,
+)
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +58,9 @@ def test_demo_decisions_wait_for_the_director_and_the_nominated_officer(app: Fla
     """The demo comes with decisions made through the workflow, so approvers have work on their tasks page."""
     assert "2 decisions" in seeded
     with app.app_context():
-        waiting = db.session().query(Decision).filter_by(status="awaiting_approval").all()
+        # Beside them, the missing-from-care demo's child placed in the force's area (its own test below).
+        told = {n.decision_id for n in db.session().query(PoliceNotification)}
+        waiting = [d for d in db.session().query(Decision).filter_by(status="awaiting_approval") if d.id not in told]
         assert {d.approval_level for d in waiting} == {"director", "nominated_officer"}
         assert all(len(d.versions) == 1 for d in waiting if d.approval_level == "director")
         # The out-of-area decision told its host through the planner: version 2 has the date.
@@ -101,3 +113,21 @@ def test_a_demo_referral_ranks_in_the_browser_flow(app: Flask, seeded: str) -> N
         response = post(client, f"/referrals/{reference}/rankings", f"/referrals/{reference}")
         assert response.status_code == 302, reference
         assert client.get(response.headers["Location"]).status_code == 200
+
+
+def test_the_demo_places_a_child_in_the_force_area_with_its_police_told(app: Flask, seeded: str) -> None:
+    """Greater Manchester Police's co-ordinator and the provider's worker have work: a Manchester child
+    placed elsewhere in Greater Manchester, GMP told, and a return from a missing episode since."""
+    assert "1 children placed elsewhere in Greater Manchester" in seeded
+    with app.app_context():
+        (notice,) = db.session().query(PoliceNotification).all()
+        assert notice.force_code == "E23000005" and notice.placing_authority_code == "E08000003"
+        decision = notice.decision
+        assert decision.versions[-1].content["host_police_notified_on"]
+        person = decision.referral.young_people[0]
+        since = [e for e in person.missing_episodes if e.start.date() >= decision.start_date]
+        assert len(since) == 1 and since[0].end is not None and since[0].found_lat is not None
+        assert db.session().query(MissingEpisode).filter_by(rhi_recorded_by_code="RHI-GM").count() == 0
+    output = app.test_cli_runner().invoke(args=["demo-passwords"]).output
+    assert "missing.persons.coordinator@gmp.demo" in output and "(Greater Manchester Police)" in output
+    assert "rhi.worker@rhi-gm.demo" in output

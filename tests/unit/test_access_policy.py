@@ -192,3 +192,63 @@ def test_what_is_shared_with_the_co_operative_only_is_never_read_by_a_fellow_mem
     assert policy.decide(coop, policy.READ, "sufficiency_figures", SALFORD, sufficiency, TODAY).agreements == (3,)
     # A regional panel run is the co-operative's own and shared with nobody.
     assert not _read(COOP, both, "regional_panel_run", "placement_officer").allowed
+
+
+GMP, PROVIDER = "E23000005", "RHI-GM"
+
+
+def test_missing_episodes_are_shared_with_the_force_only_under_a_missing_from_care_agreement() -> None:
+    both = [_agreement(1, MANCHESTER, "missing_from_care"), _agreement(2, GMP, "missing_from_care")]
+
+    def read(organisation: str, role: str, agreements: list[Agreement]) -> policy.Verdict:
+        return policy.decide(Actor(organisation, role), policy.READ, "missing_episode", MANCHESTER, agreements, TODAY)
+
+    shared = read(GMP, "missing_persons_coordinator", both)
+    assert shared.allowed and shared.agreements == (1, 2)
+    assert not read(GMP, "missing_persons_coordinator", both[1:]).allowed  # the placer has not signed
+    ended = [_agreement(1, MANCHESTER, "missing_from_care", ended_on=TODAY), both[1]]
+    assert not read(GMP, "missing_persons_coordinator", ended).allowed  # ended today: stopped at once
+    assert not read(GMP, "missing_persons_coordinator", [_agreement(1, MANCHESTER), _agreement(2, GMP)]).allowed
+    # The agreement does not open another authority's casework to their social workers.
+    salford = [both[0], _agreement(3, SALFORD, "missing_from_care")]
+    refused = read(SALFORD, "social_worker", salford)
+    assert not refused.allowed and "not shared with a social worker" in refused.reason
+    assert read(MANCHESTER, "social_worker", []).allowed  # its own
+    assert not policy.decide(
+        Actor(GMP, "missing_persons_coordinator"), policy.WRITE, "missing_episode", MANCHESTER, both, TODAY
+    ).allowed
+
+
+def test_a_provider_records_an_interview_only_where_commissioned_and_shared_with() -> None:
+    both = [_agreement(1, MANCHESTER, "missing_from_care"), _agreement(2, PROVIDER, "missing_from_care")]
+
+    def record(organisation: str, role: str, agreements: list[Agreement], named: str | None) -> policy.Verdict:
+        return policy.decide(
+            Actor(organisation, role), policy.RECORD, "return_home_interview", MANCHESTER, agreements, TODAY,
+            named=named,
+        )  # fmt: skip
+
+    allowed = record(PROVIDER, "rhi_worker", both, PROVIDER)
+    assert allowed.allowed and allowed.agreements == (1, 2)
+    assert not record(PROVIDER, "rhi_worker", both, None).allowed  # not commissioned for the area
+    assert not record(PROVIDER, "rhi_worker", both, "RHI-OTHER").allowed
+    assert not record(PROVIDER, "rhi_worker", both[1:], PROVIDER).allowed  # the placer has not signed
+    assert not record(GMP, "missing_persons_coordinator", both, GMP).allowed  # not a provider's role
+    assert not policy.decide(
+        Actor(PROVIDER, "rhi_worker"), policy.WRITE, "return_home_interview", MANCHESTER, both, TODAY
+    ).allowed  # recording is not owning
+
+
+def test_a_police_notice_is_read_by_the_force_it_names_without_an_agreement() -> None:
+    def verdict(organisation: str, role: str, action: str) -> bool:
+        return policy.decide(
+            Actor(organisation, role), action, "police_notification", MANCHESTER, (), TODAY, named=GMP
+        ).allowed
+
+    assert verdict(GMP, "missing_persons_coordinator", policy.READ)
+    assert verdict(GMP, "missing_persons_coordinator", policy.ACKNOWLEDGE)
+    assert not verdict("E23000018", "missing_persons_coordinator", policy.READ)
+    assert not verdict(GMP, "rhi_worker", policy.READ)
+    assert verdict(MANCHESTER, "social_worker", policy.READ) and not verdict(
+        MANCHESTER, "social_worker", policy.ACKNOWLEDGE
+    )

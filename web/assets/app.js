@@ -261,3 +261,47 @@ function drawOptionsMap () {
 }
 
 drawOptionsMap()
+
+// The missing-persons co-ordinator's map: where children placed in the force's
+// area live (H) and where each was found after a missing episode (F). The list
+// beneath it on the page gives every place in words.
+function drawMissingMap () {
+  const dataBlock = document.getElementById('missing-map-data')
+  const section = document.getElementById('missing-map-section')
+  const container = document.getElementById('missing-map')
+  const L = window.L
+  if (!dataBlock || !section || !container || !L) return
+  const data = JSON.parse(dataBlock.textContent)
+  section.hidden = false
+  const map = L.map(container, { attributionControl: Boolean(data.tile_url), zoomSnap: 0.5, maxZoom: 18 })
+  if (data.tile_url) {
+    map.attributionControl.setPrefix(false)
+    L.tileLayer(data.tile_url, { attribution: data.tile_attribution, maxZoom: 18 }).addTo(map)
+  }
+  map.createPane('placeNames').style.zIndex = '450'
+  const focus = []
+  data.placements.forEach(function (p) {
+    mapMarker(L, 'homes', p, 'H', p.title).bindPopup(mapPopup(p.title, [])).addTo(map)
+    focus.push([p.lat, p.lon])
+  })
+  data.found.forEach(function (f) {
+    mapMarker(L, 'risk_locations', f, 'F', f.title).bindPopup(mapPopup(f.title, f.lines)).addTo(map)
+    focus.push([f.lat, f.lon])
+  })
+  if (focus.length > 1) map.fitBounds(L.latLngBounds(focus), { padding: [24, 24], maxZoom: 13 })
+  else if (focus.length === 1) map.setView(focus[0], 12)
+  else map.setView([53.48, -2.24], 10)
+  if (data.outlines_url) {
+    map.createPane('outlines').style.zIndex = '350'
+    window.fetch(data.outlines_url)
+      .then(function (response) { return response.ok ? response.json() : null })
+      .then(function (outlines) {
+        if (!outlines) return
+        L.geoJSON(outlines, { pane: 'outlines', interactive: false, style: { color: '#6f777b', weight: 1, fill: false } }).addTo(map)
+        mapPlaceNames(L, map, outlines)
+      })
+      .catch(function () {})
+  }
+}
+
+drawMissingMap()

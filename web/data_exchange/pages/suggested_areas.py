@@ -57,7 +57,10 @@ def _import_page_url() -> str | None:
 @blueprint.route("/")
 def list_suggestions() -> str:
     return render_template(
-        "suggested_areas/list.html", imports=service.list_for(current_user), import_url=_import_page_url()
+        "suggested_areas/list.html",
+        imports=service.list_for(current_user),
+        found=service.found_for(current_user),
+        import_url=_import_page_url(),
     )
 
 

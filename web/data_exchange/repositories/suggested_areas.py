@@ -47,8 +47,29 @@ def list_for_authority(authority_code: str, imports: int = 20) -> list[tuple[Imp
     )
     by_run: dict[int, list[SuggestedArea]] = {run.id: [] for run in runs}
     for suggestion in session().scalars(suggestions_query):
-        by_run[suggestion.import_id].append(suggestion)
+        if suggestion.import_id is not None:
+            by_run[suggestion.import_id].append(suggestion)
     return [(run, by_run[run.id]) for run in runs]
+
+
+def found_for_authority(authority_code: str) -> list[SuggestedArea]:
+    """Found locations a police force suggested to the authority (no import), newest first."""
+    query = (
+        select(SuggestedArea)
+        .where(SuggestedArea.authority_code == authority_code, SuggestedArea.missing_episode_id.is_not(None))
+        .order_by(SuggestedArea.id.desc())
+    )
+    return list(session().scalars(query))
+
+
+def for_episode(episode_id: int) -> SuggestedArea | None:
+    query = select(SuggestedArea).where(SuggestedArea.missing_episode_id == episode_id)
+    return session().scalars(query).first()
+
+
+def add_suggestion(suggestion: SuggestedArea) -> None:
+    session().add(suggestion)
+    session().flush()
 
 
 def get(suggestion_id: int, for_update: bool = False) -> SuggestedArea | None:

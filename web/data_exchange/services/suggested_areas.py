@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
+
 from planner import load_policy
 from planner.case import AREA_KINDS, SEVERITY
 from planner.crime_counts import FAMILIES, FAMILY_WORDS
@@ -27,7 +29,8 @@ from web.accounts.services.accounts import SignedInUser
 from web.casework.services import young_people
 from web.data_exchange.repositories import suggested_areas as repository
 from web.models import CONFIDENCE, Area, SuggestedArea
-from web.relocation.services import relocation
+from web.relocation.services import missing_from_care, relocation
+from web.shared.repositories.authorities import organisation_names
 from web.shared.services import audit
 from web.shared.services import groups as group_service
 from web.shared.services.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -36,6 +39,7 @@ REVIEW_ROLES = ("admin", "placement_officer")
 MAX_RADIUS_KM = 50.0
 MAX_NOTE = 2000
 AREA_CODE_PREFIX = "A-PUK-"
+FOUND_AREA_CODE_PREFIX = "A-FOUND-"  # confirmed from where a force found a missing child
 
 KIND_WORDS = {
     "gang_territory": "Gang territory",
@@ -62,7 +66,7 @@ class FormInvalid(InvalidInput):
 @dataclass(frozen=True)
 class SuggestionView:
     id: int
-    import_id: int
+    import_id: int | None  # None: a found location a police force suggested
     rank: int
     lsoa_code: str
     lsoa_name: str
@@ -77,6 +81,8 @@ class SuggestionView:
     reviewed_by: str | None
     reviewed_at: datetime | None
     dismissed_note: str | None
+    # For a found location a force suggested: who suggested it, and when the child was found.
+    suggested_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -125,6 +131,9 @@ def months_words(first: str, last: str) -> str:
 
 
 def default_source(suggestion: SuggestedArea | SuggestionView) -> str:
+    suggested_by = suggestion.suggested_by if isinstance(suggestion, SuggestionView) else suggestion.suggested_by_code
+    if suggested_by:
+        return f"{suggested_by}: where a missing child was found"[:120]
     months = (
         suggestion.months
         if isinstance(suggestion, SuggestionView)
@@ -134,6 +143,11 @@ def default_source(suggestion: SuggestedArea | SuggestionView) -> str:
 
 
 def _view(suggestion: SuggestedArea, names: Mapping[int, str], area_codes: Mapping[int, str]) -> SuggestionView:
+    suggested_by = None
+    if suggestion.suggested_by_code:
+        suggested_by = organisation_names({suggestion.suggested_by_code}).get(
+            suggestion.suggested_by_code, suggestion.suggested_by_code
+        )
     return SuggestionView(
         id=suggestion.id,
         import_id=suggestion.import_id,
@@ -151,6 +165,7 @@ def _view(suggestion: SuggestedArea, names: Mapping[int, str], area_codes: Mappi
         reviewed_by=names.get(suggestion.reviewed_by_id) if suggestion.reviewed_by_id else None,
         reviewed_at=suggestion.reviewed_at,
         dismissed_note=suggestion.review_note if suggestion.status == "dismissed" else None,
+        suggested_by=suggested_by,
     )
 
 
@@ -179,6 +194,61 @@ def list_for(user: SignedInUser) -> list[ImportView]:
             )
         )
     return out
+
+
+def found_for(user: SignedInUser) -> list[SuggestionView]:
+    """Where the authority's children were found, as suggested by a host force's co-ordinator."""
+    _require_review(user)
+    found = repository.found_for_authority(user.authority_code)
+    names = repository.user_names(s.reviewed_by_id for s in found if s.reviewed_by_id)
+    return [_view(s, names, _area_codes(found)) for s in found]
+
+
+def suggest_found_location(user: SignedInUser, episode_id: int, now: datetime | None = None) -> int:
+    """The host force's co-ordinator suggests where a child was found as an area, for the placing
+    authority (which owns the episode and would own the area) to confirm or dismiss; its id.
+
+    Only for an episode the co-ordinator's map shows (NotFound otherwise, nothing written), with
+    a found location; once per episode (Conflict).
+    """
+    now = now or datetime.now()
+    found = missing_from_care.found_location(user, episode_id, now.date())
+    if repository.for_episode(episode_id) is not None:
+        raise Conflict("This found location was already suggested.")
+    suggestion = SuggestedArea(
+        import_id=None,
+        authority_code=found.owner,
+        lsoa_code="",
+        # Where the child was found, in the co-ordinator's words: a confirmed area's label may
+        # not repeat it (a generic label only, as for police.uk suggestions).
+        lsoa_name=found.where_found[:120],
+        lat=found.lat,
+        lon=found.lon,
+        first_month=found.month,
+        last_month=found.month,
+        counts={},
+        total=0,
+        rank=0,
+        status="suggested",
+        missing_episode_id=episode_id,
+        suggested_by_code=found.force,
+    )
+    try:
+        repository.add_suggestion(suggestion)
+    except IntegrityError:
+        # Two co-ordinators at once: the unique episode keeps one suggestion; the second is told.
+        db.rollback()
+        raise Conflict("This found location was already suggested.") from None
+    audit.record(
+        user.id,
+        "suggest_area",
+        "missing_episode",
+        found.reference,
+        f"episode {episode_id} found location suggested to {found.owner} as suggestion {suggestion.id}; "
+        f"under agreement {found.agreements}",
+    )
+    db.commit()
+    return suggestion.id
 
 
 def _visible(user: SignedInUser, suggestion_id: int, for_update: bool = False) -> SuggestedArea:
@@ -305,7 +375,8 @@ def confirm(user: SignedInUser, suggestion_id: int, data: Mapping[str, Any], tod
     try:
         suggestion = _open(user, suggestion_id, for_update=True)
         values = _read_confirm(user, suggestion, data, today or date.today())
-        code = f"{AREA_CODE_PREFIX}{suggestion.id}"
+        found = suggestion.suggested_by_code is not None
+        code = f"{FOUND_AREA_CODE_PREFIX if found else AREA_CODE_PREFIX}{suggestion.id}"
         if repository.area_code_taken(code):
             raise Conflict(f"An area with the code {code} already exists.")
         now = datetime.now()
@@ -340,7 +411,10 @@ def confirm(user: SignedInUser, suggestion_id: int, data: Mapping[str, Any], tod
     # A new area can make where children live now unsafe: re-check the placements near it,
     # never move anyone.
     result = relocation.recheck_near_areas(
-        user.id, f"area {code} confirmed from a police.uk suggestion", [relocation.shape_of(area)], [area.code]
+        user.id,
+        f"area {code} confirmed from a {'found-location' if found else 'police.uk'} suggestion",
+        [relocation.shape_of(area)],
+        [area.code],
     )
     return Confirmed(area.code, area.label, relocation.opened_for(user.authority_code, result))
 

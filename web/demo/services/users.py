@@ -43,3 +43,21 @@ def make_cooperative_users() -> int:
         )
         made += 1
     return made
+
+
+# --- missing from care (decision 0085): the host force's co-ordinator and the interview provider's worker.
+# Made after the co-operative's agreements, which add the force and the provider they act for.
+PARTNER_STAFF = (
+    ("missing_persons_coordinator", "missing.persons.coordinator@gmp.demo", "Dana Whitcombe", "E23000005"),
+    ("rhi_worker", "rhi.worker@rhi-gm.demo", "Ellis Marchetti", "RHI-GM"),
+)
+
+
+def make_partner_users() -> int:
+    """Make the demo accounts of the police force and the provider; returns how many."""
+    for role, email, name, organisation in PARTNER_STAFF:
+        # Based in Salford, where the demo places a Manchester child (shown, never a casework key).
+        accounts.create_user(
+            email, name, role, SALFORD, secrets.token_urlsafe(12), is_demo=True, organisation_code=organisation
+        )
+    return len(PARTNER_STAFF)

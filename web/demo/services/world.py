@@ -51,6 +51,7 @@ from web.casework.repositories import referrals as referral_repository
 from web.casework.repositories import young_people as young_person_repository
 from web.demo.services import agreements as demo_agreements
 from web.demo.services import intelligence, placements, referrals, residents, users, young_people
+from web.demo.services import missing_from_care as demo_missing_from_care
 from web.demo.services.builder import Builder
 from web.demo.services.drawing import ANCHOR, MANCHESTER
 from web.matching.repositories import placements as placement_repository
@@ -84,6 +85,8 @@ def generate(seed: int, today: date | None = None) -> dict[str, int]:
         summary.update(demo_agreements.seed(today, builder.area_authority))
         # The co-operative's own people need the co-operative, which the agreements add.
         summary["co-operative users"] = users.make_cooperative_users()
+        summary.update(demo_missing_from_care.seed(today))
+        summary["demo users"] += users.make_partner_users()
         db.commit()
     except BaseException:
         db.rollback()

@@ -12,7 +12,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from web.accounts.services.accounts import CASEWORK_ROLES
-from web.matching.services import care_plan, decisions, host_notifications
+from web.matching.services import care_plan, decisions, host_notifications, police_notifications
 from web.matching.services.care_plan import SupportLinkRef
 from web.request_guard import query_int
 from web.shared.pages.access import require_roles
@@ -168,6 +168,8 @@ def _host_context(decision: Any) -> dict[str, Any]:
     return {
         "host_notices": host_notifications.for_decision(decision),
         "may_notify_host": host_notifications.may_send(decision),
+        "police_notices": police_notifications.for_decision(decision),
+        "police_force": police_notifications.force_of(decision),
     }
 
 

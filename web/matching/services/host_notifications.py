@@ -23,7 +23,7 @@ from web.accounts.services.accounts import CASEWORK_ROLES, SignedInUser
 from web.casework.services.referrals import get_for
 from web.matching.repositories import decisions as decision_repository
 from web.matching.repositories import host_notifications as repository
-from web.matching.services import care_plan
+from web.matching.services import care_plan, police_notifications
 from web.models import CarePlanVersion, Decision, HostNotification
 from web.shared.repositories import authorities
 from web.shared.services import access_policy, audit
@@ -131,19 +131,32 @@ def send(user: SignedInUser, reference: str, decision_id: int, today: date | Non
     )
     try:
         repository.add(notification)
+        # The host force is told in the same step (decision 0085), when the product knows it.
+        police = police_notifications.notify(notification, decision, user.id, now)
         current = decision.versions[-1]
+        dates: dict[str, str] = {}
+        notes: list[str] = []
         if not current.content.get("host_authority_notified_on"):
+            dates["host_authority_notified_on"] = today.isoformat()
+            notes.append(f"{_name(host)} notified through the planner ({LAW}), notification {notification.id}.")
+        if police is not None and not current.content.get("host_police_notified_on"):
+            dates["host_police_notified_on"] = today.isoformat()
+            notes.append(f"{police.force.name} notified through the planner (expected practice), notice {police.id}.")
+        if dates:
             decision_repository.add_version(
                 CarePlanVersion(
                     decision_id=decision.id,
                     number=current.number + 1,
-                    content={**current.content, "host_authority_notified_on": today.isoformat()},
-                    change_note=f"{_name(host)} notified through the planner ({LAW}), notification {notification.id}.",
+                    content={**current.content, **dates},
+                    change_note=" ".join(notes),
                     written_by_id=user.id,
                     written_at=now,
                 )
             )
-        audit.record(user.id, "notify_host", "decision", referral.reference, f"decision {decision.id}, host {host}")
+        detail = f"decision {decision.id}, host {host}"
+        if police is not None:
+            detail += f", police {police.force_code} (basis: {police.basis})"
+        audit.record(user.id, "notify_host", "decision", referral.reference, detail)
         db.commit()
     except IntegrityError:
         db.rollback()

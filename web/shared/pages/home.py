@@ -19,6 +19,8 @@ def home() -> Response:
         return redirect(url_for("regional_panel.index"))
     if current_user.role == "cooperative_commissioner":
         return redirect(url_for("capacity_members.index"))
+    if current_user.role in ("missing_persons_coordinator", "rhi_worker"):
+        return redirect(url_for("missing_from_care.index"))
     if current_user.role == "commissioner":
         return redirect(url_for("supply.supply"))
     return redirect(url_for("referrals.list_referrals"))

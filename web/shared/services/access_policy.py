@@ -34,6 +34,9 @@ READ, WRITE = "read", "write"
 TAKE_PLACE = "take_place"
 # A host authority acknowledges a notification addressed to it: only the one it names may.
 ACKNOWLEDGE = "acknowledge"
+# A commissioned provider records on the owner's record (an interview offered or done) when the
+# record names it and the owner shares with it for the rule's purpose (decision 0085).
+RECORD = "record"
 CASEWORK = ("placement_officer", "social_worker", "nominated_officer", "director", "admin")
 
 
@@ -52,6 +55,12 @@ class Rule:
     # Shared with the co-operative itself only, never with its other members: a member's
     # referrals for a regional panel, or its sufficiency figures (docs/decisions/0082).
     cooperative_only: bool = False
+    # Who records on it without owning it (RECORD): these roles of the organisation the record
+    # names, under an agreement for the rule's purpose in force between it and the owner.
+    record_roles: tuple[str, ...] = ()
+    # The roles that read it under an agreement, when fewer than `read_roles` (the owner's own
+    # casework roles read it; another authority's do not, only the force or provider): None, all.
+    shared_roles: tuple[str, ...] | None = None
 
 
 RULES: tuple[Rule, ...] = (
@@ -142,6 +151,41 @@ RULES: tuple[Rule, ...] = (
         (),
         cooperative_only=True,
     ),
+    # Sent with the reg 13 notice to the force covering the host authority (decision 0085): a
+    # one-off notice the placing authority gives as expected practice, so no agreement is needed
+    # for it; what follows (episodes, found locations) needs one for missing from care.
+    Rule(
+        "police_notification",
+        "a notification that a child is placed in a police force's area (owned by the placing authority)",
+        None,
+        (*CASEWORK, "missing_persons_coordinator"),
+        ("social_worker",),
+        by_law=(
+            "the police force it names, whose missing-persons co-ordinator alone acknowledges it (expected "
+            "practice: statutory guidance on children who run away or go missing from home or care, 2014)"
+        ),
+    ),
+    # A missing episode of a child placed in another area, with where the child was found and
+    # the return-home-interview status: the host force's co-ordinator reads it for its map.
+    Rule(
+        "missing_episode",
+        "a missing episode of a child placed elsewhere: when, where found, interview status (owned by the placer)",
+        "missing_from_care",
+        (*CASEWORK, "missing_persons_coordinator"),
+        ("social_worker", "placement_officer"),
+        shared_roles=("missing_persons_coordinator",),
+    ),
+    # The interview after a return: the provider commissioned for the host area sees the task and
+    # records it offered or done on the placing authority's episode, which sees it at once.
+    Rule(
+        "return_home_interview",
+        "the return home interview after a missing episode (owned by the placing authority)",
+        "missing_from_care",
+        (*CASEWORK, "rhi_worker"),
+        ("social_worker", "placement_officer"),
+        record_roles=("rhi_worker",),
+        shared_roles=("rhi_worker",),
+    ),
 )
 RULES_BY_KIND = {rule.kind: rule for rule in RULES}
 
@@ -216,7 +260,7 @@ def decide(
     names: Mapping[str, str] | None = None,
     named: str | None = None,
 ) -> Verdict:
-    """May `actor` `action` ("read", "write", "take_place", "acknowledge") a record of `kind`
+    """May `actor` `action` ("read", "write", "take_place", "acknowledge", "record") a record of `kind`
     owned by `owner`? `named` is the organisation the record names, for rules that the law
     lets it read (`Rule.by_law`)."""
     rule = RULES_BY_KIND[kind]
@@ -229,6 +273,8 @@ def decide(
         if named is None or actor.organisation != named:
             return Verdict(False, f"only {_name(named or '?', names)} acknowledges this {kind}")
         return Verdict(True, f"by law: {rule.by_law}")
+    if action == RECORD:
+        return _record(actor, rule, owner, agreements, today, names, named)
     if action == TAKE_PLACE:
         if kind != "placement":
             raise ValueError(f"only a placement has places to take, not a {kind}")
@@ -251,6 +297,10 @@ def decide(
         return Verdict(False, f"it belongs to {_name(owner, names)}: only they change it")
     if rule.purpose is None:
         return Verdict(False, f"it belongs to {_name(owner, names)} and is not shared")
+    if rule.shared_roles is not None and actor.role not in rule.shared_roles:
+        return Verdict(
+            False, f"it belongs to {_name(owner, names)} and is not shared with a {actor.role.replace('_', ' ')}"
+        )
     relied = _sharing(actor.organisation, owner, rule.purpose, agreements, today, rule.cooperative_only)
     if relied is None:
         return Verdict(
@@ -258,6 +308,31 @@ def decide(
             f"it belongs to {_name(owner, names)}, with no agreement in force for {rule.purpose.replace('_', ' ')}",
         )
     return Verdict(True, f"shared by {_name(owner, names)} for {rule.purpose.replace('_', ' ')}", relied)
+
+
+def _record(
+    actor: Actor,
+    rule: Rule,
+    owner: str | None,
+    agreements: Iterable[Agreement],
+    today: date,
+    names: Mapping[str, str],
+    named: str | None,
+) -> Verdict:
+    """A commissioned organisation records on the owner's record: named by it, and shared with."""
+    if actor.role not in rule.record_roles:
+        return Verdict(False, f"a {actor.role.replace('_', ' ')} may not record on a {rule.kind}")
+    if owner is None or rule.purpose is None:
+        return Verdict(False, f"this {rule.kind} is not shared")
+    if named is None or actor.organisation != named:
+        return Verdict(False, f"this {rule.kind} is not for {_name(actor.organisation, names)}")
+    relied = _sharing(actor.organisation, owner, rule.purpose, agreements, today)
+    if relied is None:
+        return Verdict(
+            False,
+            f"it belongs to {_name(owner, names)}, with no agreement in force for {rule.purpose.replace('_', ' ')}",
+        )
+    return Verdict(True, f"commissioned, shared by {_name(owner, names)} for {rule.purpose.replace('_', ' ')}", relied)
 
 
 def _sharing(
@@ -306,18 +381,29 @@ def rules_markdown() -> str:
         "reads what a member shares with it under the member's agreement alone; records shared",
         '"with the co-operative only" are never read by its other members.',
         "",
-        "| record | shared for | who reads (own or shared) | who writes (owner only) |",
-        "|---|---|---|---|",
+        "| record | shared for | who reads (own or shared) | shared only with | who writes (owner only) |",
+        "|---|---|---|---|---|",
     ]
     for rule in RULES:
         purpose = rule.purpose.replace("_", " ") if rule.purpose else "never shared"
         if rule.purpose and rule.cooperative_only:
             purpose += ", with the co-operative only"
         lines.append(f"| {rule.what} | {purpose} | {_roles(rule.read_roles)} | {_roles(rule.write_roles)} |")
+        only = _roles(rule.shared_roles) if rule.shared_roles is not None else "the readers"
+        lines.append(f"| {rule.what} | {purpose} | {_roles(rule.read_roles)} | {only} | {_roles(rule.write_roles)} |")
     by_law = [rule for rule in RULES if rule.by_law]
     if by_law:
         lines += ["", "## Read by law, not by agreement", ""]
         lines += [f"- {rule.what}: read by {rule.by_law}." for rule in by_law]
+    recorded = [rule for rule in RULES if rule.record_roles]
+    if recorded:
+        lines += ["", "## Recorded by a commissioned organisation", ""]
+        lines += [
+            f"- {rule.what}: recorded by the {_roles(rule.record_roles)} of the organisation it names "
+            f"(commissioned for the area), under an agreement for {rule.purpose or 'no purpose'} in force "
+            "between it and the owner."
+            for rule in recorded
+        ]
     lines += ["", "## Purposes", ""]
     lines += [f"- `{purpose}`: {PURPOSE_WORDS[purpose]}" for purpose in PURPOSES]
     return "\n".join(lines) + "\n"

@@ -68,6 +68,12 @@ class Access:
     def decide(self, action: str, kind: str, owner: str | None) -> policy.Verdict:
         return policy.decide(self.actor, action, kind, owner, self.agreements, self.today, self.names([owner]))
 
+    def decide_named(self, action: str, kind: str, owner: str | None, named: str | None) -> policy.Verdict:
+        """For rules where the record names an organisation (read by law, recorded when commissioned)."""
+        return policy.decide(
+            self.actor, action, kind, owner, self.agreements, self.today, self.names([owner, named]), named
+        )
+
     def may_write(self, kind: str, owner: str | None) -> policy.Verdict:
         return self.decide(policy.WRITE, kind, owner)
 
