@@ -198,7 +198,7 @@ def _authorities_in_view() -> list[LocalAuthority]:
 class EngineView:
     """Each open referral's safe options against the live pool, and the rules that bind."""
 
-    options: dict[str, int]  # referral reference -> feasible placements
+    options: dict[str, int]  # qualified referral id (authority/reference) -> feasible placements
     binding: dict[str, tuple[str, ...]]  # for referrals with none: rules that alone removed the last options
 
 
@@ -207,7 +207,9 @@ def engine_view(referrals: Sequence[Referral], today: date, authority_code: str)
     ranking), keeping counts only."""
     if not referrals:
         return EngineView({}, {})
-    built = batch_case.build_case(list(referrals), today, batch=True, authority_code=authority_code)
+    # Several authorities' referrals meet here, and references are unique only within an
+    # authority: the case names each "authority/reference" (batch_case.qualified).
+    built = batch_case.build_case(list(referrals), today, batch=True, authority_code=authority_code, qualify=True)
     options: dict[str, int] = {}
     binding: dict[str, tuple[str, ...]] = {}
     for parsed in built.parsed.referrals:
@@ -659,7 +661,7 @@ _OPTION_BANDS = (
 def _engine_tables(
     view: EngineView, referrals: Sequence[Referral], dz: Disclosure
 ) -> tuple[PublishedTable, PublishedTable, Tally]:
-    record = {r.reference: dz.one("referral", r.reference) for r in referrals}
+    record = {batch_case.qualified(r.authority_code, r.reference): dz.one("referral", r.reference) for r in referrals}
     counts = [
         total(record[ref] for ref, v in view.options.items() if lo <= v <= hi and ref in record)
         for _, _, lo, hi in _OPTION_BANDS
@@ -933,7 +935,7 @@ def equality(user: SignedInUser, f: Filters, today: date | None = None) -> Equal
             matched.append((referral, people))
     view = engine_view([r for r, _ in matched], today, user.authority_code)
     for referral, people in matched:
-        has_option = view.options.get(referral.reference, 0) > 0
+        has_option = view.options.get(batch_case.qualified(referral.authority_code, referral.reference), 0) > 0
         waiting.extend(
             (yp.ethnicity, yp.sex, age, has_option, dz.one("young_person", yp.reference)) for yp, age in people
         )

@@ -290,7 +290,9 @@ def run_scenario(user: SignedInUser, form: Mapping[str, Any], today: date | None
         raise InvalidInput(["There are no open referrals to allocate"], {"line-1-places": "No open referrals"})
     outcomes = []
     policy_limit = 0.0
-    before_case = batch_case.build_case(referrals, today, batch=True, authority_code=user.authority_code)
+    # Every authority's open referrals: references are unique only within an authority, so
+    # the case names each "authority/reference" (batch_case.qualified).
+    before_case = batch_case.build_case(referrals, today, batch=True, authority_code=user.authority_code, qualify=True)
     lines = [_sited(line, before_case.parsed.areas, today) for line in lines]
     extra = extra_placements(lines)
     for added in ([], extra):
@@ -298,7 +300,7 @@ def run_scenario(user: SignedInUser, form: Mapping[str, Any], today: date | None
             before_case
             if not added
             else batch_case.build_case(
-                referrals, today, batch=True, extra_placements=added, authority_code=user.authority_code
+                referrals, today, batch=True, extra_placements=added, authority_code=user.authority_code, qualify=True
             )
         )
         policy_limit = built.policy.time_limit_seconds
