@@ -202,7 +202,9 @@ class EngineView:
     binding: dict[str, tuple[str, ...]]  # for referrals with none: rules that alone removed the last options
 
 
-def engine_view(referrals: Sequence[Referral], today: date, authority_code: str) -> EngineView:
+def engine_view(
+    referrals: Sequence[Referral], today: date, authority_code: str, user_id: int | None = None
+) -> EngineView:
     """Rank every referral against the pool the viewer's authority may use (the same rules as a
     ranking), keeping counts only."""
     if not referrals:
@@ -210,6 +212,8 @@ def engine_view(referrals: Sequence[Referral], today: date, authority_code: str)
     # Several authorities' referrals meet here, and references are unique only within an
     # authority: the case names each "authority/reference" (batch_case.qualified).
     built = batch_case.build_case(list(referrals), today, batch=True, authority_code=authority_code, qualify=True)
+    # The view judged referrals against what other owners share: audited like a ranking.
+    batch_case.audit_shared(built, user_id, "capacity", "engine view")
     options: dict[str, int] = {}
     binding: dict[str, tuple[str, ...]] = {}
     for parsed in built.parsed.referrals:
@@ -383,7 +387,7 @@ def overview(user: SignedInUser, f: Filters, today: date | None = None) -> Overv
         partition=False,
     )
     tables["specialist_foster"] = _specialist_foster_table(f, placements, names)
-    view = engine_view(matched_referrals, today, user.authority_code)
+    view = engine_view(matched_referrals, today, user.authority_code, user.id)
     tables["options"], tables["binding"], no_option = _engine_tables(view, matched_referrals, dz)
     tables["timing"] = _timing_table(f, decisions, dz)
 
@@ -933,7 +937,7 @@ def equality(user: SignedInUser, f: Filters, today: date | None = None) -> Equal
         ]
         if people:
             matched.append((referral, people))
-    view = engine_view([r for r, _ in matched], today, user.authority_code)
+    view = engine_view([r for r, _ in matched], today, user.authority_code, user.id)
     for referral, people in matched:
         has_option = view.options.get(batch_case.qualified(referral.authority_code, referral.reference), 0) > 0
         waiting.extend(

@@ -293,6 +293,7 @@ def run_scenario(user: SignedInUser, form: Mapping[str, Any], today: date | None
     # Every authority's open referrals: references are unique only within an authority, so
     # the case names each "authority/reference" (batch_case.qualified).
     before_case = batch_case.build_case(referrals, today, batch=True, authority_code=user.authority_code, qualify=True)
+    batch_case.audit_shared(before_case, user.id, "capacity_scenario", "consortium")
     lines = [_sited(line, before_case.parsed.areas, today) for line in lines]
     extra = extra_placements(lines)
     for added in ([], extra):

@@ -37,7 +37,7 @@ from web.accounts.services.accounts import CASEWORK_ROLES, SignedInUser
 from web.casework.repositories import young_people as young_people_repository
 from web.jobs.services import jobs
 from web.matching.repositories import placements as placement_repository
-from web.matching.services.batch_case import BuiltCase, build_case
+from web.matching.services.batch_case import BuiltCase, audit_shared, build_case
 from web.models import Area, Placement, Referral, ReferralExclusion, RelocationReview, YoungPerson
 from web.relocation.repositories import relocation as repository
 from web.shared.repositories import authorities
@@ -260,6 +260,8 @@ def _recheck_for_authority(
         )
         db.commit()
         return Recheck(len(pairs), [], 0)
+    # The re-check read what other owners share for intelligence and placement finding.
+    audit_shared(built, by_user_id, "relocation", trigger[:120])
     labels = {p["id"]: p for p in built.document["placements"]}
     opened = []
     not_reopened = 0
