@@ -86,3 +86,47 @@ def test_the_coordinator_sees_the_map_and_list_and_suggests_a_found_location(
     assert "Suggested to the placing authority" in page.locator(".govuk-notification-banner").inner_text()
     assert console_errors == []
     context.close()
+
+
+def test_the_host_authority_reads_and_acknowledges_the_reg_13_notice_in_its_tasks(
+    browser: Any, mfc_server: str, axe_source: str
+) -> None:
+    """Salford's placement officer finds the Manchester child placed in Salford in Tasks, reads
+    the notice (no name, no date of birth) and acknowledges it; Manchester sees when."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    console_errors: list[str] = []
+    page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
+    page.goto(f"{mfc_server}/sign-in")
+    page.fill("#email", "po@salford.test")
+    page.fill("#password", PASSWORD)
+    page.click("button:has-text('Sign in')")
+    page.wait_for_load_state()
+    page.goto(f"{mfc_server}/tasks/")
+    section = page.locator("#placed-here")
+    assert "1 to acknowledge" in section.inner_text()
+    assert _axe_problems(page, axe_source) == []
+    page.locator("#placed-here ~ table a", has_text="Notification").first.click()
+    page.wait_for_url("**/host-notifications/*")
+    assert page.locator("h1").inner_text().startswith("Manchester is placing a child in Salford")
+    assert _axe_problems(page, axe_source) == []
+    page.click("button:has-text('Acknowledge for Salford')")
+    page.wait_for_load_state()
+    assert "acknowledged" in page.locator(".govuk-notification-banner").inner_text()
+    notice_url = page.url
+    context.close()
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(f"{mfc_server}/sign-in")
+    page.fill("#email", "sw@manchester.test")
+    page.fill("#password", PASSWORD)
+    page.click("button:has-text('Sign in')")
+    page.wait_for_load_state()
+    page.goto(notice_url)
+    page.locator("a.govuk-back-link").click()  # back to the decision
+    page.wait_for_url("**/decisions/*")
+    assert "Acknowledged" in page.locator("[id^='host-notification-']").first.inner_text()
+    assert _axe_problems(page, axe_source) == []
+    assert console_errors == []
+    context.close()
