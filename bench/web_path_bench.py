@@ -101,7 +101,7 @@ def _add_areas(app: Flask, count: int, seed: int) -> None:
             {
                 "code": f"BENCH-A{i:06d}",
                 "label": f"Synthetic area {i}",
-                "kind": rng.choice(["county_lines", "exploitation", "group_territory"]),
+                "kind": rng.choice(["gang_territory", "county_lines_destination", "exploitation_hotspot"]),
                 "lat": rng.uniform(50.6, 54.8),
                 "lon": rng.uniform(-3.4, 0.6),
                 "radius_km": round(rng.uniform(0.1, 1.0), 2),
