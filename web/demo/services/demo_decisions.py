@@ -19,6 +19,7 @@ from web.accounts.services.accounts import SignedInUser
 from web.casework.repositories import referrals as referral_repository
 from web.matching.repositories import ranking_runs as run_repository
 from web.matching.services import decisions, ranking_runs
+from web.matching.services.stored_cases import stored_case
 from web.shared.services.errors import Conflict, InvalidInput
 
 SOCIAL_WORKER = "social.worker@manchester.demo"
@@ -78,7 +79,7 @@ def seed(today: date | None = None) -> int:
                         option["placement_id"],
                         today.isoformat(),
                         False,
-                        _plan(json.loads(run.case_json), today, level),
+                        _plan(stored_case(run), today, level),
                         today=today,
                     )
                 except (Conflict, InvalidInput):

@@ -1,9 +1,14 @@
 """Cases built from the stored records: the live pool, and referrals to rank or allocate.
 
-One place builds the world part of a case (groups, areas, the live placement pool)
-and keeps the prepared world in memory until the stored placements, areas or groups
-change, or the day does. A ranking, a panel's allocation, a relocation re-check and
-the cost-to-others view all judge placements against the same world this way.
+One place builds the world part of a case (groups, areas, the live placement pool),
+validates it and prepares it for the engine, and keeps all of that in memory per
+version of the world (`web.shared.repositories.world_versions`: one row, changed in the
+transaction that changes a placement, resident, area, group or rivalry), per day and per
+use of expired intelligence. A ranking then reads that one row, and validates and builds
+only its referral (`planner.case_json.parse_referrals`, the same checks and messages as
+a whole case). A ranking, a panel's allocation, a relocation re-check and the
+cost-to-others view all judge placements against the same world this way.
+See docs/decisions/0090-world-snapshots-and-versions.md.
 """
 
 from __future__ import annotations
@@ -11,25 +16,37 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from collections.abc import Sequence
-from dataclasses import dataclass
+import zlib
+from collections import OrderedDict
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
 
 from planner import CaseError, load_policy, parse_case, prepare_world
 from planner.case import Case
+from planner.case_json import parse_referrals
 from planner.policy import Policy
 from planner.world import World
 from web import models
 from web.matching.repositories import placements
-from web.matching.services.case_builder import areas_part, groups_part, placements_part, referral_part
-from web.shared.repositories import intelligence
+from web.matching.services.case_builder import (
+    areas_part,
+    groups_part,
+    lapsed_rivalries,
+    placements_part,
+    referral_part,
+)
+from web.shared.repositories import intelligence, world_versions
 from web.shared.services.errors import InvalidInput
 
 CASE_FORMAT = "placement-case/1"
 
+# Worlds kept at once: today's, and one other day or policy (a scenario's date, a re-check's).
+_KEPT = 2
+
 _cache_lock = threading.Lock()
-_cache: dict[str, World] = {}
+_cache: OrderedDict[tuple[Any, ...], PreparedWorld] = OrderedDict()
 
 
 class ReferralLike(Protocol):
@@ -55,34 +72,149 @@ class ReferralLike(Protocol):
     def exclusions(self) -> list[models.ReferralExclusion]: ...
 
 
+def _dumps(value: Any) -> str:
+    # The one canonical form: a stored case's text, its hash and the snapshot's all use it.
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+@dataclass
+class PreparedWorld:
+    """The world part of a case for a day, validated and prepared once, and what a case needs of it."""
+
+    as_of: date
+    parts: dict[str, Any]  # {"groups", "areas", "placements"}, as the case holds them
+    parsed: Case  # the world alone (no referral)
+    world: World
+    live: frozenset[str]
+    group_ids: frozenset[str]
+    lapsed: list[tuple[frozenset[str], str]]
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _prefix: Any = field(default=None, repr=False)
+    _snapshot: tuple[str, bytes] | None = field(default=None, repr=False)
+
+    def case_hasher(self) -> Any:
+        """A sha256 fed with the canonical case text up to (not including) its referral part.
+
+        The canonical text sorts keys: areas, as_of, format, groups, placements, then
+        referral or referrals, so a case's hash is this prefix's, copied, plus its referral
+        part: the 10 MB of a regional world are hashed once, not once per ranking.
+        """
+        with self._lock:
+            if self._prefix is None:
+                prefix = hashlib.sha256()
+                for key, value in (
+                    ("areas", self.parts["areas"]),
+                    ("as_of", self.as_of.isoformat()),
+                    ("format", CASE_FORMAT),
+                    ("groups", self.parts["groups"]),
+                    ("placements", self.parts["placements"]),
+                ):
+                    prefix.update(("{" if key == "areas" else ",").encode())
+                    prefix.update(f"{_dumps(key)}:{_dumps(value)}".encode())
+                self._prefix = prefix
+            return self._prefix.copy()
+
+    def snapshot(self) -> tuple[str, bytes]:
+        """(sha256 of the world parts' canonical JSON, that JSON compressed): what a run names."""
+        with self._lock:
+            if self._snapshot is None:
+                text = _dumps(self.parts).encode()
+                self._snapshot = (hashlib.sha256(text).hexdigest(), zlib.compress(text, 6))
+            return self._snapshot
+
+
 @dataclass(frozen=True)
 class BuiltCase:
-    """A case as stored (`document`), as parsed, its prepared world, and its warnings."""
+    """A case as stored (`document`), as parsed, its prepared world, and its warnings.
 
-    document: dict[str, Any]
+    `case_part` is the case without its world (format, as_of, referral or referrals): what
+    a run stores beside the name of its world's snapshot (`prepared.snapshot()`).
+    """
+
+    case_part: dict[str, Any]
     parsed: Case
     world: World
     policy: Policy
     warnings: list[str]
+    prepared: PreparedWorld
+
+    @property
+    def document(self) -> dict[str, Any]:
+        return {**self.case_part, **self.prepared.parts}
 
     @property
     def text(self) -> str:
-        return json.dumps(self.document, sort_keys=True, separators=(",", ":"))
+        return _dumps(self.document)
 
     @property
     def sha256(self) -> str:
-        return hashlib.sha256(self.text.encode()).hexdigest()
+        # Equal to sha256(self.text), without serialising the world again (see case_hasher).
+        hasher = self.prepared.case_hasher()
+        for key in ("referral", "referrals"):
+            if key in self.case_part:
+                hasher.update(f",{_dumps(key)}:{_dumps(self.case_part[key])}".encode())
+        hasher.update(b"}")
+        return str(hasher.hexdigest())
 
 
-def _world(parsed: Case, key: str, use_expired: bool) -> World:
-    with _cache_lock:
-        world = _cache.get(key)
-        if world is None:
-            as_of = parsed.as_of or date.today()
-            world = prepare_world(parsed.placements, parsed.areas, parsed.groups, as_of, use_expired)
-            _cache.clear()  # one world at a time: the current one
-            _cache[key] = world
-        return world
+def _prepare(
+    as_of: date, use_expired: bool, extra_placements: list[dict[str, Any]], visible_owners: Collection[str] | None
+) -> PreparedWorld:
+    """Read, validate and prepare the world part of a case (the dear part, done once per version)."""
+    # `visible_owners` is part of the cache key so that a world limited to what an authority
+    # may see can be kept beside the whole one; None (everything) is all there is today.
+    del visible_owners
+    groups = intelligence.list_groups()
+    rivalries = intelligence.list_rivalries()
+    group_list, _ = groups_part(groups, rivalries, as_of, use_expired, set())
+    parts = {
+        "groups": group_list,
+        "areas": areas_part(intelligence.list_areas()),
+        "placements": placements_part(placements.list_live_placements()) + list(extra_placements),
+    }
+    try:
+        parsed = parse_case({"format": CASE_FORMAT, "as_of": as_of.isoformat(), **parts})
+    except CaseError as error:
+        raise InvalidInput(error.problems) from None
+    world = prepare_world(parsed.placements, parsed.areas, parsed.groups, as_of, use_expired)
+    return PreparedWorld(
+        as_of=as_of,
+        parts=parts,
+        parsed=parsed,
+        world=world,
+        live=frozenset(p["id"] for p in parts["placements"]),
+        group_ids=frozenset(g["id"] for g in parts["groups"]),
+        lapsed=lapsed_rivalries(rivalries, as_of, use_expired),
+    )
+
+
+def prepared_world(
+    as_of: date,
+    use_expired: bool,
+    extra_placements: list[dict[str, Any]] | None = None,
+    visible_owners: Collection[str] | None = None,
+) -> PreparedWorld:
+    """The prepared world for the day: kept per world version unless hypothetical placements are added."""
+    if extra_placements:
+        # A scenario's world exists only for its request: never kept.
+        return _prepare(as_of, use_expired, extra_placements, visible_owners)
+    version = world_versions.current()
+    owners = None if visible_owners is None else frozenset(visible_owners)
+    key = (version, as_of, use_expired, owners)
+    if version is not None:
+        with _cache_lock:
+            found = _cache.get(key)
+            if found is not None:
+                _cache.move_to_end(key)
+                return found
+    prepared = _prepare(as_of, use_expired, [], visible_owners)
+    # Kept only if nothing changed the world while it was read (another transaction's commit).
+    if version is not None and world_versions.current() == version:
+        with _cache_lock:
+            _cache[key] = prepared
+            while len(_cache) > _KEPT:
+                _cache.popitem(last=False)
+    return prepared
 
 
 def build_case(
@@ -99,31 +231,27 @@ def build_case(
     """
     policy = load_policy()
     use_expired = policy.use_expired_intelligence
-    pool = placements.list_live_placements()
+    prepared = prepared_world(as_of, use_expired, extra_placements)
     linked = {link.group.code for r in referrals for person in r.young_people for link in person.group_links}
-    groups, warnings = groups_part(
-        intelligence.list_groups(), intelligence.list_rivalries(), as_of, use_expired, linked
-    )
-    world_parts = {
-        "groups": groups,
-        "areas": areas_part(intelligence.list_areas()),
-        "placements": placements_part(pool) + list(extra_placements or []),
-    }
-    live = {p["id"] for p in world_parts["placements"]}
+    warnings = [warning for pair, warning in prepared.lapsed if linked & pair]
     parts = []
     for referral in referrals:
-        part, referral_warnings = referral_part(referral, live, as_of, use_expired)  # type: ignore[arg-type]
+        part, referral_warnings = referral_part(referral, prepared.live, as_of, use_expired)  # type: ignore[arg-type]
         parts.append(part)
         warnings.extend(referral_warnings)
-    document: dict[str, Any] = {"format": CASE_FORMAT, "as_of": as_of.isoformat()}
+    case_part: dict[str, Any] = {"format": CASE_FORMAT, "as_of": as_of.isoformat()}
     if batch:
-        document["referrals"] = parts
+        case_part["referrals"] = parts
     else:
-        (document["referral"],) = parts
-    document.update(world_parts)
+        (case_part["referral"],) = parts
     try:
-        parsed = parse_case(document, require="assign" if batch else "rank")
+        parsed = parse_referrals(
+            case_part,
+            prepared.parsed,
+            require="assign" if batch else "rank",
+            group_ids=prepared.group_ids,
+            placement_ids=prepared.live,
+        )
     except CaseError as error:
         raise InvalidInput(error.problems) from None
-    key = hashlib.sha256((json.dumps(world_parts, sort_keys=True) + as_of.isoformat() + str(use_expired)).encode())
-    return BuiltCase(document, parsed, _world(parsed, key.hexdigest(), use_expired), policy, warnings)
+    return BuiltCase(case_part, parsed, prepared.world, policy, warnings, prepared)

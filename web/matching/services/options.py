@@ -26,6 +26,7 @@ from web.matching.repositories import exclusions as exclusion_repository
 from web.matching.repositories import ranking_runs as run_repository
 from web.matching.services import ranking_runs
 from web.matching.services.ranking_runs import RunView
+from web.matching.services.stored_cases import stored_case, stored_placements
 from web.models import Referral, ReferralExclusion
 from web.shared.services import audit
 from web.shared.services.errors import Forbidden, InvalidInput, NotFound
@@ -87,8 +88,7 @@ def _stored_case(run_id: int) -> dict[str, Any]:
     run = run_repository.get_run(run_id)
     if run is None:
         raise NotFound(str(run_id))
-    case: dict[str, Any] = json.loads(run.case_json)
-    return case
+    return stored_case(run)
 
 
 def _worker_exclusions(referral: Referral) -> list[WorkerExclusion]:
@@ -306,7 +306,7 @@ def _open_referral_run(
     run = run_repository.get_run(run_id)
     if run is None or run.referral_id != referral.id:
         raise NotFound(str(run_id))
-    labels = {p["id"]: p["label"] for p in json.loads(run.case_json)["placements"]}
+    labels = {code: p["label"] for code, p in stored_placements(run).items()}
     return referral, json.loads(run.result_json), labels
 
 

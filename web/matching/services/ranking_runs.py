@@ -20,6 +20,7 @@ from web.accounts.services.accounts import SignedInUser
 from web.casework.services.referrals import get_for
 from web.matching.repositories import ranking_runs as run_repository
 from web.matching.services.batch_case import build_case
+from web.matching.services.stored_cases import store_world, stored_placements
 from web.models import RankingRun
 from web.shared.services import audit
 from web.shared.services.errors import NotFound
@@ -41,6 +42,8 @@ def run_ranking(user: SignedInUser, reference: str, as_of: date | None = None, i
         if wanted is not None and wanted.rank > policy.max_options:
             policy = policy.with_overrides({"max_options": wanted.rank})
     result = rank(built.world, built.parsed.referral, policy).to_dict()
+    # The run keeps its referral and result; its world is a snapshot stored once per version.
+    case_json, world_sha256 = store_world(built)
     run = RankingRun(
         referral_id=referral.id,
         requested_by_id=user.id,
@@ -48,8 +51,10 @@ def run_ranking(user: SignedInUser, reference: str, as_of: date | None = None, i
         engine_version=planner.__version__,
         policy_version=result["policy"]["version"],
         case_sha256=built.sha256,
-        case_json=built.text,
+        case_json=case_json,
+        world_sha256=world_sha256,
         result_json=json.dumps(result, separators=(",", ":")),
+        summary=result["summary"],
         warnings=built.warnings,
         feasible=result["summary"]["feasible"],
     )
@@ -73,8 +78,21 @@ class RunView:
 
 
 def _view(run: RankingRun, reference: str, full: bool) -> RunView:
+    if not full and run.summary is not None:
+        # A list of runs reads each run's summary column, never its stored documents.
+        return RunView(
+            run.id,
+            reference,
+            run.requested_by.name,
+            run.requested_at,
+            run.engine_version,
+            run.policy_version,
+            {"summary": run.summary},
+            {},
+            list(run.warnings),
+        )
     result = json.loads(run.result_json)
-    placements = {p["id"]: p for p in json.loads(run.case_json)["placements"]} if full else {}
+    placements = stored_placements(run) if full else {}
     # Only intelligence left out is listed here; the options page says the essential-person
     # warning on its own (options/_essential_warning.html), and the decision form asks about it.
     expired = [w["detail"] for w in result.get("warnings", []) if w["code"] != ESSENTIAL_FURTHER]

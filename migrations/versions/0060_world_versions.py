@@ -1,0 +1,28 @@
+"""a one-row token of the state to the world cases are built from
+
+Revision ID: 0060
+Revises: 0019
+Create Date: 2026-12-02 12:10:00
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0060"
+down_revision = "0019"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    table = op.create_table(
+        "world_versions",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("version", sa.String(length=32), nullable=False),
+    )
+    # The one row the app bumps: a new random token at each change; only a change matters.
+    op.bulk_insert(table, [{"id": 1, "version": "initial"}])
+
+
+def downgrade() -> None:
+    op.drop_table("world_versions")
