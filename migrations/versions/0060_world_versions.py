@@ -5,6 +5,8 @@ Revises: 0019
 Create Date: 2026-12-02 12:10:00
 """
 
+import uuid
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -20,8 +22,9 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), primary_key=True),
         sa.Column("version", sa.String(length=32), nullable=False),
     )
-    # The one row the app bumps: a new random token at each change; only a change matters.
-    op.bulk_insert(table, [{"id": 1, "version": "initial"}])
+    # The one row the app bumps: a new random token at each change. Random from the start too,
+    # so two databases served by one process (tests, a bench) never share a version.
+    op.bulk_insert(table, [{"id": 1, "version": uuid.uuid4().hex}])
 
 
 def downgrade() -> None:

@@ -9,10 +9,14 @@ or adding one changes the next run.
 from __future__ import annotations
 
 import json
+import math
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
-from itertools import combinations
+from itertools import combinations, islice
 from typing import Any
 
 from planner.authorities import authority_name
@@ -56,12 +60,39 @@ class WorkerExclusion:
 
 
 @dataclass(frozen=True)
+class ExcludedLine:
+    """One placement excluded for a reason, in words."""
+
+    placement_id: str
+    label: str
+    detail: str
+
+
+@dataclass(frozen=True)
 class OptionsPage:
     run: RunView
+    # Every layer small enough to send with the page; the others are fetched for the map's view.
     map_layers: dict[str, list[dict[str, Any]]]
     exclusions: list[WorkerExclusion]
     referral_open: bool
     may_change: bool  # whether this user may exclude options and lift exclusions now
+    map_counts: dict[str, int] = field(default_factory=dict)  # every layer's size, sent or not
+    fetched_layers: tuple[str, ...] = ()
+    # The first few placements excluded for each reason; the rest are a page of their own.
+    excluded_preview: dict[str, list[ExcludedLine]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ExcludedPage:
+    """One page of the placements a run excluded for one reason."""
+
+    run: RunView
+    code: str
+    lines: list[ExcludedLine]
+    page: int
+    pages: int
+    total: int
+    first: int  # the position (from 1) of the page's first line among all of them
 
 
 @dataclass(frozen=True)
@@ -103,17 +134,119 @@ def _worker_exclusions(referral: Referral) -> list[WorkerExclusion]:
     return found
 
 
+# A layer with more items than this is not sent with the page: the map fetches what is in its
+# view (`map_layer_in_view`). At regional scale the excluded placements and high-severity areas
+# were 5.7 MB of a 6.8 MB page; what a person reads is the options and the reasons' counts.
+INLINE_MAP_ITEMS = 300
+FETCHED_LAYERS = ("excluded", "high_severity_areas")
+MAP_ITEMS_IN_VIEW = 1000  # at most this many of a layer per view: zoom in for the rest
+EXCLUDED_SHOWN = 10  # placements listed under each reason on the options page
+EXCLUDED_PAGE_SIZE = 50
+
+_layers_lock = threading.Lock()
+_layers: OrderedDict[tuple[int, str], dict[str, list[dict[str, Any]]]] = OrderedDict()
+_LAYERS_KEPT = 8
+
+
+def _run_layers(
+    key: tuple[int, str], case: Callable[[], dict[str, Any]], result: dict[str, Any]
+) -> dict[str, list[Any]]:
+    """The run's map layers, kept by (run id, case hash) (a run never changes): the map asks again at each pan."""
+    with _layers_lock:
+        found = _layers.get(key)
+        if found is not None:
+            _layers.move_to_end(key)
+            return found
+    layers = map_layers(case(), result)
+    with _layers_lock:
+        _layers[key] = layers
+        while len(_layers) > _LAYERS_KEPT:
+            _layers.popitem(last=False)
+    return layers
+
+
+def _excluded_lines(run: RunView, code: str) -> Iterator[ExcludedLine]:
+    for e in run.result.get("excluded", []):
+        for r in e["reasons"]:
+            if r["code"] == code:
+                placement = run.placements.get(e["placement_id"], {})
+                yield ExcludedLine(e["placement_id"], placement.get("label", e["placement_id"]), r["detail"])
+
+
 def options_page(user: SignedInUser, reference: str, run_id: int) -> OptionsPage:
     """A stored run (its view audited), what the map draws, and the referral's current exclusions."""
     run = ranking_runs.get_run(user, reference, run_id)
     referral = get_for(user, reference)
+    stored = run_repository.get_run(run_id)
+    assert stored is not None  # get_run found it
+    layers = _run_layers((run_id, stored.case_sha256), lambda: stored_case(stored), run.result)
+    fetched = tuple(k for k in FETCHED_LAYERS if len(layers[k]) > INLINE_MAP_ITEMS)
+    reasons = run.result["summary"].get("excluded_by_reason", {})
     return OptionsPage(
         run,
-        map_layers(_stored_case(run_id), run.result),
+        {k: v for k, v in layers.items() if k not in fetched},
         _worker_exclusions(referral),
         referral.status == "open",
         referral.status == "open" and may_edit(user),
+        {k: len(v) for k, v in layers.items()},
+        fetched,
+        {code: list(islice(_excluded_lines(run, code), EXCLUDED_SHOWN)) for code in reasons},
     )
+
+
+def excluded_page(user: SignedInUser, reference: str, run_id: int, code: str, page: int) -> ExcludedPage:
+    """Page `page` (from 1) of the placements the run excluded for reason `code` (the view is audited)."""
+    run = ranking_runs.get_run(user, reference, run_id)
+    total = run.result["summary"].get("excluded_by_reason", {}).get(code)
+    if not total:
+        raise NotFound(code)
+    pages = max(1, -(-total // EXCLUDED_PAGE_SIZE))
+    if not 1 <= page <= pages:
+        raise NotFound(str(page))
+    first = (page - 1) * EXCLUDED_PAGE_SIZE
+    lines = list(islice(_excluded_lines(run, code), first, first + EXCLUDED_PAGE_SIZE))
+    return ExcludedPage(run, code, lines, page, pages, total, first + 1)
+
+
+def _in_view(item: dict[str, Any], west: float, south: float, east: float, north: float) -> bool:
+    """Whether the item, with its buffer if it has one, reaches into the view."""
+    km = float(item.get("buffer_km", 0.0))
+    if item.get("buffer_outline"):
+        lons = [lon for line in item["buffer_outline"] for lon, _ in line]
+        lats = [lat for line in item["buffer_outline"] for _, lat in line]
+        return min(lons) <= east and max(lons) >= west and min(lats) <= north and max(lats) >= south
+    lat, lon = float(item["lat"]), float(item["lon"])
+    # Degrees a buffer spans: 111 km a degree of latitude, fewer km a degree of longitude away from the equator.
+    dlat = km / 111.0
+    dlon = km / max(1e-6, 111.0 * math.cos(math.radians(lat)))
+    return lon - dlon <= east and lon + dlon >= west and lat - dlat <= north and lat + dlat >= south
+
+
+def map_layer_in_view(
+    user: SignedInUser, reference: str, run_id: int, layer: str, bbox: tuple[float, float, float, float]
+) -> dict[str, Any]:
+    """The items of one of a run's large map layers that reach into the view (west, south, east, north).
+
+    Not audited on its own: the options page that draws the map audited the view of the run,
+    and the map asks again at every pan and zoom.
+    """
+    if layer not in FETCHED_LAYERS:
+        raise FieldProblems({"layer": f"layer must be one of: {', '.join(FETCHED_LAYERS)}"})
+    west, south, east, north = bbox
+    if not (-180 <= west <= east <= 180 and -90 <= south <= north <= 90):
+        raise FieldProblems({"bbox": "bbox must be west,south,east,north in degrees, west <= east and south <= north"})
+    referral = get_for(user, reference)
+    run = run_repository.get_run(run_id)
+    if run is None or run.referral_id != referral.id:
+        raise NotFound(str(run_id))
+    layers = _run_layers((run.id, run.case_sha256), lambda: stored_case(run), ranking_runs.stored_result(run))
+    found = [item for item in layers[layer] if _in_view(item, west, south, east, north)]
+    return {
+        "layer": layer,
+        "in_view": len(found),
+        "items": found[:MAP_ITEMS_IN_VIEW],
+        "truncated": len(found) > MAP_ITEMS_IN_VIEW,
+    }
 
 
 # ---------------------------------------------------------------------------

@@ -7,6 +7,8 @@ memory, so a ranking only measures what is particular to its referral.
 from __future__ import annotations
 
 import json
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -64,6 +66,30 @@ def run_ranking(user: SignedInUser, reference: str, as_of: date | None = None, i
     return run.id
 
 
+# Parsed results of the last few runs viewed, by id (a run is never edited): the options page,
+# its drill-down pages and compare read the same run again and again, and a regional run's
+# result is megabytes of JSON. Read them, never change them.
+_RESULTS_KEPT = 8
+_results_lock = threading.Lock()
+_results: OrderedDict[tuple[int, str], dict[str, Any]] = OrderedDict()
+
+
+def stored_result(run: RankingRun) -> dict[str, Any]:
+    # With the case's hash in the key, run 7 of one database is never taken for run 7 of another.
+    key = (run.id, run.case_sha256)
+    with _results_lock:
+        found = _results.get(key)
+        if found is not None:
+            _results.move_to_end(key)
+            return found
+    result: dict[str, Any] = json.loads(run.result_json)
+    with _results_lock:
+        _results[key] = result
+        while len(_results) > _RESULTS_KEPT:
+            _results.popitem(last=False)
+    return result
+
+
 @dataclass(frozen=True)
 class RunView:
     id: int
@@ -91,7 +117,7 @@ def _view(run: RankingRun, reference: str, full: bool) -> RunView:
             {},
             list(run.warnings),
         )
-    result = json.loads(run.result_json)
+    result = stored_result(run)
     placements = stored_placements(run) if full else {}
     # Only intelligence left out is listed here; the options page says the essential-person
     # warning on its own (options/_essential_warning.html), and the decision form asks about it.
