@@ -83,6 +83,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python bench/capacity_bench.py
 	$(BIN)/python bench/panel_bench.py
 	$(BIN)/python bench/sign_in_timing_bench.py
+	$(BIN)/python bench/web_path_bench.py
 
 assets:
 	scripts/build-assets.sh

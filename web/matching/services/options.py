@@ -173,6 +173,21 @@ def _excluded_lines(run: RunView, code: str) -> Iterator[ExcludedLine]:
                 yield ExcludedLine(e["placement_id"], placement.get("label", e["placement_id"]), r["detail"])
 
 
+def _preview_excluded(run: RunView, preview: dict[str, list[ExcludedLine]]) -> None:
+    """The first EXCLUDED_SHOWN placements under each reason, in one pass over the exclusions."""
+    wanting = {code for code in preview}
+    for e in run.result.get("excluded", []):
+        if not wanting:
+            break  # every reason has its few: the rest are on the reasons' own pages
+        for r in e["reasons"]:
+            lines = preview.get(r["code"])
+            if lines is not None and len(lines) < EXCLUDED_SHOWN:
+                label = run.placements.get(e["placement_id"], {}).get("label", e["placement_id"])
+                lines.append(ExcludedLine(e["placement_id"], label, r["detail"]))
+                if len(lines) == EXCLUDED_SHOWN:
+                    wanting.discard(r["code"])
+
+
 def options_page(user: SignedInUser, reference: str, run_id: int) -> OptionsPage:
     """A stored run (its view audited), what the map draws, and the referral's current exclusions."""
     run = ranking_runs.get_run(user, reference, run_id)
@@ -181,7 +196,8 @@ def options_page(user: SignedInUser, reference: str, run_id: int) -> OptionsPage
     assert stored is not None  # get_run found it
     layers = _run_layers((run_id, stored.case_sha256), lambda: stored_case(stored), run.result)
     fetched = tuple(k for k in FETCHED_LAYERS if len(layers[k]) > INLINE_MAP_ITEMS)
-    reasons = run.result["summary"].get("excluded_by_reason", {})
+    preview: dict[str, list[ExcludedLine]] = {code: [] for code in run.result["summary"].get("excluded_by_reason", {})}
+    _preview_excluded(run, preview)
     return OptionsPage(
         run,
         {k: v for k, v in layers.items() if k not in fetched},
@@ -190,7 +206,7 @@ def options_page(user: SignedInUser, reference: str, run_id: int) -> OptionsPage
         referral.status == "open" and may_edit(user),
         {k: len(v) for k, v in layers.items()},
         fetched,
-        {code: list(islice(_excluded_lines(run, code), EXCLUDED_SHOWN)) for code in reasons},
+        preview,
     )
 
 
