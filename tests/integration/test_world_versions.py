@@ -20,7 +20,7 @@ from sqlalchemy import delete, func, insert, select, update
 from tests.integration.builders import FUTURE, NOW, build_world
 from tests.integration.helpers import post, sign_in
 from web import db
-from web.matching.services import batch_case
+from web.matching.services import batch_case, stored_cases
 from web.matching.services.stored_cases import stored_case, stored_placements
 from web.models import Area, AuditEvent, CurrentResident, Group, Placement, RankingRun, Referral, WorldSnapshot
 from web.shared.repositories import world_versions
@@ -157,6 +157,10 @@ def test_runs_name_one_stored_world_and_rebuild_the_exact_case(app: Flask) -> No
         assert hashlib.sha256(text.encode()).hexdigest() == runs[0].case_sha256
         assert runs[0].summary == json.loads(runs[0].result_json)["summary"]
         assert set(stored_placements(runs[0])) == {p["id"] for p in case["placements"]}
+        # Read back from the stored snapshot, not the process's copy: the same document.
+        stored_cases._snapshots.clear()
+        stored_cases._placements.clear()
+        assert stored_case(runs[0]) == case
 
 
 def test_an_old_run_holding_the_whole_case_reads_the_same(app: Flask) -> None:

@@ -43,12 +43,19 @@ def world_parts(sha256: str) -> dict[str, Any]:
     if stored is None:
         raise LookupError(f"world snapshot {sha256} is missing")
     parts: dict[str, Any] = json.loads(zlib.decompress(stored))
+    _keep(sha256, parts)
+    return parts
+
+
+def _keep(sha256: str, parts: dict[str, Any]) -> None:
     with _lock:
+        if sha256 in _snapshots:
+            _snapshots.move_to_end(sha256)
+            return
         _snapshots[sha256] = parts
         while len(_snapshots) > _KEPT:
             gone, _ = _snapshots.popitem(last=False)
             _placements.pop(gone, None)
-    return parts
 
 
 def stored_case(run: StoredRun) -> dict[str, Any]:
@@ -77,4 +84,7 @@ def store_world(built: BuiltCase) -> tuple[str, str]:
     """Store the case's world once, and return (case_json for the run, world_sha256)."""
     sha256, compressed = built.prepared.snapshot()
     world_snapshots.add_once(sha256, compressed)
+    # The pages that read the run next (its options, the map) find the world here, not in the
+    # database: its parts are what the snapshot holds, so they read back equal.
+    _keep(sha256, built.prepared.parts)
     return json.dumps(built.case_part, sort_keys=True, separators=(",", ":")), sha256
