@@ -9,6 +9,7 @@ Every reader of a run's case goes through `stored_case`, so both kinds read the 
 
 from __future__ import annotations
 
+import gc
 import json
 import threading
 import zlib
@@ -44,6 +45,7 @@ def world_parts(sha256: str) -> dict[str, Any]:
         raise LookupError(f"world snapshot {sha256} is missing")
     parts: dict[str, Any] = json.loads(zlib.decompress(stored))
     _keep(sha256, parts)
+    gc.freeze()  # long-lived and acyclic, as a prepared world: see batch_case.prepared_world
     return parts
 
 
