@@ -20,7 +20,7 @@ from sqlalchemy import delete, func, insert, select, update
 from tests.integration.builders import FUTURE, NOW, build_world
 from tests.integration.helpers import post, sign_in
 from web import db
-from web.matching.services import batch_case, stored_cases
+from web.matching.services import batch_case, ranking_runs, stored_cases
 from web.matching.services.stored_cases import stored_case, stored_placements
 from web.models import Area, AuditEvent, CurrentResident, Group, Placement, RankingRun, Referral, WorldSnapshot
 from web.shared.repositories import world_versions
@@ -156,6 +156,8 @@ def test_runs_name_one_stored_world_and_rebuild_the_exact_case(app: Flask) -> No
         # The stored hash is the hash of the exact case, as before runs named their world.
         assert hashlib.sha256(text.encode()).hexdigest() == runs[0].case_sha256
         assert runs[0].summary == json.loads(runs[0].result_json)["summary"]
+        # The result kept in the process as the run was stored reads as the stored one does.
+        assert ranking_runs.stored_result(runs[1]) == json.loads(runs[1].result_json)
         assert set(stored_placements(runs[0])) == {p["id"] for p in case["placements"]}
         # Read back from the stored snapshot, not the process's copy: the same document.
         stored_cases._snapshots.clear()

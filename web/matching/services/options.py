@@ -12,12 +12,12 @@ import json
 import math
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
 from itertools import combinations, islice
-from typing import Any
+from typing import Any, TypeVar
 
 from planner.authorities import authority_name
 from planner.geometry import buffer_outline, km_to_miles
@@ -36,6 +36,7 @@ from web.shared.services import audit
 from web.shared.services.errors import Forbidden, InvalidInput, NotFound
 
 MAX_REASON_LENGTH = 500
+T = TypeVar("T")
 COMPARE_FEWEST, COMPARE_MOST = 2, 3
 
 
@@ -144,25 +145,35 @@ EXCLUDED_SHOWN = 10  # placements listed under each reason on the options page
 EXCLUDED_PAGE_SIZE = 50
 
 _layers_lock = threading.Lock()
-_layers: OrderedDict[tuple[int, str], dict[str, list[dict[str, Any]]]] = OrderedDict()
-_LAYERS_KEPT = 8
+_layers: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+_LAYERS_KEPT = 16
 
 
-def _run_layers(
-    key: tuple[int, str], case: Callable[[], dict[str, Any]], result: dict[str, Any]
-) -> dict[str, list[Any]]:
-    """The run's map layers, kept by (run id, case hash) (a run never changes): the map asks again at each pan."""
+def _kept(key: tuple[Any, ...], make: Callable[[], T]) -> T:
+    """What `make` returns for a run, kept by a key holding (run id, case hash): a run never
+    changes, and its page and its map's requests (one at every pan) read the same layers."""
     with _layers_lock:
-        found = _layers.get(key)
-        if found is not None:
+        if key in _layers:
             _layers.move_to_end(key)
+            found: T = _layers[key]
             return found
-    layers = map_layers(case(), result)
+    made = make()
     with _layers_lock:
-        _layers[key] = layers
+        _layers[key] = made
         while len(_layers) > _LAYERS_KEPT:
             _layers.popitem(last=False)
-    return layers
+    return made
+
+
+def _page_map(
+    case: dict[str, Any], result: dict[str, Any]
+) -> tuple[dict[str, list[dict[str, Any]]], dict[str, int], tuple[str, ...]]:
+    """(the layers the page sends, every layer's size, the layers left for the map to fetch)."""
+    sizes = large_layer_sizes(case, result)
+    fetched = tuple(k for k in FETCHED_LAYERS if sizes[k] > INLINE_MAP_ITEMS)
+    # Only what the page sends is worked out here; the map's requests work out the rest once.
+    layers = map_layers(case, result, leave_out=fetched)
+    return layers, {k: len(v) for k, v in layers.items()} | {k: sizes[k] for k in fetched}, fetched
 
 
 def _excluded_lines(run: RunView, code: str) -> Iterator[ExcludedLine]:
@@ -194,17 +205,17 @@ def options_page(user: SignedInUser, reference: str, run_id: int) -> OptionsPage
     referral = get_for(user, reference)
     stored = run_repository.get_run(run_id)
     assert stored is not None  # get_run found it
-    layers = _run_layers((run_id, stored.case_sha256), lambda: stored_case(stored), run.result)
-    fetched = tuple(k for k in FETCHED_LAYERS if len(layers[k]) > INLINE_MAP_ITEMS)
+    key = ("page", run_id, stored.case_sha256, INLINE_MAP_ITEMS)
+    layers, sizes, fetched = _kept(key, lambda: _page_map(stored_case(stored), run.result))
     preview: dict[str, list[ExcludedLine]] = {code: [] for code in run.result["summary"].get("excluded_by_reason", {})}
     _preview_excluded(run, preview)
     return OptionsPage(
         run,
-        {k: v for k, v in layers.items() if k not in fetched},
+        layers,
         _worker_exclusions(referral),
         referral.status == "open",
         referral.status == "open" and may_edit(user),
-        {k: len(v) for k, v in layers.items()},
+        sizes,
         fetched,
         preview,
     )
@@ -255,7 +266,9 @@ def map_layer_in_view(
     run = run_repository.get_run(run_id)
     if run is None or run.referral_id != referral.id:
         raise NotFound(str(run_id))
-    layers = _run_layers((run.id, run.case_sha256), lambda: stored_case(run), ranking_runs.stored_result(run))
+    layers = _kept(
+        ("all", run.id, run.case_sha256), lambda: map_layers(stored_case(run), ranking_runs.stored_result(run))
+    )
     found = [item for item in layers[layer] if _in_view(item, west, south, east, north)]
     return {
         "layer": layer,
@@ -310,11 +323,14 @@ def _buffer_outline(geometry: str, km: float) -> tuple[tuple[tuple[float, float]
     return tuple(tuple(line) for line in buffer_outline(parts, km))
 
 
-def map_layers(case: dict[str, Any], result: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+def map_layers(
+    case: dict[str, Any], result: dict[str, Any], leave_out: Collection[str] = ()
+) -> dict[str, list[dict[str, Any]]]:
     """What the options map draws, layer by layer, from a stored case and its ranking.
 
     Buffers are the hard buffers the engine applied, as radii from the centre:
-    an area's (or risk location's) own radius plus the policy's buffer.
+    an area's (or risk location's) own radius plus the policy's buffer. Layers named in
+    `leave_out` are not worked out (the page leaves large ones for the map to fetch).
     """
     policy = result["policy"]
     as_of = date.fromisoformat(result.get("as_of") or case["as_of"])
@@ -354,7 +370,7 @@ def map_layers(case: dict[str, Any], result: dict[str, Any]) -> dict[str, list[d
                 r["id"], _point(r, radius_km=buffer - linked_buffer, buffer_km=buffer, buffer_miles=_miles(buffer))
             )
 
-    return {
+    layers = {
         "options": [
             {
                 **_point(placements[o["placement_id"]]),
@@ -364,12 +380,7 @@ def map_layers(case: dict[str, Any], result: dict[str, Any]) -> dict[str, list[d
             }
             for o in result.get("options", [])
         ],
-        "excluded": [
-            {**_point(placements[e["placement_id"]]), "reasons": [r["detail"] for r in e["reasons"]]}
-            for e in result.get("excluded", [])
-        ],
         "linked_areas": [area(a, linked_buffer) for a in areas if linked.intersection(a.get("groups", []))],
-        "high_severity_areas": [area(a, high_buffer) for a in areas if a["severity"] == "high"],
         "risk_locations": list(risk_locations.values()),
         "homes": [
             {"id": p["id"], "label": f"Home of {p['id']}", "lat": p["home"]["lat"], "lon": p["home"]["lon"]}
@@ -377,6 +388,26 @@ def map_layers(case: dict[str, Any], result: dict[str, Any]) -> dict[str, list[d
             if "lat" in p["home"]
         ],
         "support": list(support.values()),
+    }
+    if "excluded" not in leave_out:
+        layers["excluded"] = [
+            {**_point(placements[e["placement_id"]]), "reasons": [r["detail"] for r in e["reasons"]]}
+            for e in result.get("excluded", [])
+        ]
+    if "high_severity_areas" not in leave_out:
+        layers["high_severity_areas"] = [area(a, high_buffer) for a in areas if a["severity"] == "high"]
+    return layers
+
+
+def large_layer_sizes(case: dict[str, Any], result: dict[str, Any]) -> dict[str, int]:
+    """How many items the layers that may be fetched would hold, without working them out."""
+    as_of = date.fromisoformat(result.get("as_of") or case["as_of"])
+    use_expired = bool(result["policy"].get("use_expired_intelligence", False))
+    return {
+        "excluded": len(result.get("excluded", [])),
+        "high_severity_areas": sum(
+            1 for a in case.get("areas", []) if a["severity"] == "high" and _in_force(a, as_of, use_expired)
+        ),
     }
 
 

@@ -61,6 +61,9 @@ def run_ranking(user: SignedInUser, reference: str, as_of: date | None = None, i
         feasible=result["summary"]["feasible"],
     )
     run_repository.add_run(run)
+    # The options page reads this run next: it finds the result here rather than parsing
+    # megabytes back (the engine's to_dict is plain JSON types, so it reads back equal).
+    _keep_result((run.id, run.case_sha256), result)
     audit.record(user.id, "rank", "referral", referral.reference)
     db.commit()
     return run.id
@@ -83,11 +86,16 @@ def stored_result(run: RankingRun) -> dict[str, Any]:
             _results.move_to_end(key)
             return found
     result: dict[str, Any] = json.loads(run.result_json)
+    _keep_result(key, result)
+    return result
+
+
+def _keep_result(key: tuple[int, str], result: dict[str, Any]) -> None:
     with _results_lock:
         _results[key] = result
+        _results.move_to_end(key)
         while len(_results) > _RESULTS_KEPT:
             _results.popitem(last=False)
-    return result
 
 
 @dataclass(frozen=True)
