@@ -15,7 +15,9 @@ def add_run(run: RankingRun) -> None:
 
 
 def get_run(run_id: int) -> RankingRun | None:
-    return session().get(RankingRun, run_id)
+    # The stored documents load when first read: a run's result is megabytes at regional scale,
+    # and the pages that show a run usually find it already parsed in the process.
+    return session().get(RankingRun, run_id, options=[defer(RankingRun.case_json), defer(RankingRun.result_json)])
 
 
 def list_runs(referral_id: int) -> list[RankingRun]:
