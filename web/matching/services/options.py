@@ -146,7 +146,7 @@ EXCLUDED_PAGE_SIZE = 50
 
 _layers_lock = threading.Lock()
 _layers: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
-_LAYERS_KEPT = 16
+_LAYERS_KEPT = 4
 
 
 def _kept(key: tuple[Any, ...], make: Callable[[], T]) -> T:

@@ -69,10 +69,11 @@ def run_ranking(user: SignedInUser, reference: str, as_of: date | None = None, i
     return run.id
 
 
-# Parsed results of the last few runs viewed, by id (a run is never edited): the options page,
+# Parsed results of the last two runs viewed, by id (a run is never edited): the options page,
 # its drill-down pages and compare read the same run again and again, and a regional run's
-# result is megabytes of JSON. Read them, never change them.
-_RESULTS_KEPT = 8
+# result is megabytes of JSON. Read them, never change them. Only two: each is some 150,000
+# Python objects, and every full pass of the garbage collector walks all that are kept.
+_RESULTS_KEPT = 2
 _results_lock = threading.Lock()
 _results: OrderedDict[tuple[int, str], dict[str, Any]] = OrderedDict()
 
