@@ -72,7 +72,13 @@ test: lint chromium postgres
 test-random: $(VENV)/.dev postgres
 	$(BIN)/python -m pytest -p randomly -p no:cacheprovider --ignore=tests/e2e $(if $(RANDOM_SEED),--randomly-seed=$(RANDOM_SEED))
 
-bench: $(VENV)/.dev
+# The load generator's own environment (bench/load_bench.py); see requirements-load.txt.
+.venv-load/bin/python: requirements-load.txt
+	python3.11 -m venv .venv-load
+	.venv-load/bin/pip install --quiet -r requirements-load.txt
+	touch $@
+
+bench: $(VENV)/.dev .venv-load/bin/python
 	$(BIN)/python bench/rank_bench.py
 	$(BIN)/python bench/assign_bench.py
 	$(BIN)/python bench/polygon_bench.py
@@ -81,12 +87,27 @@ bench: $(VENV)/.dev
 	$(BIN)/python bench/import_ssda903_bench.py
 	$(BIN)/python bench/import_police_uk_bench.py
 	$(BIN)/python bench/capacity_bench.py
+	$(BIN)/python bench/dfe_figures_bench.py
 	$(BIN)/python bench/panel_bench.py
 	$(BIN)/python bench/sign_in_timing_bench.py
 	$(BIN)/python bench/web_path_bench.py
+	$(BIN)/python bench/load_bench.py
 
 assets:
 	scripts/build-assets.sh
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache
+
+# DfE's own SSDA903 validator (csc-validator-be-903, MIT) in an environment of its own: it pins
+# pandas < 2, which the product cannot share. Used only to check planner/ssda903_rules.py against
+# it (bench/dfe_validator_compare.py, tests/unit/test_ssda903_dfe_equality.py).
+DFE_VENV := .venv-dfe
+# The version the comparison was last run against; a newer one may add or change rules.
+DFE_VALIDATOR_VERSION := 0.1.17
+.PHONY: dfe-validator
+dfe-validator: $(DFE_VENV)/.installed
+$(DFE_VENV)/.installed:
+	$(PYTHON) -m venv $(DFE_VENV)
+	$(DFE_VENV)/bin/pip install --quiet csc-validator-be-903==$(DFE_VALIDATOR_VERSION)
+	touch $@

@@ -32,7 +32,8 @@ from web.accounts.services import accounts
 from web.capacity.repositories import capacity as capacity_repository
 from web.casework.repositories import referrals as referral_repository
 from web.casework.repositories import young_people as young_people_repository
-from web.demo.services import demo_decisions, demo_world
+from web.demo.services import decisions as demo_decisions
+from web.demo.services import world as demo_world
 from web.matching.repositories import placements as placement_repository
 from web.models import CurrentResident, Placement, Referral, YoungPerson
 from web.shared.services import reference_data
@@ -55,7 +56,14 @@ SCENARIO = {
 
 def _app(path: str) -> Flask:
     app = create_app(
-        {"SECRET_KEY": "bench", "DATABASE_URL": f"sqlite:///{path}", "TESTING": True, "WTF_CSRF_ENABLED": False}
+        {
+            "SECRET_KEY": "bench",
+            "DATABASE_URL": f"sqlite:///{path}",
+            "TESTING": True,
+            "WTF_CSRF_ENABLED": False,
+            # A scenario is a job: run it inside the request that queues it, so it is timed.
+            "JOBS_IMMEDIATE": True,
+        }
     )
     migrate.upgrade(app)
     with app.app_context():
@@ -126,7 +134,8 @@ def _time(client: FlaskClient, repeats: int, path: str, data: dict[str, str] | N
         started = time.perf_counter()
         response = client.post(path, data=data) if data is not None else client.get(path)
         times.append(time.perf_counter() - started)
-        assert response.status_code == 200, (path, response.status_code)
+        # 302: a scenario answers with its job's page, the job already run (JOBS_IMMEDIATE).
+        assert response.status_code in (200, 302), (path, response.status_code)
     return statistics.median(times)
 
 

@@ -7,8 +7,10 @@ in `../shared/data/ons-geography/lsoa_latlong.csv` (fixed numpy seed), then meas
 
   (a) json.loads + parse_case (validate and load the case),
   (b) prepare_world,
-  (c) rank(world, referral, policy) over N repeats (median, p90, min), and
-      separately Ranking.to_dict() + json.dumps,
+  (c) rank(world, referral, policy) over N repeats (median, p90, min); the same with
+      every exclusion worded (reading `Ranking.excluded`, which a ranking leaves until
+      someone reads it), and separately Ranking.to_dict() + json.dumps of a fresh ranking
+      (which words them),
   (d) a naive baseline: a Python loop calling geopy's geodesic per
       (placement, point) pair the ranking needs, timed on a sample and extrapolated,
   (e) accuracy: planner.geometry.distance_km against geopy on random pairs, and the
@@ -58,7 +60,7 @@ AS_OF = date(2026, 11, 25)
 N_PLACEMENTS = 10_000
 N_AREAS = 35_000
 N_GROUPS = 2_000
-TARGET_RANK_MS = 100.0
+TARGET_RANK_MS = 25.0  # issue 13 (issue 2 asked for 100)
 ACCURACY_BOUND = 0.005  # 0.5%: CASE-FORMAT.md "Distance"
 KM_PER_DEG_LAT = 111.32
 
@@ -683,7 +685,10 @@ def main(argv: list[str] | None = None) -> int:
         start = time.perf_counter()
         planner.rank(world, referral, policy)
         back_to_back.append(time.perf_counter() - start)
-    serialise_times, document = timed(lambda: json.dumps(ranking.to_dict()), args.repeats, warmup=1)
+    # Exclusions are worded when first read: time that on fresh rankings, as a caller meets it.
+    worded_times, _ = timed(lambda: planner.rank(world, referral, policy).excluded, args.repeats, warmup=1)
+    fresh = iter([planner.rank(world, referral, policy) for _ in range(args.repeats + 1)])
+    serialise_times, document = timed(lambda: json.dumps(next(fresh).to_dict()), args.repeats, warmup=1)
     result = ranking.to_dict()
 
     # (d) naive baseline
@@ -719,6 +724,7 @@ def main(argv: list[str] | None = None) -> int:
         "prepare_world": summary_ms(prepare_times),
         "rank": summary_ms(rank_times),
         "rank_back_to_back": summary_ms(back_to_back),
+        "rank_and_word_exclusions": summary_ms(worded_times),
         "serialise": summary_ms(serialise_times),
         "naive": {
             "sample_pairs": args.naive_sample,
@@ -789,7 +795,8 @@ def report(f: dict[str, Any]) -> str:
         row(f"prepare_world (x{f['prepare_world']['runs']})", f["prepare_world"]),
         row(f"rank (x{f['rank']['runs']})", f["rank"]),
         row("rank, back to back (GC as it falls)", f["rank_back_to_back"]),
-        row("to_dict + json.dumps", f["serialise"]),
+        row("rank + every exclusion worded", f["rank_and_word_exclusions"]),
+        row("to_dict + json.dumps (words them)", f["serialise"]),
         "",
         f"  naive geopy loop: {n['us_per_pair']:.1f} µs/pair x {n['pairs']:,} pairs "
         f"({n['areas_per_placement']:,} areas + {n['referral_points_per_placement']} referral points per placement)"

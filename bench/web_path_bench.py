@@ -55,7 +55,8 @@ from bench.capacity_bench import _multiply
 from web import create_app, db, migrate
 from web.accounts.services import accounts
 from web.casework.repositories import referrals as referral_repository
-from web.demo.services import demo_decisions, demo_world
+from web.demo.services import decisions as demo_decisions
+from web.demo.services import world as demo_world
 from web.models import Area, AreaGroup, Group, RankingRun
 from web.shared.services import reference_data
 

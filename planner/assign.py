@@ -56,12 +56,18 @@ _LP_START_LOSS = 100
 _LP_TIME_SHARE = 0.35
 # The first exact model: pairs the linear bound prices within this many score hundredths
 # of its optimum; widened fourfold while it proves too narrow. It may take this share of
-# the time left before everything needed is modelled.
-_CORE_LOSS = 200.0
+# the time left before everything needed is modelled. Now that the bound holds whatever
+# the urgency points (see `planner.linear_bound`), every pair of an optimum has a loss
+# within the bound's gap, which on the benchmark's batches is under a point (56 hundredths
+# for seed 1): a core of one point is then the only model. Units of CP-SAT deterministic
+# time on the 2,000 batch (one worker), seed 1 / seed 2: a core of 100, one model, 0.78 /
+# 0.31; of 50, 0.67 + 0.13 / -; of 25, 0.37 + 0.18 / 0.10 + 0.69 (a second model of 8,015
+# pairs). Before: 200, stopped 100 short of its bound, then every needed pair.
+_CORE_LOSS = 100.0
 _CORE_TIME_SHARE = 0.4
-# A core stops this close (score hundredths) to its own bound: its allocation only has to
-# be good enough for the pruning of the next model, which proves the optimum.
-_CORE_GAP = 100.0
+# A core may stop this close (score hundredths) to its own bound. Proved to the end, its
+# optimum prunes the next model hardest, which then only has to prove it.
+_CORE_GAP = 0.0
 # Referrals named in a sentence before "and N more".
 _NAMED = 5
 
@@ -405,6 +411,11 @@ def _cp_sat(
         # with its stronger linearisation, and the root bound comes in a fraction of the time.
         solver.parameters.add_lp_constraints_lazily = False
         solver.parameters.linearization_level = 2
+        # One worker: these models are proved by their linear relaxation, which is CP-SAT's
+        # first worker. A second adds local search and LNS that find nothing the LP does
+        # not, and takes half the machine from it: on the 2,000 benchmark's first model
+        # one worker took 0.44 units of deterministic time (0.7 s), two 2.1-2.5 (3.0-3.4 s).
+        solver.parameters.num_workers = 1
     progress = _Progress(started, on_solution, incumbent, objective, floor * weight, weight)
     code = solver.solve(model, progress)
     stats: dict[str, Any] = {
@@ -412,6 +423,9 @@ def _cp_sat(
         "model_seconds": round(solver.wall_time, 3),
         "solver_status": solver.status_name(code),
         "build_seconds": round(built - started, 3),
+        # The solver's own measure of its work: unlike seconds, it does not grow when
+        # other work shares the machine, so runs on a busy machine can still be compared.
+        "deterministic_time": round(solver.response_proto.deterministic_time, 3),
     }
     if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         chosen_pairs = [int(k) for j, k in enumerate(pairs.tolist()) if solver.boolean_value(x[j])]

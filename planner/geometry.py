@@ -122,12 +122,15 @@ class Circles:
     vectors: Vectors
 
     @classmethod
-    def build(cls, lat: ArrayLike, lon: ArrayLike, radius_km: ArrayLike) -> Circles:
+    def build(cls, lat: ArrayLike, lon: ArrayLike, radius_km: ArrayLike, tree: bool | None = None) -> Circles:
+        """`tree` forces the k-d tree on or off; by default only sets too big to screen get one."""
         lat_a = np.asarray(lat, dtype=np.float64).reshape(-1)
         lon_a = np.asarray(lon, dtype=np.float64).reshape(-1)
         radius_a = np.asarray(radius_km, dtype=np.float64).reshape(-1)
-        tree = cKDTree(unit_vectors(lat_a, lon_a)) if len(lat_a) > DENSE_CIRCLES_MAX else None
-        return cls(lat_a, lon_a, radius_a, tree, reduced_unit_vectors(lat_a, lon_a))
+        if tree is None:
+            tree = len(lat_a) > SCREENED_CIRCLES_MAX
+        index = cKDTree(unit_vectors(lat_a, lon_a)) if tree and len(lat_a) else None
+        return cls(lat_a, lon_a, radius_a, index, reduced_unit_vectors(lat_a, lon_a))
 
     def _centres(self, index: NDArray[np.int64] | slice) -> Vectors:
         x, y, z = self.vectors
@@ -151,6 +154,8 @@ class Circles:
             return np.full(n, np.inf), np.full(n, -1, dtype=np.int64)
         if vectors is None:
             vectors = reduced_unit_vectors(lat, lon)
+        if self.tree is None and len(self) > DENSE_CIRCLES_MAX:
+            return self._nearest_edge_screened(lat, lon, vectors)
         if self.tree is None:
             centres = tuple(v[None, :] for v in self.vectors)
             km = distance_between(
@@ -160,6 +165,79 @@ class Circles:
             idx = np.argmin(edge, axis=1).astype(np.int64)
             return edge[np.arange(n), idx], idx
         return self._nearest_edge_indexed(lat, lon, vectors)
+
+    def _nearest_edge_screened(
+        self, lat: FloatArray, lon: FloatArray, vectors: Vectors
+    ) -> tuple[FloatArray, NDArray[np.int64]]:
+        """Exact nearest edge for a set of circles too big to measure every pair, too small for a tree.
+
+        A ranking's linked areas are a hundred or so circles against thousands of placements.
+        Every pair's cosine on the auxiliary sphere is one matrix product (cheap); the
+        ellipsoidal distance (dear) is then worked out only for pairs that could be the
+        nearest. For a chord c between reduced unit vectors, Lambert's formula as
+        `distance_between` has it gives at least `_SCREEN_KM_PER_CHORD * c` (see there), so
+        a circle can beat the edge distance U of the point's nearest centre only if
+        c <= (U + largest radius) / _SCREEN_KM_PER_CHORD. Every pair at the best edge
+        distance passes that test, so the minimum and its lowest index are exactly those
+        of the dense search.
+        """
+        n, m = len(lat), len(self)
+        points = np.column_stack(vectors)
+        centres_t = np.column_stack(self.vectors).T.copy()
+        largest = float(self.radius_km.max())
+        best = np.empty(n, dtype=np.float64)
+        best_idx = np.empty(n, dtype=np.int64)
+        step = max(1, _SCREEN_CELLS // m)
+        # Matrix products small enough that BLAS does them on one thread: on a shared 2-core
+        # machine, waiting for a second thread cost ten times the product itself.
+        product_rows = max(1, _SINGLE_THREAD_PRODUCT // (3 * m))
+        for start in range(0, n, step):
+            stop = min(n, start + step)
+            r = stop - start
+            cosine = np.empty((r, m), dtype=np.float64)
+            for at in range(0, r, product_rows):
+                np.dot(
+                    points[start + at : min(stop, start + at + product_rows)],
+                    centres_t,
+                    out=cosine[at : at + product_rows],
+                )
+            rows = np.arange(start, stop)
+            near = np.argmax(cosine, axis=1)
+            near_km = distance_between(
+                (vectors[0][rows], vectors[1][rows], vectors[2][rows]),
+                self._centres(near),
+                lat[rows],
+                lon[rows],
+                self.lat[near],
+                self.lon[near],
+            )
+            upper = np.maximum(0.0, near_km - self.radius_km[near])
+            chord = (upper + largest) / _SCREEN_KM_PER_CHORD
+            # Beyond the chord where the bound holds, every circle is a candidate.
+            floor = np.where(chord < _SCREEN_CHORD_MAX, 1.0 - chord * chord / 2.0 - _SCREEN_COSINE_SLACK, -np.inf)
+            candidate = cosine >= floor[:, None]
+            candidate[np.arange(r), near] = True  # the bound's own circle, whatever the rounding
+            # Row-major order: owners ascending, and each owner's circles ascending.
+            cell = np.flatnonzero(candidate)
+            local = cell // m
+            flat = cell - local * m
+            owner = local + start
+            km = distance_between(
+                (vectors[0][owner], vectors[1][owner], vectors[2][owner]),
+                self._centres(flat),
+                lat[owner],
+                lon[owner],
+                self.lat[flat],
+                self.lon[flat],
+            )
+            edge = np.maximum(0.0, km - self.radius_km[flat])
+            counts = np.bincount(local, minlength=r)
+            starts = np.cumsum(counts) - counts
+            seg_min = np.minimum.reduceat(edge, starts)
+            at_min = edge == np.repeat(seg_min, counts)
+            best[start:stop] = seg_min
+            best_idx[start:stop] = np.minimum.reduceat(np.where(at_min, flat, m), starts)
+        return best, best_idx
 
     def _nearest_edge_indexed(
         self, lat: FloatArray, lon: FloatArray, vectors: Vectors
@@ -213,6 +291,23 @@ def _column(vectors: Vectors) -> Vectors:
 
 # Below this many circles a dense matrix beats building and querying a tree.
 DENSE_CIRCLES_MAX = 64
+# Up to this many, screening every pair by its cosine beats a tree (a ranking's linked areas);
+# measured on the rank benchmark, see docs/performance.md.
+SCREENED_CIRCLES_MAX = 256
+# Cells of the cosine matrix screened at once, to bound the memory of one step.
+_SCREEN_CELLS = 1 << 20
+# OpenBLAS multiplies on one thread below 4 x 65,536 multiply-adds; a quarter of that, to be safe.
+_SINGLE_THREAD_PRODUCT = 65_536
+# Lambert's formula is a(sigma - f/2 (X + Y)). With Q^2 <= sin^2(sigma/2) (the latitudes differ
+# by at most sigma), Y <= sigma + sin(sigma) <= 2 sigma; with P^2 <= 1 and sigma <= 0.94,
+# X <= (sigma - sin sigma) / cos^2(sigma/2) < 0.2 sigma. So the distance is at least
+# a (1 - 1.1 f) sigma, and sigma = 2 asin(c/2) >= c. The factor 1.2 f leaves room for rounding.
+_SCREEN_KM_PER_CHORD = WGS84_A_KM * (1.0 - 1.2 * WGS84_F)
+# The bound is proved for sigma <= 0.94 (chord 0.9, about 5,900 km); beyond it nothing is screened out.
+_SCREEN_CHORD_MAX = 0.9
+# A cosine from a product of unit vectors is off by a few units in the last place (about 1e-16),
+# which near 1 is the whole difference between points a metre apart: screen with room for it.
+_SCREEN_COSINE_SLACK = 1e-13
 _FIRST_GUESS_K = 8
 
 

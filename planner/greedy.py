@@ -136,7 +136,12 @@ def _take_best(room: Occupancy, r: int) -> None:
     if lo == hi:
         return
     # Best score first; equal scores by placement index (placement order in the case).
-    for k in (lo + np.argsort(-panel.pair_cents[lo:hi], kind="stable")).tolist():
+    order = lo + np.argsort(-panel.pair_cents[lo:hi], kind="stable")
+    # Most options of a late referral are full by then: leave those out all at once, so
+    # `fits` (a Python call, with the rest of the rules) runs only where there is room.
+    at = panel.pair_placement[order]
+    order = order[room.weight[order] <= panel.vacancies[at] - room.used[at]]
+    for k in order.tolist():
         if room.fits(k):
             room.take(k)
             return

@@ -65,11 +65,10 @@ class LinearBound:
     def prunable(self, incumbent_value: int) -> BoolArray:
         """Pairs no allocation worth at least `incumbent_value` can use.
 
-        Only when the incumbent places `urgency` points: the losses bound allocations
-        with that many points, and only those can then be worth as much.
+        The losses bound every allocation, whatever its urgency points: none has more than
+        `urgency`, and the urgency dual is capped so that each point short costs the bound
+        at least as much as it costs the allocation (see `_solve`).
         """
-        if incumbent_value < self.urgency * self.level_weight:
-            return np.zeros(len(self.loss), dtype=bool)
         return np.asarray(self.value - self.loss + MARGIN < incumbent_value)
 
 
@@ -259,7 +258,12 @@ def _solve(
             [-float(urgency)],
         ]
     )
-    shortfall_price = float(len(panel.referrals) + 1)
+    # The price is the folded objective's worth of one urgency point in the LP's units
+    # (level_weight / MAX_SCORE_CENTS), and no more: the bound below holds for allocations
+    # with fewer urgency points than `urgency` only while the urgency dual is at most that
+    # (each point short then costs the bound at least what it costs the allocation). Priced
+    # higher, an allocation short of `urgency` could be worth more than the "bound".
+    shortfall_price = panel.level_weight / MAX_SCORE_CENTS
     c = np.concatenate([-value[columns], np.zeros(nz), [shortfall_price]])
     upper = np.ones(len(c))
     upper[-1] = np.inf

@@ -14,7 +14,7 @@ import numpy as np
 from planner.authorities import placement_approval
 from planner.balance import ESSENTIAL_FURTHER, dominated_by, essential_further, robustness
 from planner.case import Referral
-from planner.constraints import REASON_CODES, Exclusion, explain_exclusions
+from planner.constraints import CONSTRAINTS, REASON_CODES, BoolArray, Context, Exclusion, explain_exclusions
 from planner.evaluation import evaluate_referral
 from planner.policy import Policy
 from planner.reasons import finite_or_none, option_reasons
@@ -43,6 +43,39 @@ class Excluded(NamedTuple):
     reasons: tuple[Exclusion, ...]
 
 
+class Exclusions:
+    """Which rules exclude which placements, kept as the rules' masks until someone reads them.
+
+    A big pool excludes thousands of placements with tens of thousands of sentences, and
+    wording them was most of a ranking's time. Many callers never read them (a panel, the
+    capacity pages' counts, a relocation re-check that looks at one placement), so they are
+    worded on first reading, by the same rules and in the same words.
+    """
+
+    def __init__(self, context: Context, fails: dict[str, BoolArray]):
+        self._context = context
+        self._fails = fails
+        self._records: tuple[Excluded, ...] | None = None
+
+    def records(self) -> tuple[Excluded, ...]:
+        """Every excluded placement in id order, with every rule it breaks in table order."""
+        if self._records is None:
+            world = self._context.world
+            with _collector_paused():
+                sentences = explain_exclusions(self._context, self._fails)
+                self._records = tuple(
+                    Excluded(world.placements[i].id, tuple(sentences[i])) for i in world.id_order if i in sentences
+                )
+        return self._records
+
+    def of(self, placement_id: str) -> tuple[Exclusion, ...]:
+        """The rules one placement breaks, worded, without wording anyone else's (empty if none)."""
+        i = self._context.world.index_of.get(placement_id)
+        if i is None:
+            return ()
+        return tuple(e for con in CONSTRAINTS if self._fails[con.code][i] for e in con.explain_many(self._context, [i]))
+
+
 @dataclass(frozen=True)
 class Warning:
     code: str
@@ -69,13 +102,18 @@ class Ranking:
     referral_id: str
     policy: Policy
     options: tuple[Option, ...]
-    excluded: tuple[Excluded, ...]
+    exclusions: Exclusions = field(compare=False, repr=False)
     placements: int
     feasible: int
     excluded_by_reason: dict[str, int]
     warnings: tuple[Warning, ...]
     as_of: date
     robustness: dict[str, Any] | None = None
+
+    @property
+    def excluded(self) -> tuple[Excluded, ...]:
+        """Every excluded placement with its reasons, worded when first read."""
+        return self.exclusions.records()
 
     def to_dict(self) -> dict[str, Any]:
         """The `placement-ranking/1` document, key order fixed."""
@@ -157,8 +195,6 @@ def _rank(world: World, referral: Referral, policy: Policy) -> Ranking:
     beaten = dominated_by(options)
     options = tuple(replace(o, dominated_by=beaten[o.placement_id]) for o in options)
 
-    sentences = explain_exclusions(context, fails)
-    excluded = tuple(Excluded(world.placements[i].id, tuple(sentences[i])) for i in world.id_order if i in sentences)
     by_reason = {code: int(fails[code].sum()) for code in REASON_CODES if fails[code].any()}
     warnings = tuple(
         Warning(
@@ -184,7 +220,7 @@ def _rank(world: World, referral: Referral, policy: Policy) -> Ranking:
         referral.id,
         policy,
         options,
-        excluded,
+        Exclusions(context, fails),
         len(world),
         len(feasible),
         by_reason,

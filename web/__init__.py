@@ -79,12 +79,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     login_manager.user_loader(load_user)
 
-    from web.accounts.pages import admin, auth, tokens
+    from web.accounts.pages import admin, agreements, auth, tokens
     from web.capacity.pages import capacity
     from web.casework.pages import referrals, young_people
-    from web.data_exchange.pages import exports, imports, suggested_areas
+    from web.data_exchange.pages import exports, groups, imports, suggested_areas
     from web.jobs.pages import jobs as job_pages
-    from web.matching.pages import decisions, options, panel, supply
+    from web.matching.pages import decisions, host_notifications, options, panel, supply
     from web.relocation.pages import relocation, tasks
     from web.shared.pages import home
 
@@ -94,14 +94,17 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         referrals,
         options,
         decisions,
+        host_notifications,
         young_people,
         tasks,
         supply,
         admin,
         tokens,
+        agreements,
         panel,
         relocation,
         suggested_areas,
+        groups,
         imports,
         exports,
         capacity,
@@ -193,8 +196,10 @@ def _register_errors(app: Flask) -> None:
             items.append(("imports.index", "Imports"))
         if current_user.role in ("admin", "placement_officer"):
             items.append(("suggestions.list_suggestions", "Suggested areas"))
+            items.append(("groups.list_groups", "Groups"))
         if current_user.role == "admin":
             items.append(("admin.audit", "Audit log"))
+            items.append(("agreements.list_agreements", "Agreements"))
             items.append(("exports.index", "Exports"))
         items += [("api_docs.docs_page", "API"), ("tokens.list_tokens", "API tokens")]
         return {

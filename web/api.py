@@ -17,9 +17,11 @@ from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
 from planner.case_json import CaseSchema
+from web.accounts.api import agreements
 from web.casework.api import referrals, young_people
+from web.data_exchange.api import groups
 from web.jobs.api import jobs
-from web.matching.api import decisions, panels, pool, rank
+from web.matching.api import decisions, host_notifications, panels, pool, rank
 from web.relocation.api import reviews
 from web.shared.api import docs
 from web.shared.api.common import (
@@ -34,12 +36,15 @@ BLUEPRINTS = (
     young_people.blueprint,
     referrals.blueprint,
     decisions.blueprint,
+    host_notifications.blueprint,
     pool.placements_blueprint,
     pool.areas_blueprint,
     rank.blueprint,
     panels.panels_blueprint,
     reviews.blueprint,
     jobs.blueprint,
+    agreements.blueprint,
+    groups.blueprint,
 )
 
 DESCRIPTION = """\

@@ -33,8 +33,25 @@ class Base(DeclarativeBase):
     pass
 
 
-ROLES = ("placement_officer", "social_worker", "nominated_officer", "director", "commissioner", "admin")
+ROLES = (
+    "placement_officer",
+    "social_worker",
+    "nominated_officer",
+    "director",
+    "commissioner",
+    "admin",
+    # People of organisations other than an authority (docs/decisions/0081): a co-operative's
+    # placement officer and commissioner, a police force's missing-persons co-ordinator, and a
+    # return-home-interview provider's worker. None of them is a casework role.
+    "cooperative_officer",
+    "cooperative_commissioner",
+    "missing_persons_coordinator",
+    "rhi_worker",
+)
 CONFIDENCE = ("high", "medium", "low")
+# Who can own records or sign a data-sharing agreement (docs/decisions/0080).
+ORGANISATION_KINDS = ("local_authority", "cooperative", "police_force", "rhi_provider")
+SHARING_PURPOSES = ("placement_finding", "intelligence", "sufficiency", "missing_from_care")
 
 
 class LocalAuthority(Base):
@@ -48,6 +65,57 @@ class LocalAuthority(Base):
     lon: Mapped[float] = mapped_column(Float)
 
 
+class Organisation(Base):
+    """Anyone that owns records or signs agreements: every local authority (one row per
+    `local_authorities` row, same code), and the co-operatives, police forces and
+    return-home-interview providers an administrator adds (docs/decisions/0080)."""
+
+    __tablename__ = "organisations"
+
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(160))
+    kind: Mapped[str] = mapped_column(String(20))  # one of ORGANISATION_KINDS
+
+
+class CooperativeMember(Base):
+    """A member of a co-operative: an authority, or a police force or provider that works with it."""
+
+    __tablename__ = "cooperative_members"
+
+    cooperative_code: Mapped[str] = mapped_column(ForeignKey("organisations.code"), primary_key=True)
+    member_code: Mapped[str] = mapped_column(ForeignKey("organisations.code"), primary_key=True)
+    joined_on: Mapped[date] = mapped_column(Date)
+
+    member: Mapped[Organisation] = relationship(foreign_keys=[member_code])
+
+
+class SharingAgreement(Base):
+    """A member's data-sharing agreement with its co-operative, for one purpose.
+
+    In force from `starts_on` to `ends_on` (inclusive) unless ended early (`ended_on`);
+    outside that the member's records stop being shared at once. Rows are never deleted,
+    so the audit trail can always name the agreement a read relied on.
+    """
+
+    __tablename__ = "sharing_agreements"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cooperative_code: Mapped[str] = mapped_column(ForeignKey("organisations.code"), index=True)
+    member_code: Mapped[str] = mapped_column(ForeignKey("organisations.code"), index=True)
+    purpose: Mapped[str] = mapped_column(String(30))  # one of SHARING_PURPOSES
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    review_by: Mapped[date] = mapped_column(Date)
+    signed_by: Mapped[str] = mapped_column(String(120))  # the officer's name and post, as signed
+    ended_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    end_reason: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+    cooperative: Mapped[Organisation] = relationship(foreign_keys=[cooperative_code])
+    member: Mapped[Organisation] = relationship(foreign_keys=[member_code])
+
+
 class User(Base):
     __tablename__ = "users"
 
@@ -56,7 +124,13 @@ class User(Base):
     name: Mapped[str] = mapped_column(String(120))
     password_hash: Mapped[str] = mapped_column(String(300))
     role: Mapped[str] = mapped_column(String(30))
+    # The authority the user works in: their own for an authority's staff; for the staff of a
+    # co-operative, police force or provider, the authority they are based in (shown, never a
+    # key to casework: their roles are not casework roles).
     authority_code: Mapped[str] = mapped_column(ForeignKey("local_authorities.gss_code"))
+    # The organisation they act for when it is not an authority (co-operative, police force,
+    # return-home-interview provider); None for an authority's own staff.
+    organisation_code: Mapped[str | None] = mapped_column(ForeignKey("organisations.code"), nullable=True)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0)
@@ -64,6 +138,7 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
 
     authority: Mapped[LocalAuthority] = relationship()
+    organisation: Mapped[Organisation | None] = relationship()
 
 
 class YoungPerson(Base):
@@ -143,6 +218,11 @@ class Group(Base):
     source: Mapped[str] = mapped_column(String(120))
     confidence: Mapped[str] = mapped_column(String(10))
     review_by: Mapped[date] = mapped_column(Date)
+    # The authority or police force that recorded it (docs/decisions/0080): only it writes.
+    owner_code: Mapped[str | None] = mapped_column(ForeignKey("organisations.code"), nullable=True, index=True)
+    # Retired by its owner (disbanded, or the report withdrawn): kept for the record and for
+    # past runs, never offered or used again.
+    retired_on: Mapped[date | None] = mapped_column(Date, nullable=True)
 
 
 class Rivalry(Base):
@@ -155,6 +235,8 @@ class Rivalry(Base):
     source: Mapped[str] = mapped_column(String(120))
     confidence: Mapped[str] = mapped_column(String(10))
     review_by: Mapped[date] = mapped_column(Date)
+    # The authority or police force that recorded it (docs/decisions/0080): only it writes.
+    owner_code: Mapped[str | None] = mapped_column(ForeignKey("organisations.code"), nullable=True, index=True)
 
     group: Mapped[Group] = relationship(foreign_keys=[group_id])
     rival: Mapped[Group] = relationship(foreign_keys=[rival_group_id])
@@ -192,6 +274,8 @@ class Area(Base):
     confidence: Mapped[str] = mapped_column(String(10))
     review_by: Mapped[date] = mapped_column(Date)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
+    # The authority or police force that recorded it (docs/decisions/0080): only it writes.
+    owner_code: Mapped[str | None] = mapped_column(ForeignKey("organisations.code"), nullable=True, index=True)
 
     groups: Mapped[list[Group]] = relationship(secondary="area_groups", order_by="Group.code")
 
@@ -235,6 +319,9 @@ class Placement(Base):
     # Carers who are the child's relative, friend or other connected person (reg 24).
     connected_person: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     updated_at: Mapped[datetime] = mapped_column(DateTime)
+    # The authority or co-operative that lists or contracts it (docs/decisions/0080), which
+    # may differ from `authority_code`, the authority it stands in. Only the owner writes.
+    owner_code: Mapped[str | None] = mapped_column(ForeignKey("organisations.code"), nullable=True, index=True)
 
     residents: Mapped[list[CurrentResident]] = relationship(order_by="CurrentResident.id")
     authority: Mapped[LocalAuthority | None] = relationship()
@@ -525,6 +612,34 @@ class CarePlanVersion(Base):
     written_at: Mapped[datetime] = mapped_column(DateTime)
 
     written_by: Mapped[User] = relationship()
+
+
+class HostNotification(Base):
+    """A reg 13 notification to the authority a child is placed in, and its acknowledgement.
+
+    Sent by the placing authority's social worker from the decision; the host authority's
+    casework users read it in their Tasks and acknowledge it. Never edited but for the
+    acknowledgement: a refused decision shows the notification as withdrawn.
+    """
+
+    __tablename__ = "host_notifications"
+    __table_args__ = (UniqueConstraint("decision_id", "host_authority_code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    decision_id: Mapped[int] = mapped_column(ForeignKey("decisions.id"), index=True)
+    placing_authority_code: Mapped[str] = mapped_column(ForeignKey("local_authorities.gss_code"))
+    host_authority_code: Mapped[str] = mapped_column(ForeignKey("local_authorities.gss_code"), index=True)
+    law: Mapped[str] = mapped_column(String(20))  # reg 13(4) (England) or the Welsh equivalent
+    sent_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    sent_at: Mapped[datetime] = mapped_column(DateTime)
+    acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+    decision: Mapped[Decision] = relationship()
+    sent_by: Mapped[User] = relationship(foreign_keys=[sent_by_id])
+    acknowledged_by: Mapped[User | None] = relationship(foreign_keys=[acknowledged_by_id])
+    placing_authority: Mapped[LocalAuthority] = relationship(foreign_keys=[placing_authority_code])
+    host_authority: Mapped[LocalAuthority] = relationship(foreign_keys=[host_authority_code])
 
 
 class Approval(Base):

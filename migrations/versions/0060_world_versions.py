@@ -1,7 +1,7 @@
 """a one-row token of the state to the world cases are built from
 
 Revision ID: 0060
-Revises: 0019
+Revises: 0031
 Create Date: 2026-12-02 12:10:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0060"
-down_revision = "0019"
+down_revision = "0031"
 branch_labels = None
 depends_on = None
 

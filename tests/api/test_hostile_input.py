@@ -21,9 +21,18 @@ POSTS = [
     "/api/v1/referrals/R-T1/decisions/1/care-plan-versions",
     "/api/v1/referrals/R-T1/decisions/1/approvals",
     "/api/v1/relocation-reviews/1/decision",
+    "/api/v1/agreements",
+    "/api/v1/agreements/1/end",
+    "/api/v1/groups",
 ]
 # POST endpoints that read no body (a body sent is ignored, never parsed).
-WITHOUT_BODY = ["/api/v1/panels/1/matches/R-T1/accept", "/api/v1/referrals/R-T1/ranking-runs"]
+WITHOUT_BODY = [
+    "/api/v1/panels/1/matches/R-T1/accept",
+    "/api/v1/referrals/R-T1/ranking-runs",
+    "/api/v1/host-notifications/1/acknowledge",
+    "/api/v1/referrals/R-T1/decisions/1/host-notification",
+    "/api/v1/groups/G-RED/retire",
+]
 DEEP = "[" * 10_000 + "]" * 10_000
 
 

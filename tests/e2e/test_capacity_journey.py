@@ -62,7 +62,7 @@ def test_commissioner_filters_then_runs_a_scenario(browser: Any, live_server: st
         page.click("a:has-text('Before and after (CSV)')")
     assert download.value.suggested_filename == "capacity-scenario-summary.csv"
 
-    for name in ("Placement location", "Trends", "Equality monitoring"):
+    for name in ("Placement location", "DfE-comparable figures", "Trends", "Equality monitoring"):
         page.click(f"nav[aria-label='Capacity review'] a:has-text('{name}')")
         page.wait_for_load_state()
         checked[name] = _axe_problems(page, axe_source)

@@ -135,6 +135,9 @@ def test_decision_journey_from_young_person_to_history(browser: Any, live_server
     page.wait_for_url(decision_url)
     assert page.locator("text=Care plan, version 2").is_visible()
     page.click("text=History: 2 versions")
+    # is_visible() does not wait: on a busy machine the history page may not be there yet.
+    page.wait_for_url(re.compile(r".*/history([?#].*)?$"))
+    page.locator("h2", has_text="Changes from version 1 to version 2").wait_for()
     assert page.locator("h2", has_text="Changes from version 1 to version 2").is_visible()
     assert page.locator("ins", has_text="Fortnightly").count() == 1
     assert page.locator("del", has_text="Weekly").count() == 1

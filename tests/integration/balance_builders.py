@@ -27,7 +27,8 @@ def build_balance_world(app: Flask, references: tuple[str, ...] = ("R-W1",)) -> 
     build_world(app)
     with app.app_context():
         accounts.create_user("sw@manchester.scoring", "SW", "social_worker", MANCHESTER, PASSWORD)
-        placements.add_placement(_placement("P-MUM", LEICESTERSHIRE, 52.72, -1.70))
+        # In Leicestershire, but on Manchester's own list of carers, so Manchester's to rank.
+        placements.add_placement(_placement("P-MUM", LEICESTERSHIRE, 52.72, -1.70, owner_code=MANCHESTER))
         redline = next(g for g in intelligence.list_groups() if g.code == "G-RED")
         for reference in references:
             child = _person(reference.replace("R-", "YP-", 1), MANCHESTER, 53.4794, -2.2453, 15)

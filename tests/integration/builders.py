@@ -12,16 +12,19 @@ from web.casework.repositories import referrals, young_people
 from web.matching.repositories import placements
 from web.models import (
     Area,
+    CooperativeMember,
     CurrentResident,
     Group,
+    Organisation,
     Placement,
     Referral,
     Rivalry,
+    SharingAgreement,
     SupportLink,
     YoungPerson,
     YoungPersonGroup,
 )
-from web.shared.repositories import intelligence
+from web.shared.repositories import agreements, authorities, intelligence
 
 PASSWORD = "correct horse battery staple"
 MANCHESTER, SALFORD, DERBYSHIRE = "E08000003", "E08000006", "E10000007"
@@ -46,6 +49,7 @@ def _placement(code: str, la: str | None, lat: float, lon: float, **kw: object) 
         provider_name="Test Fostering",
         setting="foster",
         authority_code=la,
+        owner_code=la,  # listed by the authority it stands in (decision 0080)
         lat=lat,
         lon=lon,
         vacancies=1,
@@ -57,6 +61,26 @@ def _placement(code: str, la: str | None, lat: float, lon: float, **kw: object) 
     )
     values.update(kw)
     return Placement(**values)
+
+
+TEST_COOPERATIVE = "COOP-TEST"
+
+
+def add_cooperative() -> None:
+    """The test world's authorities as one co-operative sharing placements and intelligence, as
+    the consortium did before owners: so the world's rankings are what they were."""
+    authorities.add_organisation(Organisation(code=TEST_COOPERATIVE, name="Test co-operative", kind="cooperative"))
+    for member in (MANCHESTER, SALFORD, DERBYSHIRE):
+        agreements.add_member(
+            CooperativeMember(cooperative_code=TEST_COOPERATIVE, member_code=member, joined_on=date(2026, 1, 1))
+        )
+        for purpose in ("placement_finding", "intelligence"):
+            agreements.add_agreement(
+                SharingAgreement(
+                    cooperative_code=TEST_COOPERATIVE, member_code=member, purpose=purpose,
+                    starts_on=date(2026, 1, 1), ends_on=None, review_by=FUTURE, signed_by="Test", created_at=NOW,
+                )
+            )  # fmt: skip
 
 
 def _person(reference: str, la: str, lat: float, lon: float, age: int) -> YoungPerson:
@@ -77,11 +101,22 @@ def build_world(app: Flask) -> None:
     """Two authorities' referrals against a pool where each hard rule has something to do."""
     with app.app_context():
         add_users()
-        redline = Group(code="G-RED", label="Redline", source="Test", confidence="high", review_by=FUTURE)
-        arrow = Group(code="G-ARROW", label="Blue Arrow", source="Test", confidence="medium", review_by=FUTURE)
+        add_cooperative()
+        # Manchester's intelligence, shared with the co-operative's members for intelligence.
+        redline = Group(
+            code="G-RED", label="Redline", source="Test", confidence="high", review_by=FUTURE, owner_code=MANCHESTER
+        )
+        arrow = Group(
+            code="G-ARROW", label="Blue Arrow", source="Test", confidence="medium", review_by=FUTURE,
+            owner_code=MANCHESTER,
+        )  # fmt: skip
         for g in (redline, arrow):
             intelligence.add(g)
-        intelligence.add(Rivalry(group=redline, rival=arrow, source="Test", confidence="high", review_by=FUTURE))
+        intelligence.add(
+            Rivalry(
+                group=redline, rival=arrow, source="Test", confidence="high", review_by=FUTURE, owner_code=MANCHESTER
+            )
+        )
         area = Area(
             code="A-CITY",
             label="Area 01 (Manchester)",
@@ -94,6 +129,7 @@ def build_world(app: Flask) -> None:
             confidence="high",
             review_by=FUTURE,
             updated_at=NOW,
+            owner_code=MANCHESTER,
         )
         area.groups = [redline]
         intelligence.add(area)

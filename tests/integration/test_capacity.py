@@ -22,7 +22,14 @@ from web.capacity.repositories import capacity as capacity_repository
 from web.casework.repositories import referrals, young_people
 from web.models import AuditEvent, CareEpisode, CurrentResident, Placement, Referral, User, YoungPerson
 
-PAGES = ["/capacity/", "/capacity/location", "/capacity/trends", "/capacity/equality", "/capacity/scenario"]
+PAGES = [
+    "/capacity/",
+    "/capacity/location",
+    "/capacity/dfe",
+    "/capacity/trends",
+    "/capacity/equality",
+    "/capacity/scenario",
+]
 FILTERED = "/capacity/?setting=foster&specialism=criminal_exploitation&band=14_15&band=16_17"
 DOWNLOADS = [
     (
@@ -30,6 +37,7 @@ DOWNLOADS = [
         ["gap", "regions", "age_bands", "settings", "specialisms", "specialist_foster", "options", "binding", "timing"],
     ),
     ("location", ["location", "location_settings"]),
+    ("dfe", ["dfe_distance", "dfe_location", "dfe_starts"]),
     ("trends", ["trends_decisions", "trends_episodes"]),
     ("equality", [f"{k}_{d}" for k in ("waiting", "placed") for d in ("ethnicity", "sex", "age")]),
 ]
@@ -282,3 +290,21 @@ def test_a_scenarios_tables_download_with_the_same_figures_and_the_download_is_a
     with world.app_context():
         exported = {e.object_ref for e in db.session().query(AuditEvent).filter_by(action="export")}
         assert {"scenario/summary", "scenario/suits", "scenario/by_authority"} <= exported
+
+
+def test_the_dfe_page_says_why_it_has_no_year_when_no_collection_year_has_ended(
+    world: Flask, client: FlaskClient
+) -> None:
+    """The world's six episodes started last month: unless that month's collection year has
+    ended (a suite pinned to early April), there is no year to show, and the page says so."""
+    from planner.dfe_figures import year_ending, year_span
+
+    _commissioner(client)
+    html = client.get("/capacity/dfe").get_data(as_text=True)
+    year = year_ending(EPISODE_MONTH)
+    if date.today() >= year_span(year)[1]:
+        assert f"31 March {year}" in html
+    else:
+        assert "cover no collection year that has ended" in html
+        assert "Nothing to count under these filters." in html
+    assert client.get(f"/capacity/dfe?authority={DERBYSHIRE}").status_code == 200

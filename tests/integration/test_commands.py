@@ -9,7 +9,7 @@ from flask import Flask
 
 from tests.integration.helpers import sign_in
 from web import db
-from web.models import Area, Decision, Placement, Referral, User, YoungPerson
+from web.models import Area, Decision, HostNotification, Placement, Referral, User, YoungPerson
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +50,13 @@ def test_demo_decisions_wait_for_the_director_and_the_nominated_officer(app: Fla
     with app.app_context():
         waiting = db.session().query(Decision).filter_by(status="awaiting_approval").all()
         assert {d.approval_level for d in waiting} == {"director", "nominated_officer"}
-        assert all(len(d.versions) == 1 for d in waiting)
+        assert all(len(d.versions) == 1 for d in waiting if d.approval_level == "director")
+        # The out-of-area decision told its host through the planner: version 2 has the date.
+        (outside,) = [d for d in waiting if d.approval_level == "nominated_officer"]
+        assert len(outside.versions) == 2 and outside.versions[-1].content["host_authority_notified_on"]
+        (notice,) = db.session().query(HostNotification).filter_by(decision_id=outside.id).all()
+        assert notice.host_authority_code == outside.placement.authority_code != "E08000003"
+        assert notice.acknowledged_at is None
 
 
 def test_demo_data_if_empty_leaves_a_seeded_database_alone(app: Flask, seeded: str) -> None:

@@ -29,7 +29,7 @@ from tests.conftest import make_app
 from web.capacity.repositories import capacity as capacity_repository
 from web.capacity.services import capacity
 from web.capacity.services.capacity_figures import protection, total
-from web.demo.services import demo_world
+from web.demo.services import world as demo_world
 from web.shared.repositories import authorities as authority_repository
 
 BAND_KEYS = [key for key, *_ in AGE_BANDS]

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from tests.integration.builders import DERBYSHIRE, MANCHESTER
 from web import db
-from web.data_exchange.services.imports import Outcome, run_import
-from web.models import CareEpisode, MissingEpisode, Postcode, YoungPerson
+from web.data_exchange.services.imports import Outcome, run_import, ssda903
+from web.models import CareEpisode, LocalAuthority, MissingEpisode, Postcode, YoungPerson
 from web.shared.repositories import postcodes
 
 TODAY = date(2026, 11, 1)
@@ -155,40 +155,62 @@ def test_reimport_updates_rather_than_duplicates(world: Flask) -> None:
     assert (count, people) == (1, 1)
 
 
-def test_every_bad_value_is_a_problem_naming_file_row_and_field(world: Flask) -> None:
-    """Bad codes, dates, unknown children and unknown postcodes are named; nothing at all is written."""
+def test_only_unreadable_values_refuse_the_return(world: Flask) -> None:
+    """Dates that are not dates and unknown children are named; nothing at all is written."""
     outcome = _run(
         world,
-        "C300,3,01/01/2012,WBRI,,,\nC301,1,31/02/2012,ZZZZ,,,\nC302,1,01/01/2012,WBRI,,,\n",
-        "C300,01/01/2025,Q,C2,N4,U4,PR1,,,,M1 1AA,M1 1AA,\n"  # row 2: bad RNE (and SEX in the header)
-        "C302,01/03/2025,S,C2,N0,Z15,PR9,01/02/2025,X1,,M1 1AA,M1 1AA,\n"  # row 3: CIN, PLACE, PROVIDER, DEC
-        "C999,01/01/2025,S,C2,N4,U4,PR1,,,,M1 1AA,M1 1AA,\n"  # row 4: child not in the Header
-        "C302,02/03/2025,S,C2,N4,U4,PR1,,,,ZZ9 9ZZ,NOT A CODE,\n",  # row 5: unknown and malformed postcodes
-        "C302,,X,01/02/2025,\n",
+        "C300,1,01/01/2012,WBRI,,,\nC301,1,31/02/2012,WBRI,,,\nC302,1,01/01/2012,WBRI,,,\n",
+        "C300,01/01/2025,S,C2,N4,U4,PR1,,,,M1 1AA,M1 1AA,\n"
+        "C302,01/03/2025,S,C2,N4,U4,PR1,01/02/2025,X1,,M1 1AA,M1 1AA,\n"  # row 3: DEC before DECOM
+        "C999,01/01/2025,S,C2,N4,U4,PR1,,,,M1 1AA,M1 1AA,\n",  # row 4: child not in the Header
     )
     assert not outcome.ok
+    assert {("header", 3, "DOB"), ("episodes", 3, "DEC"), ("episodes", 4, "CHILD")} <= _problems(outcome)
+    assert _person(world, f"{MANCHESTER}-C300") is None
+
+
+def test_codes_and_postcodes_dfe_questions_load_as_flags(world: Flask) -> None:
+    """Codes not valid this year and postcodes that are not postcodes load; DfE's rules flag them."""
+    header = "C400,3,01/01/2012,ZZZZ,,,\n"
+    episodes = (
+        "C400,01/01/2025,Q,C2,N0,Z15,PR9,01/02/2025,X1,,M1 1AA,M1 1AA,\n"
+        "C400,01/02/2025,S,C2,N4,U4,PR1,,,,ZZ9 9ZZ,NOT A CODE,\n"
+    )
+    outcome = _run(world, header, episodes, "C400,,X,01/02/2025,\n")
+    assert outcome.ok, outcome.problems
+    assert outcome.skipped["missing rows that are neither M nor A (DfE rule 1006)"] == 1
+    first, second = _episodes(world, f"{MANCHESTER}-C400")
+    assert (first.reason_new_episode, first.category_of_need, first.place) == ("Q", "N0", "Z15")
+    assert (second.distance_miles, second.location) == (None, None)  # PL_DISTANCE not known
+
+    files = {"header": (HEADER + header).encode(), "episodes": (EPISODES + episodes).encode()}
+    with world.app_context():
+        year, found = ssda903.findings(files, TODAY)
+    assert year.label == "2024/25"
+    flagged = {(f.table, f.row, f.code) for f in found}
     assert {
-        ("header", 2, "SEX"),
-        ("header", 3, "DOB"),
-        ("header", 3, "ETHNIC"),
-        ("episodes", 2, "RNE"),
-        ("episodes", 3, "CIN"),
-        ("episodes", 3, "PLACE"),
-        ("episodes", 3, "PLACE_PROVIDER"),
-        ("episodes", 3, "DEC"),
-        ("episodes", 4, "CHILD"),
-        ("episodes", 5, "PL_POST"),
-        ("missing", 2, "MISSING"),
-    } <= _problems(outcome)
-    assert _person(world, f"{MANCHESTER}-C302") is None
+        ("header", 2, "101"),
+        ("header", 2, "103"),
+        ("episodes", 2, "143"),
+        ("episodes", 2, "145"),
+        ("episodes", 2, "146"),
+        ("episodes", 2, "178"),
+        ("episodes", 3, "392c"),
+    } <= flagged
 
 
-def test_postcode_not_in_the_table_is_a_problem_not_a_guess(world: Flask) -> None:
-    """A well-formed HOME_POST that is not in the postcode lookup names its column and row."""
-    outcome = _run(world, "D400,1,01/01/2012,WBRI,,,\n", "D400,01/01/2025,S,C2,N4,U4,PR1,,,,ZZ9 9ZZ,M1 1AA,\n")
-    assert _problems(outcome) == {("episodes", 2, "HOME_POST")}
-    assert "not in the postcode lookup" in outcome.problems[0].message
-    assert _person(world, f"{MANCHESTER}-D400") is None
+def test_a_child_with_no_home_postcode_is_recorded(world: Flask) -> None:
+    """An unaccompanied asylum-seeking child with no HOME_POST: no home postcode, the authority's centre."""
+    outcome = _run(world, "D400,1,01/01/2012,REFU,,,\n", "D400,01/01/2025,S,C2,N4,U4,PR1,,,,,M1 1AA,\n")
+    assert outcome.ok, outcome.problems
+    person = _person(world, f"{MANCHESTER}-D400")
+    assert person is not None and person.home_postcode is None
+    with world.app_context():
+        authority = db.session().get(LocalAuthority, MANCHESTER)
+        assert authority is not None
+        assert (person.home_lat, person.home_lon) == (authority.lat, authority.lon)
+    [episode] = _episodes(world, f"{MANCHESTER}-D400")
+    assert episode.distance_miles is None
 
 
 def test_new_codes_are_accepted(world: Flask) -> None:
@@ -271,3 +293,19 @@ def test_another_authoritys_children_never_clash(world: Flask) -> None:
     assert derbyshire_child is not None and derbyshire_child.responsible_authority_code == DERBYSHIRE
     [episode] = _episodes(world, f"{DERBYSHIRE}-A100")
     assert episode.location == "IN"
+
+
+def test_terminated_postcodes_resolve_and_are_not_flagged(world: Flask) -> None:
+    """Old returns carry terminated postcodes (AB1 0AA ended in 1996): they resolve, so PL_DISTANCE is known."""
+    header = "T100,1,01/01/2012,WBRI,,,\n"
+    episodes = "T100,01/01/2025,S,C2,N4,U4,PR1,,,,AB1 0AA,E1W 1UU,\n"
+    outcome = _run(world, header, episodes)
+    assert outcome.ok, outcome.problems
+    [episode] = _episodes(world, f"{MANCHESTER}-T100")
+    assert episode.distance_miles is not None and episode.distance_miles > 350
+    assert episode.location == "OUT"
+    with world.app_context():
+        _year, found = ssda903.findings(
+            {"header": (HEADER + header).encode(), "episodes": (EPISODES + episodes).encode()}, TODAY
+        )
+    assert [f.code for f in found if f.code.startswith("392")] == []

@@ -245,7 +245,7 @@ def test_a_file_over_the_upload_limit_gets_a_clear_page(app: Flask) -> None:
 
 
 def test_areas_from_csv_and_geojson_polygons_with_known_groups(app: Flask) -> None:
-    """A polygon is stored as drawn with a point inside it; an unknown group refuses the file."""
+    """A polygon is stored as drawn with a point inside it; a group nobody recorded is added."""
     client = _signed_in(app, "po@essex.test")
     csv_body = (
         "code,label,kind,lat,lon,radius_km,severity,groups,source,confidence,review_by\n"
@@ -281,8 +281,14 @@ def test_areas_from_csv_and_geojson_polygons_with_known_groups(app: Flask) -> No
         client, "areas", json.dumps({"type": "FeatureCollection", "features": [open_ring]}), "a.geojson"
     ).get_data(as_text=True)
     assert "ring 1 is not closed" in page
+    # A group nobody has recorded is the importer's own new group (issue 12), not a refusal.
     unknown_group = {**feature, "properties": {**feature["properties"], "groups": ["G-NONE"]}}
     page = _upload(
         client, "areas", json.dumps({"type": "FeatureCollection", "features": [unknown_group]}), "a.geojson"
     ).get_data(as_text=True)
-    assert "groups has codes that are not known groups: G-NONE" in page
+    assert "Groups added" in page
+    with app.app_context():
+        group = db.session().query(Group).filter_by(code="G-NONE").one()
+        assert (group.owner_code, group.source, group.confidence) == (ESSEX, "Briefing", "high")
+        area = db.session().query(Area).filter_by(code="AR-1").one()
+        assert area.owner_code == ESSEX and [g.code for g in area.groups] == ["G-NONE"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 from flask import Flask
@@ -75,3 +76,61 @@ def test_an_unknown_kind_or_authority_is_a_usage_error(app: Flask, tmp_path: Pat
     assert result.exit_code == 2 and "choose one of" in result.output and "postcodes" in result.output
     result = runner.invoke(args=["import-data", "postcodes", "--file", str(path), "--authority", "E99999998"])
     assert result.exit_code == 2 and "not the GSS code" in result.output
+
+
+SSDA903_HEADER = "CHILD,SEX,DOB,ETHNIC\nS1,M,01/01/2012,WBRI\nS2,F,01/01/2013,REFU\n"
+SSDA903_EPISODES = (
+    "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN\n"
+    "S1,01/05/2025,S,C2,N1,U1,PR1,,,,CM1 1AA,ZZ9 9ZZ,\n"  # 392c: not a postcode
+    "S2,01/06/2025,S,C2,N1,Z1,PR1,,,,,CM1 1AA,\n"  # 146 (Z1 invalid from 2025/26), 392b: no HOME_POST
+)
+
+
+def test_an_ssda903_return_loads_and_its_flags_are_summarised_and_reported(app: Flask, tmp_path: Path) -> None:
+    """The flags by rule first, then row by row; --report writes every one as CSV."""
+    header = _write(tmp_path, "header.csv", SSDA903_HEADER)
+    episodes = _write(tmp_path, "episodes.csv", SSDA903_EPISODES)
+    report = tmp_path / "report.csv"
+    result = app.test_cli_runner().invoke(
+        args=[
+            "import-data",
+            "ssda903",
+            "--file",
+            f"header={header}",
+            "--file",
+            f"episodes={episodes}",
+            "--authority",
+            ESSEX,
+            "--report",
+            str(report),
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].startswith("Imported 4 rows: 2 young people, 2 care episodes.")
+    assert lines[1] == "DfE's rules for 2025/26 (the return's latest dates are in 2025/26):"
+    summary = [line.strip() for line in lines[2:5]]
+    assert summary[0].startswith("1 episode: ") and all("(DfE rule " in line for line in summary)
+    assert "  episodes row 2, column HOME_POST: rule 392c, " in result.output.replace(lines[0], "")
+    with report.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert {(r["table"], r["row"], r["CHILD"], r["rule"], r["severity"]) for r in rows} == {
+        ("episodes", "2", "S1", "392c", "flag"),
+        ("episodes", "3", "S2", "146", "flag"),
+        ("episodes", "3", "S2", "392b", "flag"),
+    }
+
+
+def test_a_refused_file_is_reported_too(app: Flask, tmp_path: Path) -> None:
+    """Any import's problems go to --report, severity refused, with no rule code."""
+    path = _write(tmp_path, "areas.csv", AREAS_HEADER + "CLI-9,Area F,other,95,0.5,1,low,,Briefing,low,2030-01-01\n")
+    report = tmp_path / "report.csv"
+    result = app.test_cli_runner().invoke(
+        args=["import-data", "areas", "--file", str(path), "--authority", ESSEX, "--report", str(report)]
+    )
+    assert result.exit_code == 1
+    with report.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [(r["table"], r["row"], r["field"], r["rule"], r["severity"]) for r in rows] == [
+        ("file", "2", "lat", "", "refused")
+    ]

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask
+from sqlalchemy import create_engine, text
 
 from web import db
 from web.migrate import alembic_config
@@ -23,3 +27,67 @@ def test_migration_head_is_pinned(app: Flask) -> None:
     """One head, the one this test names: a new migration updates this line on purpose."""
     script = ScriptDirectory.from_config(alembic_config(app.config["DATABASE_URL"]))
     assert script.get_heads() == ["0061"]
+
+
+def test_existing_records_get_the_owner_they_would_have_had(tmp_path: Path) -> None:
+    """0030 fills owners: a placement its authority's, an area the nearest authority's (or the
+    confirming authority's), a group its first area's owner, a rivalry its group's owner."""
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    config = alembic_config(url)
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "0015")
+            connection.execute(
+                text(
+                    "INSERT INTO local_authorities (gss_code, name, region_code, region_name, lat, lon) VALUES "
+                    "('E08000003', 'Manchester', 'E12000002', 'North West', 53.47, -2.23), "
+                    "('E08000006', 'Salford', 'E12000002', 'North West', 53.49, -2.33)"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO placements (id, code, label, provider_name, status, setting, lat, lon, vacancies, "
+                    "capacity, age_min, age_max, specialisms, specialist, fostering_exemption, connected_person, "
+                    "authority_code, updated_at) VALUES "
+                    "(1, 'P-1', 'P', 'Prov', 'active', 'foster', 53.0, -1.0, 1, 1, 0, 17, '[]', 0, 0, 0, "
+                    "'E08000006', '2026-01-01 00:00:00'), "
+                    "(2, 'P-2', 'P', 'Prov', 'active', 'foster', 53.47, -2.22, 1, 1, 0, 17, '[]', 0, 0, 0, "
+                    "NULL, '2026-01-01 00:00:00')"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO groups (id, code, label, source, confidence, review_by) VALUES "
+                    "(1, 'G-1', 'One', 'Test', 'high', '2027-01-01'), (2, 'G-2', 'Two', 'Test', 'high', '2027-01-01')"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO rivalries (id, group_id, rival_group_id, source, confidence, review_by) "
+                    "VALUES (1, 1, 2, 'Test', 'high', '2027-01-01')"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO areas (id, code, label, kind, lat, lon, radius_km, severity, source, confidence, "
+                    "review_by, updated_at) VALUES (1, 'A-1', 'Area', 'gang_territory', 53.495, -2.34, 1.0, 'high', "
+                    "'Test', 'high', '2027-01-01', '2026-01-01 00:00:00')"
+                )
+            )
+            connection.execute(text("INSERT INTO area_groups (area_id, group_id) VALUES (1, 1)"))
+            command.upgrade(config, "0030")
+            owners: dict[str, dict[int, str | None]] = {
+                table: dict(connection.execute(text(f"SELECT id, owner_code FROM {table}")).all())
+                for table in ("placements", "areas", "groups", "rivalries")
+            }
+            kinds: dict[str, str] = dict(connection.execute(text("SELECT code, kind FROM organisations")).all())
+    finally:
+        engine.dispose()
+    assert owners["placements"] == {1: "E08000006", 2: "E08000003"}  # its authority; else the nearest centre
+    assert owners["areas"] == {1: "E08000006"}  # the nearest centre
+    # G-1 is named by Salford's area; G-2 by nothing, so the first user's authority (none here).
+    assert owners["groups"] == {1: "E08000006", 2: None}
+    assert owners["rivalries"] == {1: "E08000006"}
+    assert kinds == {"E08000003": "local_authority", "E08000006": "local_authority"}

@@ -336,6 +336,7 @@ def test_confirm_creates_an_area_the_next_ranking_uses(app: Flask) -> None:
         )
         assert (area.lat, area.lon) == (pytest.approx(53.23), pytest.approx(-1.42))
         assert area.confidence == "medium" and area.source.startswith("police.uk street-level crime")
+        assert area.owner_code == officer.authority_code  # the confirming authority records it (decision 0080)
     assert "in_high_severity_area" in _excluded_reasons(app, "P-FAR")
     events = [(e.object_ref, e.detail) for e in _audit(app, "confirm") if e.object_type == "suggested_area"]
     assert (str(suggestion.id), f"created area {area.code}") in events

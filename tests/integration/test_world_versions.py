@@ -10,20 +10,31 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import delete, func, insert, select, update
 
-from tests.integration.builders import FUTURE, NOW, build_world
+from tests.integration.builders import DERBYSHIRE, FUTURE, MANCHESTER, NOW, SALFORD, build_world
 from tests.integration.helpers import post, sign_in
 from web import db
 from web.matching.services import batch_case, ranking_runs, stored_cases
 from web.matching.services.stored_cases import stored_case, stored_placements
-from web.models import Area, AuditEvent, CurrentResident, Group, Placement, RankingRun, Referral, WorldSnapshot
+from web.models import (
+    Area,
+    AuditEvent,
+    CurrentResident,
+    Group,
+    Placement,
+    RankingRun,
+    Referral,
+    SharingAgreement,
+    WorldSnapshot,
+)
 from web.shared.repositories import world_versions
+from web.shared.services import sharing
 
 AS_OF = date(2026, 12, 2)
 
@@ -44,6 +55,12 @@ def _changes_version(app: Flask, change: object) -> bool:
         change()  # type: ignore[operator]
         db.commit()
     return _version(app) != before
+
+
+def _prepared(as_of: date, authority: str = MANCHESTER) -> batch_case.PreparedWorld:
+    """An authority's world on the day, as a ranking of its referral reads it."""
+    access = sharing.for_organisation(authority, sharing.READER_ROLE)
+    return batch_case.prepared_world(as_of, False, batch_case._visibility(access))
 
 
 def _placement(code: str) -> Placement:
@@ -106,12 +123,12 @@ def test_changes_elsewhere_leave_the_version(app: Flask) -> None:
 
 def test_the_prepared_world_is_kept_until_the_world_changes(app: Flask) -> None:
     with app.app_context():
-        first = batch_case.prepared_world(AS_OF, False)
-        assert batch_case.prepared_world(AS_OF, False) is first
-        assert batch_case.prepared_world(date(2026, 12, 3), False) is not first  # another day
+        first = _prepared(AS_OF)
+        assert _prepared(AS_OF) is first
+        assert _prepared(date(2026, 12, 3)) is not first  # another day
         _placement("P-SUP").status = "suspended"
         db.commit()
-        second = batch_case.prepared_world(AS_OF, False)
+        second = _prepared(AS_OF)
         assert second is not first
         assert "P-SUP" in first.live and "P-SUP" not in second.live
         _placement("P-SUP").status = "active"
@@ -123,12 +140,12 @@ def test_a_world_prepared_in_a_rolled_back_change_is_never_used(app: Flask) -> N
     with app.app_context():
         _placement("P-SUP").status = "suspended"
         db.session().flush()
-        inside = batch_case.prepared_world(AS_OF, False)
+        inside = _prepared(AS_OF)
         assert "P-SUP" not in inside.live
         db.rollback()
         _placement("P-FAR").vacancies = 1  # another change, committed
         db.commit()
-        after = batch_case.prepared_world(AS_OF, False)
+        after = _prepared(AS_OF)
         assert "P-SUP" in after.live
         assert after is not inside
 
@@ -184,3 +201,25 @@ def test_an_old_run_holding_the_whole_case_reads_the_same(app: Flask) -> None:
     listing = client.get("/referrals/R-T1")
     assert listing.status_code == 200
     assert f"/referrals/R-T1/rankings/{run_id}" in listing.get_data(as_text=True)
+
+
+def test_authorities_that_see_the_same_share_a_world_and_an_agreement_moves_the_version(app: Flask) -> None:
+    """Manchester and Salford read the same records (one co-operative): one world. When
+    Derbyshire stops sharing its placements, Manchester's next world leaves them out."""
+    with app.app_context():
+        manchester = _prepared(AS_OF)
+        assert _prepared(AS_OF, SALFORD) is manchester
+        assert "P-FAR" in manchester.live  # Derbyshire's, shared for placement finding
+        query = select(SharingAgreement).where(
+            SharingAgreement.member_code == DERBYSHIRE, SharingAgreement.purpose == "placement_finding"
+        )
+        agreement = db.session().scalars(query).one()
+        agreement.ended_on = date.today() - timedelta(days=1)
+        db.commit()
+        try:
+            after = _prepared(AS_OF)
+            assert "P-FAR" not in after.live
+            assert "P-FAR" in _prepared(AS_OF, DERBYSHIRE).live  # its own
+        finally:
+            agreement.ended_on = None
+            db.commit()

@@ -9,7 +9,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from planner.geometry import Circles, distance_km
+from planner.geometry import DENSE_CIRCLES_MAX, Circles, distance_km
 
 RELATIVE = 0.005  # the contract: within 0.5% of geodesic
 UNDER_A_METRE_KM = 0.001
@@ -90,7 +90,9 @@ def test_distance_km_broadcasts_like_numpy():
 
 
 @st.composite
-def circles_and_points(draw: st.DrawFn, min_circles: int, max_circles: int):
+def circles_and_points(
+    draw: st.DrawFn, min_circles: int, max_circles: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Circles clustered around a random centre (spread from metres to the whole globe), and query points."""
     n = draw(st.integers(min_circles, max_circles))
     centre_lat, centre_lon = draw(st.floats(-80, 80)), draw(lons)
@@ -123,7 +125,7 @@ def brute_force_nearest(lat, lon, radius, q_lat, q_lon):
 def test_nearest_edge_with_the_kd_tree_equals_brute_force(data):
     """With more than 64 circles the indexed search finds the same nearest edge and index as brute force."""
     lat, lon, radius, q_lat, q_lon = data
-    circles = Circles.build(lat, lon, radius)
+    circles = Circles.build(lat, lon, radius, tree=True)
     assert circles.tree is not None  # the indexed path is the one under test
     km, idx = circles.nearest_edge(q_lat, q_lon)
     best, best_idx, edge = brute_force_nearest(lat, lon, radius, q_lat, q_lon)
@@ -131,6 +133,35 @@ def test_nearest_edge_with_the_kd_tree_equals_brute_force(data):
     # The chosen circle really is at the nearest edge distance, and ties pick the lowest index.
     np.testing.assert_allclose(edge[np.arange(len(q_lat)), idx], best, rtol=1e-12, atol=1e-12)
     assert idx.tolist() == best_idx.tolist()
+
+
+@given(circles_and_points(65, 160))
+def test_nearest_edge_screened_equals_brute_force(data):
+    """With 65 to 256 circles, screening pairs by their cosine finds the same nearest edge and index as brute force."""
+    lat, lon, radius, q_lat, q_lon = data
+    circles = Circles.build(lat, lon, radius)
+    assert circles.tree is None and len(circles) > DENSE_CIRCLES_MAX  # the screened path is the one under test
+    km, idx = circles.nearest_edge(q_lat, q_lon)
+    best, best_idx, _ = brute_force_nearest(lat, lon, radius, q_lat, q_lon)
+    np.testing.assert_allclose(km, best, rtol=1e-12, atol=1e-12)
+    assert idx.tolist() == best_idx.tolist()
+
+
+def test_nearest_edge_screened_in_several_steps_equals_the_tree():
+    """Over a million (point, circle) pairs the screening works in steps; the answer is the tree's, exactly."""
+    rng = np.random.default_rng(7)
+    lat = 53.0 + rng.normal(0, 0.05, 100)
+    lon = -2.0 + rng.normal(0, 0.05, 100)
+    radius = rng.uniform(0.2, 3.0, 100)
+    # Points near the circles and across the country, some exactly on a centre.
+    q_lat = np.concatenate([rng.uniform(50.0, 55.5, 10_800), lat[:200]])
+    q_lon = np.concatenate([rng.uniform(-5.5, 1.5, 10_800), lon[:200]])
+    screened = Circles.build(lat, lon, radius)
+    assert screened.tree is None
+    km, idx = screened.nearest_edge(q_lat, q_lon)
+    tree_km, tree_idx = Circles.build(lat, lon, radius, tree=True).nearest_edge(q_lat, q_lon)
+    assert np.array_equal(km, tree_km)
+    assert np.array_equal(idx, tree_idx)
 
 
 @given(circles_and_points(1, 64))

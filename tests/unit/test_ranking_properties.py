@@ -16,6 +16,7 @@ from geopy.distance import geodesic
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+import planner
 from tests.unit.conftest import (
     AS_OF,
     REASON_CODES,
@@ -127,7 +128,7 @@ def random_cases(draw: st.DrawFn) -> dict[str, Any]:
                 la_code=draw(optional(st.sampled_from(LA_CODES))),
             )
         )
-    people = []
+    people: list[dict[str, Any]] = []
     for n in range(draw(st.integers(1, 3))):
         support = [
             support_link(
@@ -399,6 +400,24 @@ def test_summary_adds_up(c):
 
 
 @given(random_cases())
+def test_exclusions_worded_on_reading_are_the_documents_and_one_placement_alone_the_same(c):
+    """A ranking words its exclusions only when read: the records, one placement's own and the document agree."""
+    parsed = planner.parse_case(copy.deepcopy(c), require="rank")
+    assert parsed.referral is not None
+    policy = planner.effective_policy(parsed)
+    ranking = planner.rank(planner.world_for(parsed, policy), parsed.referral, policy)
+    one_by_one = {p.id: ranking.exclusions.of(p.id) for p in parsed.placements}
+    document = ranking.to_dict()["excluded"]
+    records = ranking.excluded
+    assert [e.placement_id for e in records] == [e["placement_id"] for e in document]
+    for e, d in zip(records, document, strict=True):
+        assert [{"code": r.code, "detail": r.detail} for r in e.reasons] == d["reasons"]
+        assert one_by_one.pop(e.placement_id) == e.reasons
+    assert all(reasons == () for reasons in one_by_one.values())  # the options break no rule
+    assert ranking.exclusions.of("no such placement") == ()
+
+
+@given(random_cases())
 def test_every_listed_code_applies_and_every_applying_code_is_listed(c):
     """Each excluded placement has reasons in table order; the oracle agrees with every code."""
     result = rank(c)
@@ -408,10 +427,10 @@ def test_every_listed_code_applies_and_every_applying_code_is_listed(c):
         assert listed == [code for code in REASON_CODES if code in listed]
         assert all(r["detail"].strip() for r in e["reasons"])
     for pid, expected in expected_codes(c).items():
-        listed = set(codes(result, pid))
+        applied = set(codes(result, pid))
         for code, must in expected.items():
             if must is not None:
-                assert (code in listed) == must, f"{pid}: {code} expected {must}, listed {sorted(listed)}"
+                assert (code in applied) == must, f"{pid}: {code} expected {must}, listed {sorted(applied)}"
 
 
 @given(random_cases())

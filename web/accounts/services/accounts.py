@@ -25,6 +25,17 @@ ROLE_NAMES = {
     "director": "Director of children's services",
     "commissioner": "Commissioner",
     "admin": "Administrator",
+    "cooperative_officer": "Co-operative placement officer",
+    "cooperative_commissioner": "Co-operative commissioner",
+    "missing_persons_coordinator": "Missing persons co-ordinator (police)",
+    "rhi_worker": "Return home interview worker",
+}
+# What kind of organisation each role acts for (an authority's roles: its own authority).
+ROLE_ORGANISATION_KINDS = {
+    "cooperative_officer": "cooperative",
+    "cooperative_commissioner": "cooperative",
+    "missing_persons_coordinator": "police_force",
+    "rhi_worker": "rhi_provider",
 }
 # Roles that may see children's records (commissioners see aggregates only).
 CASEWORK_ROLES = ("placement_officer", "social_worker", "nominated_officer", "director", "admin")
@@ -38,6 +49,15 @@ class SignedInUser(UserMixin):
     role: str
     authority_code: str
     authority_name: str
+    # The organisation acted for: the authority's own code for its staff, otherwise the
+    # co-operative, police force or provider (docs/decisions/0081).
+    organisation_code: str = ""
+    organisation_name: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.organisation_code:
+            object.__setattr__(self, "organisation_code", self.authority_code)
+            object.__setattr__(self, "organisation_name", self.authority_name)
 
     def get_id(self) -> str:
         return str(self.id)
@@ -51,7 +71,17 @@ class SignedInUser(UserMixin):
 
 
 def _signed_in(user: User) -> SignedInUser:
-    return SignedInUser(user.id, user.name, user.email, user.role, user.authority_code, user.authority.name)
+    organisation = user.organisation
+    return SignedInUser(
+        user.id,
+        user.name,
+        user.email,
+        user.role,
+        user.authority_code,
+        user.authority.name,
+        organisation.code if organisation is not None else user.authority_code,
+        organisation.name if organisation is not None else user.authority.name,
+    )
 
 
 def load_user(user_id: str) -> SignedInUser | None:
@@ -123,14 +153,31 @@ def set_password(user: User, password: str) -> None:
     sessions.end_all(user.id, sessions.PASSWORD_CHANGED)
 
 
-def create_user(email: str, name: str, role: str, authority_code: str, password: str, is_demo: bool = False) -> User:
+def create_user(
+    email: str,
+    name: str,
+    role: str,
+    authority_code: str,
+    password: str,
+    is_demo: bool = False,
+    organisation_code: str | None = None,
+) -> User:
+    """A user of an authority; for the roles of other organisations, `organisation_code` names it."""
     if authorities.get_authority(authority_code) is None:
         raise ValueError(f"unknown authority {authority_code}")
+    wanted_kind = ROLE_ORGANISATION_KINDS.get(role)
+    if (wanted_kind is None) != (organisation_code is None):
+        raise ValueError(f"a {role} {'acts for a ' + wanted_kind if wanted_kind else 'acts for their authority'}")
+    if organisation_code is not None:
+        found = authorities.get_organisation(organisation_code)
+        if found is None or found.kind != wanted_kind:
+            raise ValueError(f"{organisation_code} is not a {wanted_kind}")
     user = User(
         email=email,
         name=name,
         role=role,
         authority_code=authority_code,
+        organisation_code=organisation_code,
         password_hash=generate_password_hash(password),
         is_demo=is_demo,
         created_at=datetime.now(),

@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response as Redirect
 
 from web.capacity.services import capacity as service
 from web.capacity.services import capacity_charts as charts
+from web.capacity.services import capacity_dfe as dfe_service
 from web.capacity.services import capacity_downloads as downloads
 from web.capacity.services import capacity_scenario as scenarios
 from web.capacity.services.capacity_tables import to_csv, to_xlsx
@@ -75,6 +76,8 @@ def _compute(template: str, filters: service.Filters) -> Any:
         return {"data": found, "bars": charts.gap_bars(found.bars), "map": charts.supply_map(found.map_points)}
     if template == "capacity/location.html":
         return {"data": service.location(current_user, filters)}
+    if template == "capacity/dfe.html":
+        return {"data": dfe_service.dfe_figures(current_user, filters)}
     if template == "capacity/trends.html":
         found_trends = trends_of(current_user, filters)
         from planner.capacity import month_words
@@ -98,6 +101,11 @@ def overview() -> Page:
 @blueprint.route("/location")
 def location() -> Page:
     return _render("capacity/location.html", page="location")
+
+
+@blueprint.route("/dfe")
+def dfe() -> Page:
+    return _render("capacity/dfe.html", page="dfe")
 
 
 @blueprint.route("/trends")

@@ -179,3 +179,48 @@ def care_episodes_between(first: date, last: date) -> list[EpisodeRow]:
 
 def add_care_episode(episode: CareEpisode) -> None:
     session().add(episode)
+
+
+class ReturnEpisodeRow(NamedTuple):
+    """An imported SSDA903 episode with the fields DfE's counts need, and its child's reference."""
+
+    episode_id: int
+    child: str  # the young person's reference: the record a count of children tallies
+    authority: str  # the responsible authority (the one that made the return)
+    start: date
+    end: date | None
+    reason_new_episode: str | None
+    legal_status: str | None
+    place: str
+    distance_miles: float | None
+    location: str | None
+
+
+def imported_episodes(authority: str = "") -> list[ReturnEpisodeRow]:
+    """Every episode imported from an SSDA903 return (none derived from a decision), of one authority or all."""
+    query = (
+        select(
+            CareEpisode.id,
+            YoungPerson.reference,
+            CareEpisode.authority_code,
+            CareEpisode.start,
+            CareEpisode.end,
+            CareEpisode.reason_new_episode,
+            CareEpisode.legal_status,
+            CareEpisode.place,
+            CareEpisode.distance_miles,
+            CareEpisode.location,
+        )
+        .join(YoungPerson, YoungPerson.id == CareEpisode.young_person_id)
+        .where(CareEpisode.decision_id.is_(None))
+        .order_by(CareEpisode.id)
+    )
+    if authority:
+        query = query.where(CareEpisode.authority_code == authority)
+    return [ReturnEpisodeRow._make(row) for row in session().execute(query)]
+
+
+def imported_episode_authorities() -> set[str]:
+    """The authorities with an imported SSDA903 episode (those that made a return)."""
+    query = select(CareEpisode.authority_code).where(CareEpisode.decision_id.is_(None)).distinct()
+    return set(session().scalars(query))

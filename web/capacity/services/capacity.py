@@ -50,6 +50,7 @@ from planner.explain import CODE_WORDS
 from planner.wording import SETTING_WORDS, words
 from web.accounts.services.accounts import SignedInUser
 from web.capacity.repositories import capacity as repository
+from web.capacity.services.capacity_england import latest_far, latest_outside
 from web.capacity.services.capacity_figures import Split, combined, protection, threshold, total
 from web.capacity.services.capacity_tables import (
     NOT_APPLICABLE_NOTE,
@@ -67,9 +68,6 @@ from web.shared.services.people import age_on
 VIEW_ROLES = ("commissioner", "admin")
 MAX_MONTHS = 60
 DEFAULT_MONTHS = 12
-# England, 31 March 2018 (DfE, children looked after): for comparison on the location page.
-ENGLAND_FAR_FROM_HOME = "18%"
-ENGLAND_OUTSIDE_AUTHORITY = "41%"
 DISTANCE_PARTS = ("Within 20 miles", "More than 20 miles", "Distance not known")
 LOCATION_PARTS = ("Inside the authority", "Outside the authority", "Location not known")
 
@@ -185,9 +183,10 @@ def _placement_matches(f: Filters, p: Placement, authority_filter: bool = True) 
 
 
 def _authorities_in_view() -> list[LocalAuthority]:
-    """Authorities with a referral, a placement or a young person: the consortium and its pool."""
+    """Authorities with a referral, a placement or an imported SSDA903 return: the consortium and its pool."""
     codes = {p.authority_code for p in repository.active_placements() if p.authority_code}
     codes |= {r.authority_code for r in repository.open_referrals()}
+    codes |= repository.imported_episode_authorities()
     found = [a for a in authority_repository.list_authorities() if a.gss_code in codes]
     return sorted(found, key=lambda a: (a.region_name, a.name))
 
@@ -203,11 +202,12 @@ class EngineView:
     binding: dict[str, tuple[str, ...]]  # for referrals with none: rules that alone removed the last options
 
 
-def engine_view(referrals: Sequence[Referral], today: date) -> EngineView:
-    """Rank every referral against the pool (the same rules as a ranking), keeping counts only."""
+def engine_view(referrals: Sequence[Referral], today: date, authority_code: str) -> EngineView:
+    """Rank every referral against the pool the viewer's authority may use (the same rules as a
+    ranking), keeping counts only."""
     if not referrals:
         return EngineView({}, {})
-    built = batch_case.build_case(list(referrals), today, batch=True)
+    built = batch_case.build_case(list(referrals), today, batch=True, authority_code=authority_code)
     options: dict[str, int] = {}
     binding: dict[str, tuple[str, ...]] = {}
     for parsed in built.parsed.referrals:
@@ -343,7 +343,7 @@ def overview(user: SignedInUser, f: Filters, today: date | None = None) -> Overv
         partition=False,
     )
     tables["specialist_foster"] = _specialist_foster_table(f, placements, names)
-    view = engine_view(matched_referrals, today)
+    view = engine_view(matched_referrals, today, user.authority_code)
     tables["options"], tables["binding"], no_option = _engine_tables(view, matched_referrals, dz)
     tables["timing"] = _timing_table(f, decisions, dz)
 
@@ -793,6 +793,9 @@ class Location:
     tables: dict[str, PublishedTable]
     far_rate: str
     outside_rate: str
+    # England's latest published figures (DfE, children looked after at 31 March) and what each is.
+    england_far: tuple[str, str]
+    england_outside: tuple[str, str]
 
 
 def location(user: SignedInUser, f: Filters, today: date | None = None) -> Location:
@@ -837,7 +840,15 @@ def location(user: SignedInUser, f: Filters, today: date | None = None) -> Locat
             notes=note,
         ),
     }
-    return Location(f, f.describe(names), tables, everyone.rate(dz, 0, 1), everyone.rate(dz, 1, 1))
+    return Location(
+        f,
+        f.describe(names),
+        tables,
+        everyone.rate(dz, 0, 1),
+        everyone.rate(dz, 1, 1),
+        latest_far(),
+        latest_outside(),
+    )
 
 
 # --- equality monitoring ------------------------------------------------------------------
@@ -882,7 +893,7 @@ def equality(user: SignedInUser, f: Filters, today: date | None = None) -> Equal
         ]
         if people:
             matched.append((referral, people))
-    view = engine_view([r for r, _ in matched], today)
+    view = engine_view([r for r, _ in matched], today, user.authority_code)
     for referral, people in matched:
         has_option = view.options.get(referral.reference, 0) > 0
         waiting.extend(

@@ -1,7 +1,8 @@
 """Downloads of the capacity review's tables: each exactly as its page shows it, audited.
 
 Kept apart from `capacity` so that the pages' services (overview, location, equality in
-`capacity`; trends in `capacity_trends`, which builds on `capacity`) import one way only.
+`capacity`; trends in `capacity_trends` and the DfE-comparable figures in `capacity_dfe`, which build
+on `capacity`) import one way only.
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ from datetime import date
 from web import db
 from web.accounts.services.accounts import SignedInUser
 from web.capacity.services.capacity import Filters, equality, location, overview, require_viewer
+from web.capacity.services.capacity_dfe import dfe_figures
 from web.capacity.services.capacity_tables import PublishedTable
 from web.capacity.services.capacity_trends import trends
 from web.shared.services import audit
 from web.shared.services.errors import InvalidInput
 
-PAGES = ("overview", "location", "trends", "equality")
+PAGES = ("overview", "location", "dfe", "trends", "equality")
 
 
 def published_table(user: SignedInUser, page: str, key: str, f: Filters, today: date | None = None) -> PublishedTable:
@@ -28,6 +30,8 @@ def published_table(user: SignedInUser, page: str, key: str, f: Filters, today: 
         found = overview(user, f, today).tables
     elif page == "location":
         found = location(user, f, today).tables
+    elif page == "dfe":
+        found = dfe_figures(user, f, today).tables
     elif page == "equality":
         found = equality(user, f, today).tables
     elif page == "trends":

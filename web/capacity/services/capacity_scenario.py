@@ -290,12 +290,16 @@ def run_scenario(user: SignedInUser, form: Mapping[str, Any], today: date | None
         raise InvalidInput(["There are no open referrals to allocate"], {"line-1-places": "No open referrals"})
     outcomes = []
     policy_limit = 0.0
-    before_case = batch_case.build_case(referrals, today, batch=True)
+    before_case = batch_case.build_case(referrals, today, batch=True, authority_code=user.authority_code)
     lines = [_sited(line, before_case.parsed.areas, today) for line in lines]
     extra = extra_placements(lines)
     for added in ([], extra):
         built = (
-            before_case if not added else batch_case.build_case(referrals, today, batch=True, extra_placements=added)
+            before_case
+            if not added
+            else batch_case.build_case(
+                referrals, today, batch=True, extra_placements=added, authority_code=user.authority_code
+            )
         )
         policy_limit = built.policy.time_limit_seconds
         allocation = assign(built.world, built.parsed.referrals, built.policy)

@@ -75,8 +75,10 @@ def to_xlsx(published: PublishedTable) -> bytes:
     import pandas as pd
 
     body = list(published.rows) + ([published.totals] if published.totals is not None else [])
-    frame = pd.DataFrame([[_number(v, i >= published.labels) for i, v in enumerate(r)] for r in body])
-    frame.columns = list(published.headings)
+    # Columns given with the rows, so a table with nothing to count still writes its headings.
+    frame = pd.DataFrame(
+        [[_number(v, i >= published.labels) for i, v in enumerate(r)] for r in body], columns=list(published.headings)
+    )
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         frame.to_excel(writer, sheet_name="Table", index=False, startrow=1)

@@ -108,7 +108,7 @@ def _part_template(kind: str) -> str:
 
 
 def _part_page(kind: str, form: service.PartForm, values: dict[str, Any], errors: dict[str, str]) -> tuple[str, int]:
-    options = service.group_options() if kind == "groups" else []
+    options = service.group_options(current_user) if kind == "groups" else []
     return _render(
         _part_template(kind),
         400 if errors else 200,

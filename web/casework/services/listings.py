@@ -12,12 +12,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Generic, TypeVar
 
+from web import db
 from web.accounts.services.accounts import SignedInUser
 from web.casework.repositories import listings
 from web.casework.repositories import referrals as referral_repository
 from web.casework.repositories import young_people as young_people_repository
 from web.casework.services.referrals import require_casework
 from web.models import Area, Placement
+from web.shared.services import sharing
 from web.shared.services.errors import NotFound
 from web.shared.services.people import age_on
 
@@ -89,6 +91,7 @@ def list_referrals(
 
 
 def list_placements(
+    user: SignedInUser,
     page: int,
     page_size: int,
     setting: str | None = None,
@@ -96,26 +99,41 @@ def list_placements(
     has_vacancy: bool | None = None,
     status: str | None = None,
 ) -> Page[Placement]:
-    """The consortium's placements, by code (the pool is shared: any signed-in user)."""
-    total = listings.count_placements(setting, authority_code, has_vacancy, status)
+    """The placements the user's authority may see (its own, and those shared with it for
+    placement finding), by code: any signed-in role."""
+    access = sharing.for_user(user)
+    owners = access.readable_owner_codes("placement")
+    total = listings.count_placements(setting, authority_code, has_vacancy, status, owners)
     offset = _offset(page, page_size)
     if offset >= total:
         return Page([], total)
-    return Page(listings.placements_page(offset, page_size, setting, authority_code, has_vacancy, status), total)
+    found = listings.placements_page(offset, page_size, setting, authority_code, has_vacancy, status, owners)
+    access.audit_shared("placement", [p.owner_code for p in found], "placement_list", f"page {page}")
+    db.commit()
+    return Page(found, total)
 
 
-def get_placement(code: str) -> Placement:
+def get_placement(user: SignedInUser, code: str) -> Placement:
+    access = sharing.for_user(user)
     placement = listings.get_placement(code)
-    if placement is None:
-        raise NotFound(code)
+    if placement is None or not access.may_read("placement", placement.owner_code).allowed:
+        raise NotFound(code)  # another owner's unshared placement is not there for this user
+    access.audit_shared("placement", [placement.owner_code], "placement", code)
+    db.commit()
     return placement
 
 
 def list_areas(user: SignedInUser, page: int, page_size: int) -> Page[Area]:
-    """Gang-affected areas, by code: intelligence, so casework roles only."""
+    """Gang-affected areas the user's authority may see (its own, and those shared with it for
+    intelligence), by code: casework roles only."""
     require_casework(user)
-    total = listings.count_areas()
+    access = sharing.for_user(user)
+    owners = access.readable_owner_codes("area")
+    total = listings.count_areas(owners)
     offset = _offset(page, page_size)
     if offset >= total:
         return Page([], total)
-    return Page(listings.areas_page(offset, page_size), total)
+    found = listings.areas_page(offset, page_size, owners)
+    access.audit_shared("area", [a.owner_code for a in found], "area_list", f"page {page}")
+    db.commit()
+    return Page(found, total)

@@ -50,8 +50,8 @@ from web.models import (
     YoungPerson,
     YoungPersonGroup,
 )
-from web.shared.repositories import intelligence
 from web.shared.services import audit, postcodes, signals
+from web.shared.services import groups as group_service
 from web.shared.services.date_input import date_values, enter, read_date
 from web.shared.services.errors import Forbidden, InvalidInput, NotFound
 from web.shared.services.people import SEX_WORDS, age_on
@@ -649,7 +649,8 @@ class _Part:
 
 
 def _group_fields(form: _Form, person: YoungPerson, item: YoungPersonGroup | None, now: datetime) -> dict[str, Any]:
-    groups = {g.code: g for g in intelligence.list_groups()}
+    # Only groups the child's authority may read: its own and those shared for intelligence.
+    groups = {g.code: g for g in group_service.readable_for(person.responsible_authority_code)}
     code = form.choice("group", groups, "Select the group")
     if form.ok("group") and any(link.group.code == code and link is not item for link in person.group_links):
         form.fail("group", f"{person.reference} is already linked to the {groups[code].label} group: change that link")
@@ -870,9 +871,9 @@ def _recheck_if_intelligence(user: SignedInUser, person: YoungPerson, kind: str)
         signals.young_person_intelligence_changed.send(user, person=person, what=_INTELLIGENCE_PARTS[kind])
 
 
-def group_options() -> list[tuple[str, str]]:
-    """(code, label) of every recorded group, for the select list."""
-    return [(g.code, _group_label(g)) for g in intelligence.list_groups()]
+def group_options(user: SignedInUser) -> list[tuple[str, str]]:
+    """(code, label) of every group the user's authority may read, for the select list."""
+    return [(g.code, _group_label(g)) for g in group_service.readable_for(user.authority_code)]
 
 
 def _group_label(group: Group) -> str:

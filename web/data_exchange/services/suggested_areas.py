@@ -28,8 +28,8 @@ from web.casework.services import young_people
 from web.data_exchange.repositories import suggested_areas as repository
 from web.models import CONFIDENCE, Area, SuggestedArea
 from web.relocation.services import relocation
-from web.shared.repositories import intelligence
 from web.shared.services import audit
+from web.shared.services import groups as group_service
 from web.shared.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 REVIEW_ROLES = ("admin", "placement_officer")
@@ -203,8 +203,9 @@ def get_for(user: SignedInUser, suggestion_id: int) -> SuggestionView:
     return _view(suggestion, names, _area_codes([suggestion]))
 
 
-def group_options() -> list[tuple[str, str]]:
-    return [(g.code, g.label) for g in intelligence.list_groups()]
+def group_options(user: SignedInUser) -> list[tuple[str, str]]:
+    """The groups the user's authority may link its areas to: its own and those shared with it."""
+    return [(g.code, g.label) for g in group_service.readable_for(user.authority_code)]
 
 
 def vocabulary() -> dict[str, Any]:
@@ -223,13 +224,13 @@ def confirm_form(user: SignedInUser, suggestion_id: int) -> ConfirmForm:
     """The confirm form for a suggestion still to review, with its source filled in."""
     suggestion = _open(user, suggestion_id)
     view = _view(suggestion, {}, {})
-    return ConfirmForm(view, {"source": default_source(view)}, group_options())
+    return ConfirmForm(view, {"source": default_source(view)}, group_options(user))
 
 
 def confirm_context(user: SignedInUser, suggestion_id: int) -> ConfirmForm:
     """The same form's surroundings for re-showing what was typed (no values)."""
     suggestion = _visible(user, suggestion_id)
-    return ConfirmForm(_view(suggestion, {}, {}), {}, group_options())
+    return ConfirmForm(_view(suggestion, {}, {}), {}, group_options(user))
 
 
 class _Form(young_people._Form):
@@ -262,7 +263,7 @@ class _Confirmed:
     review_by: date
 
 
-def _read_confirm(suggestion: SuggestedArea, data: Mapping[str, Any], today: date) -> _Confirmed:
+def _read_confirm(user: SignedInUser, suggestion: SuggestedArea, data: Mapping[str, Any], today: date) -> _Confirmed:
     form = _Form(data)
     label = form.text("label", "Label", 120)
     if label and any(words in label.lower() for words in _neighbourhood_words(suggestion)):
@@ -272,7 +273,7 @@ def _read_confirm(suggestion: SuggestedArea, data: Mapping[str, Any], today: dat
     severity = form.choice("severity", SEVERITY, "Choose the severity")
     chosen = data.get("groups", [])
     groups = [chosen] if isinstance(chosen, str) else [str(g) for g in chosen or []]
-    known = {code for code, _label in group_options()}
+    known = {code for code, _label in group_options(user)}
     if any(code not in known for code in groups):
         form.fail("groups", "Choose only from the listed groups")
     source = form.text("source", "Source", 120)
@@ -303,7 +304,7 @@ def confirm(user: SignedInUser, suggestion_id: int, data: Mapping[str, Any], tod
     """
     try:
         suggestion = _open(user, suggestion_id, for_update=True)
-        values = _read_confirm(suggestion, data, today or date.today())
+        values = _read_confirm(user, suggestion, data, today or date.today())
         code = f"{AREA_CODE_PREFIX}{suggestion.id}"
         if repository.area_code_taken(code):
             raise Conflict(f"An area with the code {code} already exists.")
@@ -321,6 +322,8 @@ def confirm(user: SignedInUser, suggestion_id: int, data: Mapping[str, Any], tod
             confidence=values.confidence,
             review_by=values.review_by,
             updated_at=now,
+            # Confirmed by this authority's officer, so the authority owns the area (decision 0080).
+            owner_code=user.authority_code,
         )
         area.groups = [groups[c] for c in values.groups]
         repository.create_area(area)

@@ -14,7 +14,7 @@ placements_blueprint = ApiBlueprint(
     "api_placements",
     __name__,
     url_prefix=API_PREFIX + "/placements",
-    description="Placements: the consortium's shared pool. Any signed-in role.",
+    description="Placements: your authority's and those shared with it for placement finding. Any signed-in role.",
 )
 areas_blueprint = ApiBlueprint(
     "api_areas",
@@ -32,10 +32,12 @@ areas_blueprint = ApiBlueprint(
 def list_placements(filters: dict[str, Any], pagination_parameters: PaginationParameters) -> list[Any]:
     """List placements
 
-    Every placement in the pool, by code, filtered by setting, host authority,
-    vacancy and status. Who lives in a placement is not shown.
+    The placements your authority lists and those shared with it for placement finding,
+    by code, filtered by setting, host authority, vacancy and status. Who lives in a
+    placement is not shown.
     """
     page = listings.list_placements(
+        current_api_user(),
         pagination_parameters.page,
         pagination_parameters.page_size,
         setting=filters.get("setting"),
@@ -52,7 +54,7 @@ def list_placements(filters: dict[str, Any], pagination_parameters: PaginationPa
 @placements_blueprint.response(200, PlacementSchema)
 def get_placement(code: str) -> Any:
     """Get a placement"""
-    return listings.get_placement(code)
+    return listings.get_placement(current_api_user(), code)
 
 
 @areas_blueprint.route("")

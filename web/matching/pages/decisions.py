@@ -12,7 +12,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from web.accounts.services.accounts import CASEWORK_ROLES
-from web.matching.services import care_plan, decisions
+from web.matching.services import care_plan, decisions, host_notifications
 from web.matching.services.care_plan import SupportLinkRef
 from web.request_guard import query_int
 from web.shared.pages.access import require_roles
@@ -159,7 +159,35 @@ def show(reference: str, decision_id: int) -> str:
         confirmations=decisions.CONFIRMATIONS,
         errors={},
         values={},
+        **_host_context(view.decision),
     )
+
+
+def _host_context(decision: Any) -> dict[str, Any]:
+    """The reg 13 notifications sent for the decision, and whether one can be sent now."""
+    return {
+        "host_notices": host_notifications.for_decision(decision),
+        "may_notify_host": host_notifications.may_send(decision),
+    }
+
+
+@blueprint.route("/<reference>/decisions/<int:decision_id>/notify-host", methods=["POST"])
+def notify_host(reference: str, decision_id: int) -> Response:
+    try:
+        notification_id = host_notifications.send(current_user, reference, decision_id)
+    except NotFound:
+        abort(404)
+    except Forbidden:
+        abort(403)
+    except Conflict as error:
+        flash(str(error), "error")
+        return redirect(url_for("decisions.show", reference=reference, decision_id=decision_id))
+    flash(
+        f"Notification {notification_id} sent: the host authority sees it in its Tasks. "
+        "The care plan records today's date.",
+        "success",
+    )
+    return redirect(url_for("decisions.show", reference=reference, decision_id=decision_id) + "#host-authority")
 
 
 @blueprint.route("/<reference>/decisions/<int:decision_id>/amend", methods=["GET", "POST"])
@@ -239,6 +267,7 @@ def approve(reference: str, decision_id: int, requirement: str) -> str | Respons
             errors=errors,
             values=dict(request.form),
             answering=requirement,
+            **_host_context(view.decision),
         )
         return page, (400 if isinstance(error, InvalidInput) else 409)  # type: ignore[return-value]
     flash(APPROVAL_MESSAGES[status], "success")

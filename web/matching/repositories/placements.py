@@ -51,3 +51,8 @@ def supply_rows() -> list[tuple[str | None, str, bool, int, int, int]]:
 
 def add_placement(placement: Placement) -> None:
     session().add(placement)
+
+
+def list_unowned() -> list[Placement]:
+    """Placements with no owner yet (the demo builder's, before its agreements give them one)."""
+    return list(session().scalars(select(Placement).where(Placement.owner_code.is_(None)).order_by(Placement.code)))

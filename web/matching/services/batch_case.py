@@ -39,6 +39,7 @@ from web.matching.services.case_builder import (
     referral_part,
 )
 from web.shared.repositories import intelligence, world_versions
+from web.shared.services import audit, sharing
 from web.shared.services.errors import InvalidInput
 
 CASE_FORMAT = "placement-case/1"
@@ -78,6 +79,68 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"))
 
 
+@dataclass(frozen=True)
+class Scope:
+    """What one authority's case may use (the access policy): owners readable by kind, and the
+    agreements each other owner's records were read under."""
+
+    authority_code: str
+    shared: dict[tuple[str, str], tuple[int, ...]]  # (kind, owner) -> agreement ids, other owners only
+
+
+# The kinds of record a case's world holds, as the access policy names them.
+WORLD_KINDS = ("placement", "group", "rivalry", "area")
+
+# What one authority may read: for each kind, the owners whose records it may read and whether
+# records with no owner are readable. Authorities that see the same get the same world.
+Visibility = tuple[tuple[str, frozenset[str], bool], ...]
+
+
+def _visibility(access: sharing.Access) -> Visibility:
+    return tuple(
+        (kind, frozenset(access.readable_owner_codes(kind)), access.may_read(kind, None).allowed)
+        for kind in WORLD_KINDS
+    )
+
+
+def _scoped(
+    visibility: Visibility,
+    pool: list[models.Placement],
+    groups: list[models.Group],
+    rivalries: list[models.Rivalry],
+    areas: list[models.Area],
+    keep_placements: Collection[str],
+) -> tuple[list[models.Placement], list[models.Group], list[models.Rivalry], list[models.Area]]:
+    """Only what is owned by an owner the authority may read for the purpose (decision 0080)."""
+    seen = {kind: (owners, unowned) for kind, owners, unowned in visibility}
+
+    def readable(kind: str, owner: str | None) -> bool:
+        owners, unowned = seen[kind]
+        return unowned if owner is None else owner in owners
+
+    # A child's current placement stays in a re-check's pool whoever owns it: the placing
+    # authority placed them there, and the question is whether it is still safe.
+    pool = [p for p in pool if p.code in keep_placements or readable("placement", p.owner_code)]
+    groups = [g for g in groups if g.retired_on is None and readable("group", g.owner_code)]
+    known = {g.code for g in groups}
+    rivalries = [
+        r for r in rivalries if r.group.code in known and r.rival.code in known and readable("rivalry", r.owner_code)
+    ]
+    areas = [a for a in areas if readable("area", a.owner_code)]
+    return pool, groups, rivalries, areas
+
+
+def _scope(access: sharing.Access, authority_code: str, owners: dict[str, frozenset[str]]) -> Scope:
+    """The agreements each other owner whose records the world holds was read under (for the audit)."""
+    shared: dict[tuple[str, str], tuple[int, ...]] = {}
+    for kind, codes in owners.items():
+        for owner in codes:
+            verdict = access.may_read(kind, owner)
+            if verdict.shared:
+                shared[(kind, owner)] = verdict.agreements
+    return Scope(authority_code, shared)
+
+
 @dataclass
 class PreparedWorld:
     """The world part of a case for a day, validated and prepared once, and what a case needs of it."""
@@ -87,8 +150,9 @@ class PreparedWorld:
     parsed: Case  # the world alone (no referral)
     world: World
     live: frozenset[str]
-    group_ids: frozenset[str]
+    group_ids: frozenset[str]  # the groups the authority may use
     lapsed: list[tuple[frozenset[str], str]]
+    owners: dict[str, frozenset[str]]  # kind -> the owners of the records the world holds
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _prefix: Any = field(default=None, repr=False)
     _snapshot: tuple[str, bytes] | None = field(default=None, repr=False)
@@ -138,6 +202,7 @@ class BuiltCase:
     policy: Policy
     warnings: list[str]
     prepared: PreparedWorld
+    scope: Scope
 
     @property
     def document(self) -> dict[str, Any]:
@@ -159,56 +224,73 @@ class BuiltCase:
 
 
 def _prepare(
-    as_of: date, use_expired: bool, extra_placements: list[dict[str, Any]], visible_owners: Collection[str] | None
+    as_of: date,
+    use_expired: bool,
+    extra_placements: list[dict[str, Any]],
+    visibility: Visibility,
+    keep_placements: Collection[str],
 ) -> PreparedWorld:
-    """Read, validate and prepare the world part of a case (the dear part, done once per version)."""
-    # `visible_owners` is part of the cache key so that a world limited to what an authority
-    # may see can be kept beside the whole one; None (everything) is all there is today.
-    del visible_owners
-    groups = intelligence.list_groups()
-    rivalries = intelligence.list_rivalries()
-    group_list, _ = groups_part(groups, rivalries, as_of, use_expired, set())
+    """Read, scope, validate and prepare the world part of a case (the dear part, done once per version)."""
+    pool, group_rows, rivalry_rows, area_rows = _scoped(
+        visibility,
+        placements.list_live_placements(),
+        intelligence.list_groups(),
+        intelligence.list_rivalries(),
+        intelligence.list_areas(),
+        keep_placements,
+    )
+    known = {g.code for g in group_rows}
+    group_list, _ = groups_part(group_rows, rivalry_rows, as_of, use_expired, set())
     parts = {
         "groups": group_list,
-        "areas": areas_part(intelligence.list_areas()),
-        "placements": placements_part(placements.list_live_placements()) + list(extra_placements),
+        "areas": areas_part(area_rows, known),
+        "placements": placements_part(pool) + list(extra_placements),
     }
     try:
         parsed = parse_case({"format": CASE_FORMAT, "as_of": as_of.isoformat(), **parts})
     except CaseError as error:
         raise InvalidInput(error.problems) from None
     world = prepare_world(parsed.placements, parsed.areas, parsed.groups, as_of, use_expired)
+    rows: dict[str, list[Any]] = {"placement": pool, "group": group_rows, "rivalry": rivalry_rows, "area": area_rows}
     return PreparedWorld(
         as_of=as_of,
         parts=parts,
         parsed=parsed,
         world=world,
         live=frozenset(p["id"] for p in parts["placements"]),
-        group_ids=frozenset(g["id"] for g in parts["groups"]),
-        lapsed=lapsed_rivalries(rivalries, as_of, use_expired),
+        group_ids=frozenset(known),
+        lapsed=lapsed_rivalries(rivalry_rows, as_of, use_expired),
+        owners={kind: frozenset(r.owner_code for r in found if r.owner_code) for kind, found in rows.items()},
     )
 
 
 def prepared_world(
     as_of: date,
     use_expired: bool,
+    visibility: Visibility,
     extra_placements: list[dict[str, Any]] | None = None,
-    visible_owners: Collection[str] | None = None,
+    keep_placements: Collection[str] = (),
 ) -> PreparedWorld:
-    """The prepared world for the day: kept per world version unless hypothetical placements are added."""
+    """The world on the day as seen with `visibility`: kept per world version unless
+    hypothetical placements are added.
+
+    The key holds what the world depends on beyond the stored records: the day, the use of
+    expired intelligence, what may be read (so authorities that see the same share a world;
+    the version moves when agreements change, and `visibility` is worked out for today) and
+    the placements a re-check keeps whoever owns them.
+    """
     if extra_placements:
         # A scenario's world exists only for its request: never kept.
-        return _prepare(as_of, use_expired, extra_placements, visible_owners)
+        return _prepare(as_of, use_expired, extra_placements, visibility, keep_placements)
     version = world_versions.current()
-    owners = None if visible_owners is None else frozenset(visible_owners)
-    key = (version, as_of, use_expired, owners)
+    key = (version, as_of, use_expired, visibility, frozenset(keep_placements))
     if version is not None:
         with _cache_lock:
             found = _cache.get(key)
             if found is not None:
                 _cache.move_to_end(key)
                 return found
-    prepared = _prepare(as_of, use_expired, [], visible_owners)
+    prepared = _prepare(as_of, use_expired, [], visibility, keep_placements)
     # Kept only if nothing changed the world while it was read (another transaction's commit).
     if version is not None and world_versions.current() == version:
         with _cache_lock:
@@ -232,20 +314,39 @@ def build_case(
     *,
     batch: bool,
     extra_placements: list[dict[str, Any]] | None = None,
+    keep_placements: Collection[str] = (),
+    authority_code: str | None = None,
 ) -> BuiltCase:
     """The case for `referrals` against the live pool (plus any hypothetical placements).
 
+    The world is what one authority may use: its own placements, areas, groups and rivalries
+    and those shared with it for placement finding or intelligence by agreements in force
+    today; nothing unshared is used. The authority is the referrals' own, or `authority_code`
+    (a commissioner's figures over several authorities' referrals, seen as their authority sees).
     With `batch` the referrals go under `referrals` (for `assign`); otherwise the one
     referral goes under `referral` (for `rank`). Invalid stored data is `InvalidInput`.
     """
     policy = load_policy()
     use_expired = policy.use_expired_intelligence
-    prepared = prepared_world(as_of, use_expired, extra_placements)
-    linked = {link.group.code for r in referrals for person in r.young_people for link in person.group_links}
+    if authority_code is None:
+        authorities = sorted({r.authority_code for r in referrals})
+        if len(authorities) != 1:
+            raise ValueError(f"a case is built for one authority's referrals, not {len(authorities)}")
+        authority_code = authorities[0]
+    access = sharing.for_organisation(authority_code, sharing.READER_ROLE)
+    prepared = prepared_world(as_of, use_expired, _visibility(access), extra_placements, keep_placements)
+    known = prepared.group_ids
+    linked = {
+        link.group.code
+        for r in referrals
+        for person in r.young_people
+        for link in person.group_links
+        if link.group.code in known
+    }
     warnings = [warning for pair, warning in prepared.lapsed if linked & pair]
     parts = []
     for referral in referrals:
-        part, referral_warnings = referral_part(referral, prepared.live, as_of, use_expired)  # type: ignore[arg-type]
+        part, referral_warnings = referral_part(referral, prepared.live, as_of, use_expired, set(known))  # type: ignore[arg-type]
         parts.append(part)
         warnings.extend(referral_warnings)
     case_part: dict[str, Any] = {"format": CASE_FORMAT, "as_of": as_of.isoformat()}
@@ -263,4 +364,19 @@ def build_case(
         )
     except CaseError as error:
         raise InvalidInput(error.problems) from None
-    return BuiltCase(case_part, parsed, prepared.world, policy, warnings, prepared)
+    return BuiltCase(
+        case_part, parsed, prepared.world, policy, warnings, prepared, _scope(access, authority_code, prepared.owners)
+    )
+
+
+def audit_shared(built: BuiltCase, user_id: int | None, object_type: str, object_ref: str) -> None:
+    """One `shared_read` event per other owner whose records the case used, naming the agreements."""
+    for (kind, owner), ids in sorted(built.scope.shared.items()):
+        audit.record(
+            user_id,
+            "shared_read",
+            object_type,
+            object_ref,
+            f"{kind}s of {owner} under agreement {','.join(str(i) for i in ids)}",
+            built.scope.authority_code,
+        )

@@ -20,15 +20,28 @@ def _current(review_by: date, as_of: date, use_expired: bool) -> bool:
 
 
 def referral_part(
-    referral: models.Referral, live_codes: Collection[str], as_of: date, use_expired: bool
+    referral: models.Referral,
+    live_codes: Collection[str],
+    as_of: date,
+    use_expired: bool,
+    known_groups: set[str] | None = None,
 ) -> tuple[dict[str, Any], list[str]]:
-    """The `referral` object and warnings about intelligence it leaves out."""
+    """The `referral` object and warnings about intelligence it leaves out.
+
+    With `known_groups` (the groups the authority may use), a link to any other group (retired,
+    or another owner's no longer shared) is left out with a warning.
+    """
     warnings: list[str] = []
     people = []
     for yp in referral.young_people:
         groups = []
         for link in yp.group_links:
-            if _current(link.review_by, as_of, use_expired):
+            if known_groups is not None and link.group.code not in known_groups:
+                warnings.append(
+                    f"{yp.reference}'s link to the {link.group.label} group was not used: the group is retired "
+                    "or no longer shared with your authority; review it."
+                )
+            elif _current(link.review_by, as_of, use_expired):
                 groups.append(link.group.code)
             else:
                 warnings.append(
@@ -126,8 +139,12 @@ def lapsed_rivalries(
     ]
 
 
-def areas_part(areas: list[models.Area]) -> list[dict[str, Any]]:
-    # Areas keep their review date: the engine itself leaves out expired ones and warns.
+def areas_part(areas: list[models.Area], known_groups: set[str] | None = None) -> list[dict[str, Any]]:
+    """Areas with their review date (the engine itself leaves out expired ones and warns).
+
+    With `known_groups`, an area's link to a group the authority may not use is left out:
+    the area still counts for its severity, but not as linked to a group nobody here can see.
+    """
     out = []
     for a in areas:
         item: dict[str, Any] = {
@@ -137,7 +154,7 @@ def areas_part(areas: list[models.Area]) -> list[dict[str, Any]]:
             "lat": a.lat,
             "lon": a.lon,
             "radius_km": a.radius_km,
-            "groups": [g.code for g in a.groups],
+            "groups": [g.code for g in a.groups if known_groups is None or g.code in known_groups],
             "severity": a.severity,
             "review_by": a.review_by.isoformat(),
         }

@@ -20,7 +20,7 @@ from web.accounts.services.accounts import SignedInUser
 from web.casework.repositories import referrals as referral_repository
 from web.casework.services.referrals import get_for
 from web.matching.repositories import ranking_runs as run_repository
-from web.matching.services.batch_case import build_case
+from web.matching.services.batch_case import audit_shared, build_case
 from web.matching.services.stored_cases import stored_placements
 from web.shared.services import audit
 from web.shared.services.errors import Conflict, NotFound
@@ -102,5 +102,6 @@ def cost_of_top_options(user: SignedInUser, reference: str, run_id: int, as_of: 
             )
         )
     audit.record(user.id, "view", "cost_to_others", f"{reference}/{run_id}", f"{len(batch) - 1} other referrals")
+    audit_shared(built, user.id, "cost_to_others", f"{reference}/{run_id}")
     db.commit()
     return CostView(reference, run_id, len(batch) - 1, costs)

@@ -33,7 +33,7 @@ from web.matching.services import care_plan
 from web.matching.services.care_plan import SupportLinkRef
 from web.matching.services.stored_cases import stored_case, stored_placements
 from web.models import Approval, CarePlanVersion, CurrentResident, Decision, RankingRun, Referral
-from web.shared.services import audit
+from web.shared.services import access_policy, audit, sharing
 from web.shared.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 DECIDE_ROLES = ("social_worker",)
@@ -188,6 +188,14 @@ def decide(
         if referral.status != "open":
             raise Conflict(f"Referral {referral.reference} is {referral.status}: only an open referral can be decided.")
         placement = decision_repository.lock_placement(placement_code)
+        if placement is not None:
+            # The run may be older than an agreement's end: the sharing has stopped at once.
+            shared = sharing.for_user(user, today).decide(access_policy.TAKE_PLACE, "placement", placement.owner_code)
+            if not shared.allowed:
+                raise Conflict(
+                    f"{chosen.placement['label']} can no longer be chosen: {shared.reason}. Nothing was saved. "
+                    "Run the ranking again and choose another option."
+                )
         if placement is None or placement.status != "active" or placement.vacancies < places:
             raise Conflict(
                 f"{chosen.placement['label']} no longer has {'a place' if places == 1 else f'{places} places'}: "

@@ -31,7 +31,8 @@ from web.matching.repositories import ranking_runs as run_repository
 from web.matching.services import ranking_runs
 from web.matching.services.ranking_runs import RunView
 from web.matching.services.stored_cases import stored_case, stored_placements
-from web.models import Referral, ReferralExclusion
+from web.models import RankingRun, Referral, ReferralExclusion
+from web.shared.repositories import authorities, intelligence
 from web.shared.services import audit
 from web.shared.services.errors import Forbidden, InvalidInput, NotFound
 
@@ -81,6 +82,9 @@ class OptionsPage:
     fetched_layers: tuple[str, ...] = ()
     # The first few placements excluded for each reason; the rest are a page of their own.
     excluded_preview: dict[str, list[ExcludedLine]] = field(default_factory=dict)
+    # Placement id -> whose intelligence excluded or lowered it ("Salford: high-severity area ..."),
+    # for the placements the page names.
+    intelligence: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -94,6 +98,7 @@ class ExcludedPage:
     pages: int
     total: int
     first: int  # the position (from 1) of the page's first line among all of them
+    intelligence: dict[str, list[str]] = field(default_factory=dict)  # as on OptionsPage, for these lines
 
 
 @dataclass(frozen=True)
@@ -218,7 +223,15 @@ def options_page(user: SignedInUser, reference: str, run_id: int) -> OptionsPage
         sizes,
         fetched,
         preview,
+        _intelligence_shown(stored, run.result, _shown(run.result, preview)),
     )
+
+
+def _shown(result: dict[str, Any], preview: dict[str, list[ExcludedLine]]) -> set[str]:
+    """The placements the page names: its options and the few listed under each reason."""
+    return {o["placement_id"] for o in result.get("options", [])} | {
+        line.placement_id for lines in preview.values() for line in lines
+    }
 
 
 def excluded_page(user: SignedInUser, reference: str, run_id: int, code: str, page: int) -> ExcludedPage:
@@ -232,7 +245,11 @@ def excluded_page(user: SignedInUser, reference: str, run_id: int, code: str, pa
         raise NotFound(str(page))
     first = (page - 1) * EXCLUDED_PAGE_SIZE
     lines = list(islice(_excluded_lines(run, code), first, first + EXCLUDED_PAGE_SIZE))
-    return ExcludedPage(run, code, lines, page, pages, total, first + 1)
+    stored = run_repository.get_run(run_id)
+    assert stored is not None  # get_run found it
+    shown = {line.placement_id for line in lines}
+    behind = _intelligence_shown(stored, run.result, shown) if code in AREA_RULES else {}
+    return ExcludedPage(run, code, lines, page, pages, total, first + 1, behind)
 
 
 def _in_view(item: dict[str, Any], west: float, south: float, east: float, north: float) -> bool:
@@ -276,6 +293,80 @@ def map_layer_in_view(
         "items": found[:MAP_ITEMS_IN_VIEW],
         "truncated": len(found) > MAP_ITEMS_IN_VIEW,
     }
+
+
+AREA_RULES = ("near_linked_area", "in_high_severity_area")
+
+
+def _labels(case: dict[str, Any]) -> tuple[dict[str, dict[str, Any]], dict[str, list[str]]]:
+    areas = {a["id"]: a for a in case.get("areas", [])}
+    by_label: dict[str, list[str]] = {}
+    for code, area in areas.items():
+        by_label.setdefault(area.get("label", code), []).append(code)
+    return areas, by_label
+
+
+def _area_codes_in(detail: str, by_label: dict[str, list[str]]) -> list[str]:
+    """The areas a reason's words name, read from where the engine puts the label
+    ("from LABEL, an area linked to ..." or "a high-severity area (LABEL), within ...");
+    failing that, every label found in the words (slow at regional scale, so only a fallback)."""
+    for before, after in ((" from ", ", an area linked to "), ("a high-severity area (", "), within ")):
+        if before in detail and after in detail:
+            label = detail.split(after, 1)[0].rsplit(before, 1)[-1]
+            if label in by_label:
+                return list(by_label[label])
+    return [c for label, cs in by_label.items() if f"({label})" in detail or f"from {label}," in detail for c in cs]
+
+
+def _intelligence_shown(
+    run: RankingRun, result: dict[str, Any], placement_ids: Collection[str]
+) -> dict[str, list[str]]:
+    """`intelligence_behind` for the placements a page shows, with the run's areas by label kept per run."""
+    areas, by_label = _kept(("labels", run.id, run.case_sha256), lambda: _labels(stored_case(run)))
+    return intelligence_behind(areas, by_label, result, placement_ids)
+
+
+def intelligence_behind(
+    areas: dict[str, dict[str, Any]],
+    by_label: dict[str, list[str]],
+    result: dict[str, Any],
+    placement_ids: Collection[str] | None = None,
+) -> dict[str, list[str]]:
+    """For each placement the run excluded or scored down because of an area, whose area it was.
+
+    The engine names an excluding area by its label in the reason, and a scored option's
+    nearest linked area by id; the owner (who recorded it, and so answers for it) comes from
+    the stored area by its code. Areas the stored case did not hold are never named. Only
+    the placements in `placement_ids` (all when None): a page names a few of 10,000.
+    """
+    wanted = None if placement_ids is None else set(placement_ids)
+    found_codes: dict[str, list[str]] = {}
+    for excluded in result.get("excluded", []):
+        if wanted is not None and excluded["placement_id"] not in wanted:
+            continue
+        codes: list[str] = []
+        for reason in excluded["reasons"]:
+            if reason["code"] in AREA_RULES:
+                codes += _area_codes_in(reason["detail"], by_label)
+        if codes:
+            found_codes[excluded["placement_id"]] = list(dict.fromkeys(codes))
+    # An option's safety is lowered only by a linked area nearer than the policy's safe distance.
+    safe_km = float(result.get("policy", {}).get("safe_km", 0))
+    for option in result.get("options", []):
+        facts = option.get("facts", {})
+        nearest, km = facts.get("nearest_linked_id"), facts.get("nearest_linked_km")
+        if nearest in areas and km is not None and km < safe_km:
+            found_codes[option["placement_id"]] = [nearest]
+    owners = intelligence.area_owners({c for cs in found_codes.values() for c in cs})
+    names = authorities.organisation_names({o for o in owners.values() if o})
+
+    def sentence(code: str) -> str:
+        area = areas[code]
+        owner = owners.get(code)
+        who = names.get(owner, owner) if owner else "No recorded owner"
+        return f"{who}: {area['severity']}-severity area ({area.get('label', code)}), review by {area['review_by']}"
+
+    return {placement: [sentence(c) for c in codes] for placement, codes in found_codes.items()}
 
 
 # ---------------------------------------------------------------------------

@@ -37,7 +37,7 @@ from web.matching.repositories import panels as panel_repository
 from web.matching.repositories import placements as placement_repository
 from web.matching.repositories import ranking_runs as run_repository
 from web.matching.services import decisions
-from web.matching.services.batch_case import build_case
+from web.matching.services.batch_case import audit_shared, build_case
 from web.matching.services.ranking_runs import run_ranking
 from web.matching.services.stored_cases import store_world, stored_placements
 from web.models import Decision, PanelRun, Referral
@@ -192,6 +192,7 @@ def run_panel(user: SignedInUser, references: list[str], as_of: date | None = No
     )
     panel_repository.add_panel_run(run)
     audit.record(user.id, "allocate", "panel_run", str(run.id), f"{len(set(references))} referrals")
+    audit_shared(built, user.id, "panel_run", str(run.id))
     db.commit()
     return run.id
 

@@ -21,7 +21,7 @@ from web import db
 from web.accounts.services.accounts import SignedInUser
 from web.casework.services.referrals import get_for
 from web.matching.repositories import ranking_runs as run_repository
-from web.matching.services.batch_case import build_case
+from web.matching.services.batch_case import audit_shared, build_case
 from web.matching.services.stored_cases import store_world, stored_placements
 from web.models import RankingRun
 from web.shared.services import audit
@@ -65,6 +65,7 @@ def run_ranking(user: SignedInUser, reference: str, as_of: date | None = None, i
     # megabytes back (the engine's to_dict is plain JSON types, so it reads back equal).
     _keep_result((run.id, run.case_sha256), result)
     audit.record(user.id, "rank", "referral", referral.reference)
+    audit_shared(built, user.id, "referral", referral.reference)
     db.commit()
     return run.id
 

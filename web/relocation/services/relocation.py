@@ -219,12 +219,37 @@ def _recheck(
     as_of: date | None = None,
     behind: frozenset[str] | None = None,
 ) -> Recheck:
-    """Re-check `pairs`; with `behind`, open reviews only where those areas alone break an area rule."""
+    """Re-check `pairs`; with `behind`, open reviews only where those areas alone break an area rule.
+
+    Each placing authority's children are judged on what that authority may use (its own
+    intelligence and what is shared with it), so the re-check runs once per authority.
+    """
     if not pairs:
         return Recheck(0, [], 0)
+    by_authority: dict[str, list[tuple[YoungPerson, Placement]]] = {}
+    for person, placement in pairs:
+        by_authority.setdefault(person.responsible_authority_code, []).append((person, placement))
+    opened: list[int] = []
+    not_reopened = 0
+    for authority in sorted(by_authority):
+        done = _recheck_for_authority(trigger, by_user_id, by_authority[authority], as_of, behind)
+        opened += done.opened
+        not_reopened += done.not_reopened
+    return Recheck(len(pairs), opened, not_reopened)
+
+
+def _recheck_for_authority(
+    trigger: str,
+    by_user_id: int | None,
+    pairs: list[tuple[YoungPerson, Placement]],
+    as_of: date | None,
+    behind: frozenset[str] | None,
+) -> Recheck:
     stand_ins = [_stand_in(person, placement) for person, placement in pairs]
     try:
-        built = build_case(stand_ins, as_of or date.today(), batch=True)
+        built = build_case(
+            stand_ins, as_of or date.today(), batch=True, keep_placements={p.code for _person, p in pairs}
+        )
     except InvalidInput as error:
         # The change that set this off is saved already; a stored record the engine cannot
         # read must not undo it. The failure is audited (counts only) for an administrator,
@@ -239,9 +264,11 @@ def _recheck(
     not_reopened = 0
     for (person, placement), question in zip(pairs, built.parsed.referrals, strict=True):
         ranking = rank(built.world, question, built.policy)
-        here = next((e for e in ranking.excluded if e.placement_id == placement.code), None)
+        # Words only this placement's exclusions, not the whole pool's.
         reasons = [
-            {"code": r.code, "detail": r.detail} for r in (here.reasons if here else ()) if r.code in INTELLIGENCE_RULES
+            {"code": r.code, "detail": r.detail}
+            for r in ranking.exclusions.of(placement.code)
+            if r.code in INTELLIGENCE_RULES
         ]
         if not reasons:
             continue

@@ -7,7 +7,7 @@ it was done; there is no separate task list to fall out of step.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from web import db
@@ -15,7 +15,9 @@ from web.accounts.services.accounts import SignedInUser
 from web.casework.services.referrals import require_casework
 from web.casework.services.young_people import due_words, rhi_clock, when_words
 from web.matching.repositories import decisions as decision_repository
+from web.matching.services import host_notifications
 from web.matching.services.decisions import REQUIREMENT_TITLES, deadlines, requirements_of
+from web.models import HostNotification
 from web.relocation.repositories import tasks as task_repository
 from web.relocation.services.relocation import ReviewRow
 from web.relocation.services.relocation import open_for_tasks as open_reviews
@@ -61,6 +63,12 @@ class Tasks:
     placement_plans: list[DeadlineTask]
     interviews: list[InterviewTask]
     relocations: list[ReviewRow]
+    # Children another authority placed in this one (reg 13), acknowledged or not.
+    placed_here: list[HostNotification] = field(default_factory=list)
+
+    @property
+    def to_acknowledge(self) -> list[HostNotification]:
+        return [n for n in self.placed_here if n.acknowledged_at is None and n.decision.status != "refused"]
 
     @property
     def count(self) -> int:
@@ -70,6 +78,7 @@ class Tasks:
             + len(self.placement_plans)
             + len(self.interviews)
             + len(self.relocations)
+            + len(self.to_acknowledge)
         )
 
 
@@ -127,4 +136,5 @@ def for_user(user: SignedInUser, now: datetime | None = None) -> Tasks:
     interviews.sort(key=lambda t: (by_due[t.state], t.due))
     audit.record(user.id, "view", "tasks", user.authority_code)
     db.commit()
-    return Tasks(approvals, notifications, plans, interviews, open_reviews(user))
+    placed_here = host_notifications.to_my_authority(user)
+    return Tasks(approvals, notifications, plans, interviews, open_reviews(user), placed_here)

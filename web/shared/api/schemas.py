@@ -22,6 +22,7 @@ from planner.case import (
     SUPPORT_KINDS,
     URGENCY,
 )
+from web.shared.services.access_policy import PURPOSES as SHARING_PURPOSES
 
 REFERRAL_STATUSES = ("open", "placed", "closed")
 PLACEMENT_STATUSES = ("active", "suspended", "closed")
@@ -836,3 +837,69 @@ class RelocationReviewSchema(RelocationReviewSummarySchema):
 class RelocationDecisionSchema(Schema):
     outcome = fields.String(required=True, metadata={"description": "kept | moving"})
     note = fields.String(required=True, metadata={"description": "Why: what was weighed up."})
+
+
+class AgreementSchema(Schema):
+    """A data-sharing agreement: a member's, with a co-operative, for one purpose."""
+
+    id = fields.Integer(required=True)
+    cooperative_code = fields.String(required=True)
+    cooperative = fields.String(required=True, metadata={"description": "The co-operative's name."})
+    member_code = fields.String(required=True)
+    member = fields.String(required=True, metadata={"description": "The member's name."})
+    purpose = fields.String(required=True, validate=validate.OneOf(SHARING_PURPOSES))
+    starts_on = fields.Date(required=True)
+    ends_on = fields.Date(required=True, allow_none=True, metadata={"description": "Null: until ended."})
+    review_by = fields.Date(required=True)
+    signed_by = fields.String(required=True)
+    status = fields.String(
+        required=True, validate=validate.OneOf(("in force", "review overdue", "not started", "expired", "ended"))
+    )
+    ended_on = fields.Date(required=True, allow_none=True)
+    end_reason = fields.String(required=True, allow_none=True)
+
+
+class NewAgreementSchema(Schema):
+    """A signed agreement to record for your own authority (administrators only)."""
+
+    cooperative_code = fields.String(required=True, validate=validate.Length(min=2, max=40))
+    purpose = fields.String(required=True, validate=validate.OneOf(SHARING_PURPOSES))
+    starts_on = fields.Date(required=True)
+    ends_on = fields.Date(load_default=None, allow_none=True)
+    review_by = fields.Date(required=True)
+    signed_by = fields.String(required=True, validate=validate.Length(min=1, max=120))
+
+
+class EndAgreementSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class GroupSchema(Schema):
+    """A group (gang or network): intelligence, with its owner, source, confidence and review date."""
+
+    code = fields.String(required=True)
+    label = fields.String(required=True)
+    source = fields.String(required=True)
+    confidence = fields.String(required=True, validate=validate.OneOf(("high", "medium", "low")))
+    review_by = fields.Date(required=True)
+    owner_code = fields.String(required=True, allow_none=True, metadata={"description": "Who recorded it."})
+    owner = fields.String(required=True)
+    retired_on = fields.Date(required=True, allow_none=True)
+    shared = fields.String(
+        required=True, allow_none=True, metadata={"description": "Why another owner's group is visible to you."}
+    )
+
+
+class GroupInputSchema(Schema):
+    """A group's label, source, confidence and review date."""
+
+    label = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    source = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    confidence = fields.String(required=True, validate=validate.OneOf(("high", "medium", "low")))
+    review_by = fields.Date(required=True)
+
+
+class NewGroupSchema(GroupInputSchema):
+    """A new group, owned by your authority."""
+
+    code = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$"))

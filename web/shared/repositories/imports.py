@@ -113,7 +113,7 @@ def authority_codes() -> set[str]:
     return set(session().scalars(select(LocalAuthority.gss_code)))
 
 
-def add(item: Placement | Area) -> None:
+def add(item: Placement | Area | Group) -> None:
     session().add(item)
 
 

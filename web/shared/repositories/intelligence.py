@@ -28,3 +28,23 @@ def list_areas() -> list[Area]:
 
 def add(item: Area | Group | Rivalry) -> None:
     session().add(item)
+
+
+def get_group(code: str) -> Group | None:
+    return session().scalars(select(Group).where(Group.code == code)).one_or_none()
+
+
+def group_code_taken(code: str) -> bool:
+    return session().scalar(select(Group.id).where(Group.code == code)) is not None
+
+
+def save() -> None:
+    session().flush()
+
+
+def area_owners(codes: set[str]) -> dict[str, str | None]:
+    """Area code -> its owner's code, for those of `codes` still stored."""
+    if not codes:
+        return {}
+    rows = session().execute(select(Area.code, Area.owner_code).where(Area.code.in_(sorted(codes))))
+    return {code: owner for code, owner in rows}

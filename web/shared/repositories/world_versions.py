@@ -1,7 +1,8 @@
 """The world's version: one row, bumped in the transaction that changes the world.
 
 A case's world is built from placements, their residents, areas, groups, rivalries
-and the links between areas and groups. Preparing and validating it is the dear part
+and the links between areas and groups, scoped by the co-operatives' data-sharing
+agreements. Preparing and validating it is the dear part
 of a ranking, so it is kept in memory per version (`web.matching.services.batch_case`),
 and a ranking reads this one row to know whether what it kept is still the world.
 
@@ -20,9 +21,32 @@ from sqlalchemy import Update, event, select, update
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from web.db import session
-from web.models import Area, AreaGroup, CurrentResident, Group, Placement, Rivalry, WorldVersion
+from web.models import (
+    Area,
+    AreaGroup,
+    CooperativeMember,
+    CurrentResident,
+    Group,
+    Organisation,
+    Placement,
+    Rivalry,
+    SharingAgreement,
+    WorldVersion,
+)
 
-WORLD_MODELS = (Placement, CurrentResident, Area, AreaGroup, Group, Rivalry)
+# The records a case's world is read from, and those deciding which of them an authority may
+# use (decision 0080: its co-operatives and their data-sharing agreements).
+WORLD_MODELS = (
+    Placement,
+    CurrentResident,
+    Area,
+    AreaGroup,
+    Group,
+    Rivalry,
+    SharingAgreement,
+    CooperativeMember,
+    Organisation,
+)
 WORLD_TABLES = frozenset(model.__tablename__ for model in WORLD_MODELS)
 
 

@@ -6,7 +6,7 @@ import csv
 
 from planner.authorities import REFERENCE_DIR
 from web import db
-from web.models import LocalAuthority
+from web.models import LocalAuthority, Organisation
 from web.shared.repositories import authorities
 
 
@@ -34,5 +34,8 @@ def load_authorities() -> int:
                 lon=float(row["lon"]),
             )
         )
+        # Every authority is also an organisation, so an owner or an agreement's member is
+        # one kind of code whether it is an authority, a co-operative or a police force.
+        authorities.add_organisation(Organisation(code=row["gss_code"], name=row["name"], kind="local_authority"))
     db.commit()
     return len(rows)

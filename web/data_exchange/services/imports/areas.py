@@ -5,7 +5,9 @@ places is contested and goes stale. Labels must be generic ("Area A", "Town cent
 north"), never a neighbourhood's name; that cannot be checked, so the page says it.
 
 CSV columns: code, label, kind, lat, lon, radius_km, severity, groups (group codes
-separated by ;, each already known), source, confidence, review_by (yyyy-mm-dd).
+separated by ;), source, confidence, review_by (yyyy-mm-dd). A group code nobody has recorded
+is added as the importer's own group; another owner's group is used only if shared with the
+importer for intelligence. An area another owner recorded is refused, row by row, naming it.
 GeoJSON: a FeatureCollection whose features carry the same properties; a Point
 feature is a circle (radius_km), a Polygon or MultiPolygon is kept as drawn, with
 lat/lon set to a point inside it and radius_km 0 unless given. A row or feature
@@ -34,9 +36,10 @@ from planner.json_input import JsonInputError, load_json
 from web.data_exchange.services.imports.base import FileSpec, ImportContext, Loaded, Problems, decode
 from web.data_exchange.services.imports.geometry import check_polygon_geometry, representative_point
 from web.data_exchange.services.imports.tabular import Cells, iterate_rows, read_csv
-from web.models import CONFIDENCE, Area
+from web.models import CONFIDENCE, Area, Group
 from web.relocation.services.relocation import shape_of
 from web.shared.repositories import imports as repository
+from web.shared.services import sharing
 
 MAX_RADIUS_KM = 50.0
 REQUIRED = ("code", "label", "kind", "lat", "lon", "severity", "source", "confidence", "review_by")
@@ -80,12 +83,16 @@ class AreasImporter:
             rows = _csv_rows(data, problems)
         if rows is None:
             return problems.loaded(0, {})
-        _check_groups_and_codes(rows, problems)
+        access = context.access()
+        _check_groups_and_codes(rows, access, problems)
         _check_review_dates(rows, context.today, problems)
+        existing = repository.areas_by_code(row.values["code"] for row in rows)
+        _check_owners(rows, existing, access, problems)
         if problems:
             return problems.loaded(len(rows), {})
         groups = repository.groups_by_code(code for row in rows for code in row.group_codes)
-        existing = repository.areas_by_code(row.values["code"] for row in rows)
+        new_groups = _add_new_groups(rows, groups, context.authority_code)
+        groups.update(new_groups)
         now = datetime.now()
         added = updated = unchanged = 0
         places = []
@@ -93,7 +100,8 @@ class AreasImporter:
         for row in rows:
             area = existing.get(row.values["code"])
             if area is None:
-                area = Area(**row.values, updated_at=now)
+                # Recorded by the importing authority, so it owns the area (decision 0080).
+                area = Area(**row.values, owner_code=context.authority_code, updated_at=now)
                 repository.add(area)
                 repository.set_area_groups(area, [groups[code] for code in row.group_codes])
                 added += 1
@@ -117,6 +125,8 @@ class AreasImporter:
                 codes.append(area.code)
         repository.flush()
         counts = {"areas added": added, "areas updated": updated, "areas unchanged": unchanged}
+        if new_groups:
+            counts["groups added"] = len(new_groups)
         loaded = problems.loaded(len(rows), counts)
         loaded.changed_places = places
         loaded.changed_areas = codes
@@ -260,7 +270,11 @@ def _check_review_dates(rows: list[_Row], today: date, problems: Problems) -> No
             )
 
 
-def _check_groups_and_codes(rows: list[_Row], problems: Problems) -> None:
+def _check_groups_and_codes(rows: list[_Row], access: sharing.Access, problems: Problems) -> None:
+    """Codes given twice, and groups the importer may not link to (another's, unshared).
+
+    A group code nobody has recorded is not a problem: the import creates it (`_add_new_groups`).
+    """
     known = repository.groups_by_code(code for row in rows for code in row.group_codes)
     first_row_of: dict[str, int] = {}
     for row in rows:
@@ -269,7 +283,45 @@ def _check_groups_and_codes(rows: list[_Row], problems: Problems) -> None:
             problems.add("file", row.number, "code", f"code appears more than once (first in row {first_row_of[code]})")
         else:
             first_row_of[code] = row.number
-        unknown = [group for group in row.group_codes if group not in known]
-        if unknown:
-            listed = ", ".join(unknown)[:120]
-            problems.add("file", row.number, "groups", f"groups has codes that are not known groups: {listed}")
+        for group_code in row.group_codes:
+            group = known.get(group_code)
+            if group is None:
+                continue
+            verdict = access.may_read("group", group.owner_code)
+            if not verdict.allowed:
+                problems.add("file", row.number, "groups", f"group {group_code} cannot be used: {verdict.reason}")
+
+
+def _check_owners(rows: list[_Row], existing: dict[str, Area], access: sharing.Access, problems: Problems) -> None:
+    """A row may update only an area the importing authority owns: others are refused, naming the owner."""
+    for row in rows:
+        area = existing.get(row.values["code"])
+        if area is None:
+            continue
+        verdict = access.may_write("area", area.owner_code)
+        if not verdict.allowed:
+            problems.add("file", row.number, "code", f"area {area.code} was not changed: {verdict.reason}")
+
+
+def _add_new_groups(rows: list[_Row], known: dict[str, Group], owner_code: str) -> dict[str, Group]:
+    """Groups the file names that nobody has recorded: added, owned by the importer.
+
+    A group takes the source, confidence and review date of the first row naming it (the
+    report it came from), and its code as its label until someone edits it on the groups page.
+    """
+    added: dict[str, Group] = {}
+    for row in rows:
+        for code in row.group_codes:
+            if code in known or code in added:
+                continue
+            group = Group(
+                code=code,
+                label=code,
+                source=row.values["source"],
+                confidence=row.values["confidence"],
+                review_by=row.values["review_by"],
+                owner_code=owner_code,
+            )
+            repository.add(group)
+            added[code] = group
+    return added

@@ -30,7 +30,7 @@ from web.models import ImportRun
 from web.relocation.services import relocation
 from web.shared.repositories import authorities
 from web.shared.repositories import imports as repository
-from web.shared.services import audit
+from web.shared.services import audit, sharing
 from web.shared.services.errors import Forbidden, InvalidInput, NotFound
 
 # Imports that add or change areas: the current placements are re-checked after them.
@@ -68,6 +68,12 @@ class ImportContext:
     user_id: int | None  # None from the command line
     today: date
     import_id: int  # the ImportRun row, already added and flushed in this transaction
+    # The importing user's role; the command line acts as the authority's administrator.
+    role: str = "admin"
+
+    def access(self) -> sharing.Access:
+        """What the importing authority may write and read (the access policy, decision 0080)."""
+        return sharing.for_organisation(self.authority_code, self.role, self.user_id, self.today)
 
 
 @dataclass
@@ -281,7 +287,8 @@ def run_import(
     )
     try:
         repository.add_import_run(run)
-        context = ImportContext(authority_code, user_id, today or date.today(), run.id)
+        role = user.role if user is not None else "admin"
+        context = ImportContext(authority_code, user_id, today or date.today(), run.id, role)
         loaded = importer.load(contents, context)
         if not loaded.problems and not loaded.more_problems and not dry_run:
             run.rows = loaded.rows

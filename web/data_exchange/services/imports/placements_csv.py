@@ -100,6 +100,7 @@ class PlacementsCsvImporter:
         if problems:
             return problems.loaded(len(parsed), {})
         existing = repository.placements_by_code(row.values["code"] for row in parsed)
+        _check_owners(parsed, existing, context, problems)
         _check_stored_place_codes(parsed, existing, problems)
         if problems:
             return problems.loaded(len(parsed), {})
@@ -108,7 +109,10 @@ class PlacementsCsvImporter:
         for row in parsed:
             placement = existing.get(row.values["code"])
             if placement is None:
-                placement = Placement(**{**_defaults(), **row.values}, updated_at=now)
+                # Listed by the importing authority, so it owns the placement (decision 0080).
+                placement = Placement(
+                    **{**_defaults(), **row.values}, owner_code=context.authority_code, updated_at=now
+                )
                 repository.add(placement)
                 added += 1
             else:
@@ -118,6 +122,20 @@ class PlacementsCsvImporter:
                 updated += 1
         repository.flush()
         return problems.loaded(len(parsed), {"placements added": added, "placements updated": updated})
+
+
+def _check_owners(
+    parsed: list[_Row], existing: dict[str, Placement], context: ImportContext, problems: Problems
+) -> None:
+    """A row may update only a placement the importing authority owns: others are refused, naming the owner."""
+    access = context.access()
+    for row in parsed:
+        placement = existing.get(row.values["code"])
+        if placement is None:
+            continue
+        verdict = access.may_write("placement", placement.owner_code)
+        if not verdict.allowed:
+            problems.add("file", row.number, "code", f"placement {placement.code} was not changed: {verdict.reason}")
 
 
 IMPORTER = PlacementsCsvImporter()

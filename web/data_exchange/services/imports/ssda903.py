@@ -6,8 +6,19 @@ authority's GSS code and the SSDA903 CHILD id ("E09000033-566910"), so two
 authorities' CHILD ids never clash (docs/decisions/0020-ssda903-child-reference.md).
 A child's home is the HOME_POST of their latest episode, resolved through the
 postcode lookup (an imported ONS Postcode Directory edition, else the packaged one);
-PL_DISTANCE and PL_LOCATION are derived as the DfE derives them (`planner.dfe`). A
-postcode the lookup does not know is a problem, never a guess.
+PL_DISTANCE and PL_LOCATION are derived as the DfE derives them (`planner.dfe`).
+
+Only what the product cannot store as it is refuses a return: a missing table or column,
+a date that is not a date (or is in the future), an end before its start, a CHILD that
+cannot be a reference or is not in the Header, the same episode twice. Everything DfE's
+rules question (codes not valid in the collection year, postcodes that are not postcodes,
+overlapping episodes, short breaks, missing periods) is a data-quality flag from
+`planner.ssda903_rules`: the return loads as it is and `findings` lists the flags for a
+report (docs/decisions/0071-ssda903-dfe-rules.md). A postcode the lookup does not know
+is never guessed: that PL_DISTANCE is "not known", as DfE publishes it. A child with no
+known HOME_POST on any episode (typical of an unaccompanied asylum-seeking child) is
+recorded with no home postcode, placed for the engine at the responsible authority's
+centre.
 
 Importing the same return again updates rather than duplicates: a child is matched by
 reference, an episode by child and DECOM, a missing episode by child, kind and start.
@@ -15,43 +26,30 @@ reference, an episode by child and DECOM, a missing episode by child, kind and s
 
 from __future__ import annotations
 
+import csv
+import io
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from planner import ssda903_rules
 from planner.dfe import miles_from_coordinates, placement_distance_miles, placement_location
 from planner.postcode_lookup import PostcodeRecord
 from web.casework.repositories import care_episodes as repository
-from web.data_exchange.services.imports.base import FileSpec, ImportContext, Loaded, Problems
+from web.data_exchange.services.imports.base import FileSpec, ImportContext, Loaded, Problem, Problems
 from web.data_exchange.services.imports.tabular import Cells, Table, iterate_rows, read_csv
 from web.models import CareEpisode, MissingEpisode, YoungPerson
 from web.shared.services import postcodes as postcode_service
-from web.shared.services.postcodes import compact, display, is_well_formed
+from web.shared.services.postcodes import compact, display
 
 KIND = "ssda903"
 SOURCE = "ssda903"
 MISSING_REPORTED_BY = "ssda903 import"
 
 SEX_CODES = ("1", "2")
-ETHNIC_CODES = (
-    "WBRI", "WIRI", "WOTH", "WIRT", "WROM", "MWBC", "MWBA", "MWAS", "MOTH", "AIND",
-    "APKN", "ABAN", "AOTH", "BCRB", "BAFR", "BOTH", "CHNE", "OOTH", "REFU", "NOBT",
-)  # fmt: skip
-RNE_CODES = ("S", "L", "P", "T", "B", "U")
-LS_CODES = ("C1", "C2", "D1", "E1", "V2", "V3", "V4", "L1", "L2", "L3", "J1", "J2", "J3")
-CIN_CODES = tuple(f"N{n}" for n in range(1, 10))
-# Current codes, with the ones a return for an earlier year may still hold: H5 (before
-# K3, 2024/25) and Z1 (before Z11-Z14, 2025/26).
-PLACE_CODES = (
-    "A3", "A4", "A5", "A6", "H5", "K1", "K2", "K3", "P1", "P2", "P3", "R1", "R2", "R3", "R5",
-    "S1", "T0", "T1", "T2", "T3", "T4", "U1", "U2", "U3", "U4", "U5", "U6",
-    "Z1", "Z11", "Z12", "Z13", "Z14",
-)  # fmt: skip
-PLACE_PROVIDER_CODES = ("PR0", "PR1", "PR2", "PR3", "PR4", "PR5")
-REC_CODES = (
-    "X1", "E11", "E12", "E13", "E14", "E15", "E16", "E17", "E2", "E3", "E4A", "E4B",
-    "E41", "E45", "E46", "E47", "E48", "E5", "E6", "E7", "E8", "E9",
-)  # fmt: skip
+# From 2024/25 SEX is M, F or U; stored as the earlier codes the product reads (U as U).
+SEX_FROM_2024_25 = {"M": "1", "F": "2", "U": "U"}
 REASON_PLACE_CHANGE_CODES = (
     "CARPL", "CLOSE", "ALLEG", "STAND", "APPRR", "CREQB", "CREQO", "CHILD", "LAREQ", "PLACE", "CUSTOD", "OTHER",
 )  # fmt: skip
@@ -82,6 +80,8 @@ MAX_URN_LENGTH = 20
 
 SKIPPED_CHILDREN = "children with no episode (so no home to record)"
 SKIPPED_MISSING = "missing episodes of those children"
+SKIPPED_MISSING_KIND = "missing rows that are neither M nor A (DfE rule 1006)"
+SKIPPED_MISSING_CHILD = "missing rows of a CHILD not in the Header (DfE rule INT04)"
 
 
 def child_reference(authority_code: str, child: str) -> str:
@@ -138,7 +138,9 @@ class Ssda903Importer:
         "(dates dd/mm/yyyy). Each child becomes a young person of your authority, referenced by your "
         "authority's code and their CHILD id; each episode a care episode with the DfE's placement "
         "distance (PL_DISTANCE) and in or out of area (PL_LOCATION) derived from the postcodes; "
-        "each missing row a missing episode. Every HOME_POST and PL_POST must be a known UK postcode. "
+        "each missing row a missing episode. Only unreadable tables, columns and dates refuse the return; what "
+        "DfE's rules for its collection year question (codes, postcodes not found, overlapping episodes, short "
+        "breaks, missing periods) is flagged, and the command line's --report writes every flag as CSV. "
         "Importing the same return again updates the records rather than adding them twice."
     )
     roles = ("admin",)
@@ -170,6 +172,7 @@ class _Load:
         self.problems = Problems()
         self.rows = 0
         self.limits: dict[str, int | None] = {}
+        self.dropped: dict[str, int] = defaultdict(int)
 
     def run(self, files: dict[str, bytes]) -> Loaded:
         if repository.get_authority(self.context.authority_code) is None:
@@ -204,9 +207,10 @@ class _Load:
             cells = Cells("header", number, values, self.problems)
             cells.extra()
             child = self._child_id(cells)
-            sex = cells.choice("SEX", SEX_CODES, required=True)
+            # Codes are DfE's to question (rules 101 and 103, by year): kept as given when they fit.
+            sex = self._sex(cells)
             dob = cells.date("DOB", required=True)
-            ethnic = cells.choice("ETHNIC", ETHNIC_CODES, required=True, upper=True)
+            ethnic = self._code(cells, "ETHNIC", 4) or ""
             if dob is not None and dob > self.context.today:
                 cells.problem("DOB", "DOB must not be in the future")
             if child is not None and child.upper() in first_seen:
@@ -215,9 +219,27 @@ class _Load:
                 continue
             if child is not None:
                 first_seen[child.upper()] = number
-            if cells.ok and child and sex and dob and ethnic:
+            if cells.ok and child and sex is not None and dob:
                 children[child] = _Child(number, child, sex, dob, ethnic)
         return children
+
+    def _sex(self, cells: Cells) -> str | None:
+        value = cells.raw("SEX").upper()
+        stored = SEX_FROM_2024_25.get(value, value)
+        if len(stored) > 1:
+            cells.problem("SEX", "SEX is one character (1 or 2; M, F or U from 2024/25)")
+            return None
+        return stored
+
+    def _code(self, cells: Cells, name: str, width: int) -> str | None:
+        """The code as given, upper case (None when blank); a problem only when it cannot be stored."""
+        value = cells.raw(name).upper()
+        if not value:
+            return None
+        if len(value) > width:
+            cells.problem(name, f"{name} is at most {width} characters: this value cannot be a code")
+            return None
+        return value
 
     def _child_id(self, cells: Cells) -> str | None:
         return cells.text("CHILD", required=True, max_length=MAX_CHILD_LENGTH)
@@ -246,12 +268,13 @@ class _Load:
                 child=child or "",
                 start=start or date.min,
                 end=end,
-                rne=cells.choice("RNE", RNE_CODES, required=True, upper=True),
-                ls=cells.choice("LS", LS_CODES, required=True, upper=True),
-                cin=cells.choice("CIN", CIN_CODES, required=True, upper=True),
-                place=cells.choice("PLACE", PLACE_CODES, required=True, upper=True) or "",
-                provider=cells.choice("PLACE_PROVIDER", PLACE_PROVIDER_CODES, upper=True),
-                rec=cells.choice("REC", REC_CODES, upper=True),
+                # Codes not valid for the return's year are DfE's rules' flags, not refusals.
+                rne=self._code(cells, "RNE", 2),
+                ls=self._code(cells, "LS", 2),
+                cin=self._code(cells, "CIN", 2),
+                place=self._code(cells, "PLACE", 4) or "",
+                provider=self._code(cells, "PLACE_PROVIDER", 3),
+                rec=self._code(cells, "REC", 3),
                 reason_place_change=self._stored_code(
                     cells, "REASON_PLACE_CHANGE", REASON_PLACE_CHANGE_CODES, "reason_place_change"
                 ),
@@ -272,7 +295,7 @@ class _Load:
         return episodes
 
     def _stored_code(self, cells: Cells, name: str, allowed: tuple[str, ...], column: str) -> str | None:
-        code = cells.choice(name, allowed, upper=True)
+        code = self._code(cells, name, max(len(a) for a in allowed))
         limit = self.limits.setdefault(column, repository.stored_length(column))
         if code is not None and limit is not None and len(code) > limit:
             # A valid code the database cannot hold yet: say so rather than fail at write.
@@ -285,13 +308,9 @@ class _Load:
         return code
 
     def _postcode(self, cells: Cells, name: str) -> str | None:
+        # One that is not a postcode is flagged by DfE's rule 392c and never resolves.
         value = cells.raw(name)
-        if not value:
-            return None
-        if not is_well_formed(value):
-            cells.problem(name, f"{name} is not a UK postcode")
-            return None
-        return compact(value)
+        return compact(value)[:10] if value else None
 
     def _read_missing(self, data: bytes, children: dict[str, _Child] | None) -> list[_Missing] | None:
         table = self._table(data, "missing", MISSING_COLUMNS, MISSING_OPTIONAL)
@@ -305,19 +324,22 @@ class _Load:
             cells.extra()
             child = self._child_id(cells)
             known = children.get(child) if child is not None and children is not None else None
-            if child is not None and children is not None and known is None:
-                cells.problem("CHILD", "CHILD is not in the Header table")
-            dob = cells.date("DOB")
-            if known is not None and dob is not None and dob != known.dob:
-                cells.problem("DOB", f"DOB differs from this child's DOB in the Header table (row {known.row})")
-            kind = cells.choice("MISSING", MISSING_CODES, required=True, upper=True)
+            # A DOB that differs from the Header's is DfE's rule INT13, a flag.
+            cells.date("DOB")
+            kind = self._code(cells, "MISSING", 1)
             start = cells.date("MIS_START", required=True)
             end = cells.date("MIS_END")
             if start is not None and end is not None and end < start:
                 cells.problem("MIS_END", "MIS_END must be on or after MIS_START")
             if start is not None and start > self.context.today:
                 cells.problem("MIS_START", "MIS_START must not be in the future")
-            if child is None or kind is None or start is None:
+            if child is None or start is None:
+                continue
+            if kind not in MISSING_CODES:
+                self.dropped[SKIPPED_MISSING_KIND] += 1
+                continue
+            if children is not None and known is None:
+                self.dropped[SKIPPED_MISSING_CHILD] += 1
                 continue
             began = datetime.combine(start, datetime.min.time())
             key = (child, kind, began)
@@ -331,19 +353,12 @@ class _Load:
         return found
 
     def _resolve_postcodes(self, episodes: list[_Episode]) -> dict[str, PostcodeRecord]:
-        """The postcode records of every HOME_POST and PL_POST; a problem for each one not there."""
+        """The postcode records of every HOME_POST and PL_POST found (current or terminated).
+
+        One not found is DfE's rule 392c, a flag: its episode's PL_DISTANCE is not known.
+        """
         wanted = {p for e in episodes for p in (e.home_post, e.pl_post) if p}
-        found = postcode_service.find_many(wanted)
-        for episode in episodes:
-            for name, code in (("HOME_POST", episode.home_post), ("PL_POST", episode.pl_post)):
-                if code and code not in found:
-                    self.problems.add(
-                        "episodes",
-                        episode.row,
-                        name,
-                        f"{name} is not in the postcode lookup: import a newer ONS Postcode Directory that has it",
-                    )
-        return found
+        return postcode_service.find_many(wanted)
 
     def _homes(
         self, children: dict[str, _Child], episodes: list[_Episode], postcodes: dict[str, PostcodeRecord]
@@ -369,6 +384,9 @@ class _Load:
         homes: dict[str, str],
     ) -> Loaded:
         authority = self.context.authority_code
+        found = repository.get_authority(authority)
+        assert found is not None  # checked in `run`
+        centre = (found.lat, found.lon)
         by_child: dict[str, list[_Episode]] = defaultdict(list)
         for episode in episodes:
             by_child[episode.child].append(episode)
@@ -383,25 +401,20 @@ class _Load:
                 self.problems.add("header", facts.row, "CHILD", "This child is recorded by another authority")
                 continue
             home = postcodes.get(homes[child]) if child in homes else None
-            if person is None and home is None:
-                if by_child.get(child):
-                    latest = max(by_child[child], key=lambda e: e.start)
-                    self.problems.add(
-                        "episodes", latest.row, "HOME_POST", "HOME_POST is blank on every episode of this child"
-                    )
-                else:
-                    skipped += 1
+            if person is None and not by_child.get(child):
+                skipped += 1
                 continue
             if person is None:
-                assert home is not None
+                # No known HOME_POST on any episode (an unaccompanied asylum-seeking child, or
+                # postcodes not found): no home postcode, and the authority's centre for the engine.
                 person = YoungPerson(
                     reference=child_reference(authority, child),
                     date_of_birth=facts.dob,
                     sex=facts.sex,
                     ethnicity=facts.ethnic,
-                    home_postcode=display(home.postcode),
-                    home_lat=home.lat,
-                    home_lon=home.lon,
+                    home_postcode=display(home.postcode) if home is not None else None,
+                    home_lat=home.lat if home is not None else centre[0],
+                    home_lon=home.lon if home is not None else centre[1],
                     responsible_authority_code=authority,
                     risks=[],
                     created_at=now,
@@ -423,7 +436,7 @@ class _Load:
         added = {"young people": len(people), "care episodes": episodes_written}
         if missing:
             added["missing episodes"] = missing_written
-        dropped = {SKIPPED_CHILDREN: skipped, SKIPPED_MISSING: missing_skipped}
+        dropped = {SKIPPED_CHILDREN: skipped, SKIPPED_MISSING: missing_skipped, **self.dropped}
         return self.problems.loaded(self.rows, added, {why: n for why, n in dropped.items() if n})
 
     def _write_episodes(
@@ -504,3 +517,68 @@ def distance_between(home: PostcodeRecord | None, placed: PostcodeRecord | None)
             float(home.easting or 0), float(home.northing or 0), float(placed.easting or 0), float(placed.northing or 0)
         )
     return miles_from_coordinates(home.lat, home.lon, placed.lat, placed.lon)
+
+
+# The report: one row per problem that refused the file and per DfE rule's flag.
+REPORT_COLUMNS = ("table", "row", "CHILD", "field", "rule", "severity", "message")
+REFUSED = "refused"
+_TABLE_WORDS = {
+    "header": ("Header row", "Header rows"),
+    "episodes": ("episode", "episodes"),
+    "missing": ("missing row", "missing rows"),
+}
+
+
+def findings(
+    files: Mapping[str, bytes], today: date
+) -> tuple[ssda903_rules.CollectionYear, list[ssda903_rules.Finding]]:
+    """DfE's rules for the return's collection year, run on its tables; nothing when a table cannot be read.
+
+    A return that cannot be read (a missing column, not CSV) is refused by the import,
+    which says why; the rules need readable tables, so they find nothing then.
+    """
+    try:
+        tables = {name: ssda903_rules.read_table(data) for name, data in files.items() if name in ssda903_rules.TABLES}
+    except (ValueError, UnicodeDecodeError):  # pandas' ParserError and EmptyDataError are ValueErrors
+        return ssda903_rules.CollectionYear.containing(today), []
+    # The optional columns DfE's rules read are blank when left out.
+    for name, optional in (("missing", MISSING_OPTIONAL), ("episodes", EPISODE_OPTIONAL)):
+        for column in optional:
+            if name in tables and column not in tables[name].columns:
+                tables[name][column] = None
+    needed = {"header": set(HEADER_COLUMNS), "episodes": set(EPISODE_COLUMNS), "missing": set(MISSING_COLUMNS)}
+    if any(not needed[name] <= set(frame.columns) for name, frame in tables.items()):
+        return ssda903_rules.CollectionYear.containing(today), []
+    year = ssda903_rules.year_of_return(tables, today)
+    postcodes: set[str] = set()
+    if "episodes" in tables:
+        for column in ("HOME_POST", "PL_POST"):
+            postcodes.update(compact(v) for v in tables["episodes"][column].dropna())
+    found = postcode_service.find_many(postcodes)
+    return year, ssda903_rules.check(tables, year, lambda code: compact(code) in found)
+
+
+def summary_lines(found: Iterable[ssda903_rules.Finding]) -> list[str]:
+    """One line per rule that flagged rows, most first: "5,047 episodes: Postcode(s) ... (DfE rule 392c)"."""
+    return [
+        f"{n:,} {_TABLE_WORDS.get(table, (table, table))[n != 1]}: {message} (DfE rule {code})"
+        for table, code, message, n in ssda903_rules.summary(found)
+    ]
+
+
+def report_rows(problems: Iterable[Problem], found: Iterable[ssda903_rules.Finding]) -> list[tuple[str, ...]]:
+    """The report's rows: the problems that refused the file, then every flag, in table and row order."""
+    rows: list[tuple[str, ...]] = [
+        (p.file, str(p.row) if p.row is not None else "", "", p.field or "", "", REFUSED, p.message) for p in problems
+    ]
+    rows.extend((f.table, str(f.row), f.child or "", f.field, f.code, f.severity, f.message) for f in found)
+    return rows
+
+
+def report_csv(rows: Iterable[tuple[str, ...]]) -> str:
+    """The report as CSV text, with its header row."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(REPORT_COLUMNS)
+    writer.writerows(rows)
+    return out.getvalue()

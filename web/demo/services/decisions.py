@@ -3,7 +3,8 @@
 After the synthetic world is seeded, the Manchester demo social worker ranks a
 few open referrals and records decisions for options that need different
 approvals: one at a distance (director), one outside the area (nominated
-officer) and one in area (agreed at once). Everything goes through
+officer, in Salford when the referral has an option there, the host told through the planner)
+and one in area (agreed at once). Everything goes through
 `ranking_runs.run_ranking` and `decisions.decide`, so the demo shows exactly
 what a user would have made.
 """
@@ -17,8 +18,9 @@ from typing import Any
 from web.accounts.repositories import users
 from web.accounts.services.accounts import SignedInUser
 from web.casework.repositories import referrals as referral_repository
+from web.demo.services.drawing import SALFORD
 from web.matching.repositories import ranking_runs as run_repository
-from web.matching.services import decisions, ranking_runs
+from web.matching.services import decisions, host_notifications, ranking_runs
 from web.matching.services.stored_cases import stored_case
 from web.shared.services.errors import Conflict, InvalidInput
 
@@ -45,8 +47,6 @@ def _plan(run_case: dict[str, Any], today: date, level: str) -> dict[str, Any]:
         "rhi_provider": "The host area's independent return home interview service",
         "contact": contact,
     }
-    if level == "nominated_officer":
-        plan["host_authority_notified_on"] = today.isoformat()
     return plan
 
 
@@ -68,22 +68,29 @@ def seed(today: date | None = None) -> int:
         run = run_repository.get_run(run_id)
         assert run is not None
         result = json.loads(run.result_json)
-        for option in result["options"]:
+        case = stored_case(run)
+        where = {p["id"]: p.get("la_code") for p in case["placements"]}
+        # Salford first, so its demo users can see a child placed in their area in their Tasks.
+        options = sorted(result["options"], key=lambda o: where.get(o["placement_id"]) != SALFORD)
+        for option in options:
             level = option["facts"].get("approval")
             if level in wanted:
                 try:
-                    decisions.decide(
+                    decision_id = decisions.decide(
                         worker,
                         referral.reference,
                         run_id,
                         option["placement_id"],
                         today.isoformat(),
                         False,
-                        _plan(stored_case(run), today, level),
+                        _plan(case, today, level),
                         today=today,
                     )
                 except (Conflict, InvalidInput):
                     continue
+                if level == "nominated_officer":
+                    # Outside the area and planned: the host is told before approval (reg 13(4)).
+                    host_notifications.send(worker, referral.reference, decision_id, today=today)
                 wanted.remove(level)
                 made += 1
                 break
