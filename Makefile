@@ -92,6 +92,7 @@ bench: $(VENV)/.dev .venv-load/bin/python
 	$(BIN)/python bench/dfe_figures_bench.py
 	$(BIN)/python bench/panel_bench.py
 	$(BIN)/python bench/sign_in_timing_bench.py
+	$(BIN)/python bench/web_path_bench.py
 	$(BIN)/python bench/load_bench.py
 
 assets:

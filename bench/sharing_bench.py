@@ -28,7 +28,7 @@ from web.demo.services import world as demo_world
 from web.matching.repositories import placements
 from web.matching.services import batch_case
 from web.shared.repositories import intelligence
-from web.shared.services import reference_data
+from web.shared.services import reference_data, sharing
 
 MANCHESTER = "E08000003"
 
@@ -73,7 +73,17 @@ def main() -> None:
                 ("(a) load pool, areas, groups, rivalries", _times(load, args.repeats)),
                 (
                     "(b) scope them to Manchester (policy)",
-                    _times(lambda: batch_case._scoped(MANCHESTER, pool, groups, rivalries, areas, ()), args.repeats),
+                    _times(
+                        lambda: batch_case._scoped(
+                            batch_case._visibility(sharing.for_organisation(MANCHESTER, sharing.READER_ROLE)),
+                            pool,
+                            groups,
+                            rivalries,
+                            areas,
+                            (),
+                        ),
+                        args.repeats,
+                    ),
                 ),
                 (
                     "(c) build_case, world cached",

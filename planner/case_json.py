@@ -11,7 +11,8 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import replace
 from datetime import date
 from itertools import pairwise
 from typing import Any
@@ -493,13 +494,22 @@ def _duplicates(items: Any, what: str, path: str) -> list[str]:
     return [f"{path}: {what} id '{i}' is used more than once" for i, n in sorted(Counter(ids).items()) if n > 1]
 
 
+def _unknown_groups(values: Any, path: str, group_ids: Collection[str]) -> list[str]:
+    if not isinstance(values, list):
+        return []
+    return [
+        f"{path}[{i}]: unknown group '{g}' (not in groups)"
+        for i, g in enumerate(values)
+        if isinstance(g, str) and g not in group_ids
+    ]
+
+
 def _cross_check(raw: dict[str, Any], require: str | None) -> list[str]:
     """Problems that span records: unique ids and references that must resolve."""
     problems: list[str] = []
     problems += _duplicates(raw.get("placements"), "placement", "placements")
     problems += _duplicates(raw.get("areas"), "area", "areas")
     problems += _duplicates(raw.get("groups"), "group", "groups")
-    problems += _duplicates(raw.get("referrals"), "referral", "referrals")
 
     groups: list[Any] = raw["groups"] if isinstance(raw.get("groups"), list) else []
     # Only string ids: a wrong type is reported by the schema, and must not break the set.
@@ -507,23 +517,21 @@ def _cross_check(raw: dict[str, Any], require: str | None) -> list[str]:
     placement_list: list[Any] = raw["placements"] if isinstance(raw.get("placements"), list) else []
     placement_ids = {p["id"] for p in placement_list if isinstance(p, dict) and isinstance(p.get("id"), str)}
 
-    def unknown_groups(values: Any, path: str) -> list[str]:
-        if not isinstance(values, list):
-            return []
-        return [
-            f"{path}[{i}]: unknown group '{g}' (not in groups)"
-            for i, g in enumerate(values)
-            if isinstance(g, str) and g not in group_ids
-        ]
-
     for i, group in enumerate(groups):
         if isinstance(group, dict):
-            problems += unknown_groups(group.get("rivals"), f"groups[{i}].rivals")
+            problems += _unknown_groups(group.get("rivals"), f"groups[{i}].rivals", group_ids)
     areas: list[Any] = raw["areas"] if isinstance(raw.get("areas"), list) else []
     for i, area in enumerate(areas):
         if isinstance(area, dict):
-            problems += unknown_groups(area.get("groups"), f"areas[{i}].groups")
+            problems += _unknown_groups(area.get("groups"), f"areas[{i}].groups", group_ids)
+    return problems + _referral_cross_check(raw, require, group_ids, placement_ids)
 
+
+def _referral_cross_check(
+    raw: dict[str, Any], require: str | None, group_ids: Collection[str], placement_ids: Collection[str]
+) -> list[str]:
+    """The cross-checks of the referrals (and policy), against the world's group and placement ids."""
+    problems = _duplicates(raw.get("referrals"), "referral", "referrals")
     referrals: list[tuple[str, Any]] = []
     if "referral" in raw:
         referrals.append(("referral", raw["referral"]))
@@ -539,7 +547,7 @@ def _cross_check(raw: dict[str, Any], require: str | None) -> list[str]:
             if isinstance(person, dict):
                 if isinstance(person.get("id"), str):
                     person_ids[person["id"]] += 1
-                problems += unknown_groups(person.get("groups"), f"{path}.young_people[{j}].groups")
+                problems += _unknown_groups(person.get("groups"), f"{path}.young_people[{j}].groups", group_ids)
                 problems += _conflicting_ids(person, f"{path}.young_people[{j}]", records)
         excluded = referral.get("excluded_placements")
         for j, item in enumerate(excluded if isinstance(excluded, list) else []):
@@ -615,6 +623,58 @@ def parse_case(raw: Any, require: str | None = None, postcodes: PostcodeLookup |
     if data is not None:
         builder = _Builder(postcodes)
         case = builder.case(data)
+        problems += builder.problems
+    else:
+        problems += _unresolved_postcodes(raw, postcodes)
+    if problems:
+        raise CaseError(sorted(set(problems), key=_path_order))
+    return case
+
+
+# The members of a case that are not its world: what `parse_referrals` reads.
+_NOT_WORLD = ("format", "policy", "as_of", "referral", "referrals")
+
+
+def parse_referrals(
+    raw: Any,
+    world: Case,
+    require: str | None = None,
+    postcodes: PostcodeLookup | None = None,
+    *,
+    group_ids: Collection[str] | None = None,
+    placement_ids: Collection[str] | None = None,
+) -> Case:
+    """`parse_case` for a case whose world (groups, areas, placements) was parsed already.
+
+    `raw` holds the case's other members (format, as_of, policy, referral or referrals);
+    `world` is the `Case` that `parse_case` made of the world's members. The referrals are
+    checked with the same schemas and cross-checks as in a whole case, against the world's
+    group and placement ids (pass `group_ids` and `placement_ids` when they are kept), so a
+    problem reads exactly as `parse_case` would word it for the whole document. Returns the
+    world with the referrals, as_of and policy of `raw`, or raises `CaseError`.
+    """
+    if not isinstance(raw, dict):
+        raise CaseError(["(case): must be a JSON object"])
+    problems: list[str] = []
+    try:
+        # Any member beyond these is the world's, and is parsed with the world, not here.
+        data = CaseSchema(only=_NOT_WORLD).load(raw)
+    except ValidationError as error:
+        problems += _flatten(error.messages)
+        data = None
+    groups = group_ids if group_ids is not None else {g.id for g in world.groups}
+    placements = placement_ids if placement_ids is not None else {p.id for p in world.placements}
+    problems += _referral_cross_check(raw, require, groups, placements)
+    if data is not None:
+        builder = _Builder(postcodes)
+        referral = data.get("referral")
+        case = replace(
+            world,
+            referral=builder.referral(referral, "referral") if referral is not None else None,
+            referrals=tuple(builder.referral(r, f"referrals[{i}]") for i, r in enumerate(data.get("referrals", ()))),
+            policy=dict(data.get("policy", {})),
+            as_of=data.get("as_of"),
+        )
         problems += builder.problems
     else:
         problems += _unresolved_postcodes(raw, postcodes)

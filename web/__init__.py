@@ -62,6 +62,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     template_helpers.register(app)
 
     db.init_app(app)
+    from web.shared.repositories import world_versions
+
+    # Every change to placements, areas or groups bumps the world's version (prepared worlds are kept per version).
+    world_versions.listen()
     from web import queue
     from web.jobs.services import jobs
 

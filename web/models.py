@@ -452,12 +452,45 @@ class RankingRun(Base):
     engine_version: Mapped[str] = mapped_column(String(20))
     policy_version: Mapped[str] = mapped_column(String(64))
     case_sha256: Mapped[str] = mapped_column(String(64))
+    # Runs before migration 0061 hold the whole case here. Newer ones hold the case without
+    # its world (the referral, format and date) and name the world's snapshot in
+    # `world_sha256`; `web.matching.services.stored_cases.stored_case` rebuilds either.
     case_json: Mapped[str] = mapped_column(Text)
+    world_sha256: Mapped[str | None] = mapped_column(ForeignKey("world_snapshots.sha256"), nullable=True)
     result_json: Mapped[str] = mapped_column(Text)
+    # What a list of runs shows ({"feasible", "options", "excluded", "top"}), so the list
+    # never reads whole results; None on runs before migration 0061.
+    summary: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     warnings: Mapped[list[str]] = mapped_column(JSON, default=list)
     feasible: Mapped[int] = mapped_column(Integer)
 
     requested_by: Mapped[User] = relationship()
+
+
+class WorldVersion(Base):
+    """One row naming the current state of the world a case is built from (placements, residents,
+    areas, groups, rivalries and their links): a cheap check that a prepared world is current.
+
+    Bumped in the transaction that makes the change (`web.shared.repositories.world_versions`).
+    """
+
+    __tablename__ = "world_versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # A fresh random token at each change, not a counter: a rolled-back change's token is
+    # never written again, so a world prepared inside that transaction is never taken for another.
+    version: Mapped[str] = mapped_column(String(32))
+
+
+class WorldSnapshot(Base):
+    """The world part of a case (groups, areas, placements), stored once whatever the number of
+    runs that used it: zlib-compressed canonical JSON, named by the sha256 of that JSON."""
+
+    __tablename__ = "world_snapshots"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    parts: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
 
 
 class AuditEvent(Base):
@@ -805,7 +838,9 @@ class PanelRun(Base):
     policy_version: Mapped[str] = mapped_column(String(64))
     referral_refs: Mapped[list[str]] = mapped_column(JSON)
     case_sha256: Mapped[str] = mapped_column(String(64))
+    # As on RankingRun: the whole case on old runs, the case without its world on new ones.
     case_json: Mapped[str] = mapped_column(Text)
+    world_sha256: Mapped[str | None] = mapped_column(ForeignKey("world_snapshots.sha256"), nullable=True)
     result_json: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20))  # the solver's: optimal | feasible | ...
 

@@ -117,3 +117,36 @@ def test_options_map_compare_and_exclude(browser: Any, live_server: str, axe_sou
     # The compare error page answers 400 on purpose (once, and again on going back through it).
     assert [e for e in console_errors if "status of 400" not in e] == []
     context.close()
+
+
+def test_large_layers_come_for_the_maps_view(
+    browser: Any, live_server: str, axe_source: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With every layer too large for the page, the excluded placements come when switched on; axe passes."""
+    from web.matching.services import options
+
+    monkeypatch.setattr(options, "INLINE_MAP_ITEMS", 0)
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    console_errors: list[str] = []
+    page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
+    page.goto(f"{live_server}/sign-in")
+    page.fill("#email", "sw@manchester.test")
+    page.fill("#password", PASSWORD)
+    page.click("button:has-text('Sign in')")
+    page.wait_for_url("**/referrals/")
+    page.goto(f"{live_server}/referrals/R-T1")
+    page.click("button:has-text('Find placement options')")
+    page.wait_for_url("**/rankings/*")
+    page.locator("#options-map .app-map-glyph--options").first.wait_for()
+    assert page.locator("#options-map .app-map-glyph--excluded").count() == 0
+    with page.expect_response(lambda r: "/map-layer?layer=excluded" in r.url):
+        page.check("#map-layer-excluded")
+    page.locator("#options-map .app-map-glyph--excluded").first.wait_for()
+    # Zoomed out over England, the view asks again and still draws them.
+    with page.expect_response(lambda r: "/map-layer?layer=excluded" in r.url):
+        page.click("#options-map .leaflet-control-zoom-out")
+    page.locator("#options-map .app-map-glyph--excluded").first.wait_for()
+    assert _axe_problems(page, axe_source) == []
+    assert console_errors == []
+    context.close()

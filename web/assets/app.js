@@ -166,6 +166,9 @@ function areaBufferWords (a) {
   return 'buffer ' + a.buffer_miles.toFixed(1) + ' miles from the ' + (a.polygon ? 'edge' : 'centre')
 }
 
+// The layers the server may leave out of the page and send for the map's view, in words.
+const FETCHED_NAMES = { excluded: 'excluded placements', high_severity_areas: 'high-severity areas' }
+
 function drawOptionsMap () {
   const dataBlock = document.getElementById('options-map-data')
   const section = document.getElementById('options-map-section')
@@ -205,19 +208,26 @@ function drawOptionsMap () {
       .addTo(layer('options'))
     focus.push([o.lat, o.lon])
   })
-  data.excluded.forEach(function (e) {
-    const title = 'Excluded: ' + e.label
-    mapMarker(L, 'excluded', e, MAP_GLYPHS.excluded, title, 'excluded').bindPopup(mapPopup(title, e.reasons)).addTo(layer('excluded'))
-  })
+  const draw = {
+    excluded: function (e) {
+      const title = 'Excluded: ' + e.label
+      mapMarker(L, 'excluded', e, MAP_GLYPHS.excluded, title, 'excluded').bindPopup(mapPopup(title, e.reasons)).addTo(layer('excluded'))
+    },
+    high_severity_areas: function (a) {
+      const describe = a.label + ', high severity: ' + areaBufferWords(a)
+      mapRings(L, 'high_severity_areas', a, describe).forEach(function (ring) { ring.addTo(layer('high_severity_areas')) })
+    }
+  }
+  // Large layers are not in the page: they come for the map's view (see fetchInView below).
+  const fetched = data.fetched || []
+  fetched.forEach(function (key) { layer(key) })
+  ;(data.excluded || []).forEach(draw.excluded)
   data.linked_areas.forEach(function (a) {
     const describe = a.label + ', linked to ' + a.groups.join(' and ') + ': ' + areaBufferWords(a)
     mapRings(L, 'linked_areas', a, describe).forEach(function (ring) { ring.addTo(layer('linked_areas')) })
     focus.push([a.lat, a.lon])
   })
-  data.high_severity_areas.forEach(function (a) {
-    const describe = a.label + ', high severity: ' + areaBufferWords(a)
-    mapRings(L, 'high_severity_areas', a, describe).forEach(function (ring) { ring.addTo(layer('high_severity_areas')) })
-  })
+  ;(data.high_severity_areas || []).forEach(draw.high_severity_areas)
   data.risk_locations.forEach(function (r) {
     const title = 'Risk location: ' + r.label
     mapRings(L, 'risk_locations', r, title + ': buffer ' + r.buffer_miles.toFixed(1) + ' miles').forEach(function (ring) { ring.addTo(layer('risk_locations')) })
@@ -235,16 +245,50 @@ function drawOptionsMap () {
     focus.push([s.lat, s.lon])
   })
 
-  section.querySelectorAll('[data-map-layer]').forEach(function (box) {
-    const shown = layers[box.getAttribute('data-map-layer')]
-    const apply = function () { if (shown) { if (box.checked) shown.addTo(map); else shown.remove() } }
-    box.addEventListener('change', apply)
-    apply()
-  })
-
   if (focus.length > 1) map.fitBounds(L.latLngBounds(focus), { padding: [24, 24], maxZoom: 12 })
   else if (focus.length === 1) map.setView(focus[0], 11)
   else map.setView([52.8, -1.6], 6)
+
+  // A fetched layer is asked for again when the view moves, only while it is switched on;
+  // an answer that arrives after a newer request is dropped.
+  const asked = {}
+  const notes = {}
+  const note = document.getElementById('map-layer-note')
+  const fetchInView = function (key) {
+    const box = document.getElementById('map-layer-' + key)
+    if (!box || !box.checked) return
+    const bounds = map.getBounds()
+    const bbox = [bounds.getWest(), bounds.getSouth(), bounds.getEast(), bounds.getNorth()]
+      .map(function (x, i) { return Math.max(i % 2 ? -90 : -180, Math.min(i % 2 ? 90 : 180, x)).toFixed(5) }).join(',')
+    const mine = (asked[key] = (asked[key] || 0) + 1)
+    window.fetch(data.layers_url + '?layer=' + encodeURIComponent(key) + '&bbox=' + bbox, { credentials: 'same-origin' })
+      .then(function (response) { return response.ok ? response.json() : null })
+      .then(function (found) {
+        if (!found || mine !== asked[key]) return
+        layers[key].clearLayers()
+        found.items.forEach(draw[key])
+        notes[key] = found.truncated ? found.items.length + ' of the ' + found.in_view + ' ' + FETCHED_NAMES[key] + ' in this view are drawn: zoom in to see the rest.' : ''
+        if (note) note.textContent = Object.values(notes).filter(Boolean).join(' ')
+      })
+      .catch(function () {})
+  }
+  map.on('moveend', function () { fetched.forEach(fetchInView) })
+
+  section.querySelectorAll('[data-map-layer]').forEach(function (box) {
+    const key = box.getAttribute('data-map-layer')
+    const shown = layers[key]
+    const apply = function () {
+      if (!shown) return
+      if (box.checked) {
+        shown.addTo(map)
+        if (fetched.indexOf(key) >= 0) fetchInView(key)
+      } else {
+        shown.remove()
+      }
+    }
+    box.addEventListener('change', apply)
+    apply()
+  })
 
   if (data.outlines_url) {
     // Authority boundaries for context when there are no tiles, beneath everything else.

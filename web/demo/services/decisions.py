@@ -21,6 +21,7 @@ from web.casework.repositories import referrals as referral_repository
 from web.demo.services.drawing import SALFORD
 from web.matching.repositories import ranking_runs as run_repository
 from web.matching.services import decisions, host_notifications, ranking_runs
+from web.matching.services.stored_cases import stored_case
 from web.shared.services.errors import Conflict, InvalidInput
 
 SOCIAL_WORKER = "social.worker@manchester.demo"
@@ -67,7 +68,7 @@ def seed(today: date | None = None) -> int:
         run = run_repository.get_run(run_id)
         assert run is not None
         result = json.loads(run.result_json)
-        case = json.loads(run.case_json)
+        case = stored_case(run)
         where = {p["id"]: p.get("la_code") for p in case["placements"]}
         # Salford first, so its demo users can see a child placed in their area in their Tasks.
         options = sorted(result["options"], key=lambda o: where.get(o["placement_id"]) != SALFORD)

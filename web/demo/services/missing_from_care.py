@@ -20,6 +20,7 @@ from web.demo.services import decisions as demo_decisions
 from web.demo.services.agreements import COOPERATIVE, MEMBERS, POLICE, REVIEW_BY, STARTS
 from web.matching.repositories import ranking_runs as run_repository
 from web.matching.services import decisions, host_notifications, ranking_runs
+from web.matching.services.stored_cases import stored_case
 from web.models import CooperativeMember, MissingEpisode, Organisation, RhiCommission, SharingAgreement
 from web.relocation.repositories import missing_from_care as commissions
 from web.shared.repositories import agreements, authorities
@@ -89,7 +90,7 @@ def place_in_force_area(today: date | None = None) -> int:
         run = run_repository.get_run(run_id)
         assert run is not None
         result = json.loads(run.result_json)
-        case = json.loads(run.case_json)
+        case = stored_case(run)
         where = {p["id"]: p.get("la_code") for p in case["placements"]}
         for option in result["options"]:
             if where.get(option["placement_id"]) not in elsewhere:

@@ -3,10 +3,11 @@ options, excluding an option and re-running, and what a choice costs the others.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -68,11 +69,16 @@ def ranking_page(
     problems = problems or {}
     values = values or {}
     option_ids = [o["placement_id"] for o in page.run.result.get("options", [])]
+    map_data: dict[str, Any] = {**page.map_layers, **_map_settings(), "counts": page.map_counts}
+    if page.fetched_layers:
+        # Layers too large to send with the page: the map asks for what is in its view.
+        map_data["fetched"] = list(page.fetched_layers)
+        map_data["layers_url"] = url_for("options.map_layer", reference=reference, run_id=run_id)
     return render_template(
         "referrals/ranking.html",
         run=page.run,
         page=page,
-        map_data={**page.map_layers, **_map_settings()},
+        map_data=map_data,
         decision_url=_decision_url(reference, run_id),
         problems=problems,
         errors=_summary_links(problems, values, option_ids),
@@ -102,6 +108,34 @@ def run(reference: str) -> str | Response:
 @blueprint.route("/<reference>/rankings/<int:run_id>")
 def ranking(reference: str, run_id: int) -> ResponseReturnValue:
     return ranking_page(reference, run_id)
+
+
+@blueprint.route("/<reference>/rankings/<int:run_id>/excluded/<code>")
+def excluded(reference: str, run_id: int, code: str) -> ResponseReturnValue:
+    """The placements the run excluded for one reason, a page at a time."""
+    try:
+        page = options.excluded_page(current_user, reference, run_id, code, request.args.get("page", 1, type=int) or 1)
+    except NotFound:
+        abort(404)
+    return render_template("options/excluded.html", listing=page, run=page.run)
+
+
+@blueprint.route("/<reference>/rankings/<int:run_id>/map-layer")
+def map_layer(reference: str, run_id: int) -> ResponseReturnValue:
+    """JSON: one large map layer's items in the view, `?layer=excluded&bbox=west,south,east,north`."""
+    try:
+        bbox = tuple(float(part) for part in request.args.get("bbox", "").split(","))
+    except ValueError:
+        bbox = ()
+    if len(bbox) != 4 or not all(math.isfinite(x) for x in bbox):
+        return jsonify({"errors": {"bbox": "bbox must be four numbers: west,south,east,north"}}), 400
+    try:
+        found = options.map_layer_in_view(current_user, reference, run_id, request.args.get("layer", ""), bbox)
+    except NotFound:
+        abort(404)
+    except options.FieldProblems as error:
+        return jsonify({"errors": error.fields}), 400
+    return jsonify(found)
 
 
 @blueprint.route("/<reference>/rankings/<int:run_id>/compare")

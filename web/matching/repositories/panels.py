@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm import defer, selectinload
 
 from web.db import session
 from web.models import PanelRun, Referral, RegionalPanelRun, RegionalProposal
@@ -18,7 +19,14 @@ def get_panel_run(run_id: int) -> PanelRun | None:
 
 
 def list_panel_runs(authority_code: str, limit: int = 20) -> list[PanelRun]:
-    query = select(PanelRun).where(PanelRun.authority_code == authority_code).order_by(PanelRun.id.desc()).limit(limit)
+    # A list shows who, when, how many and the status: the stored documents stay in the database.
+    query = (
+        select(PanelRun)
+        .where(PanelRun.authority_code == authority_code)
+        .options(defer(PanelRun.case_json), defer(PanelRun.result_json), selectinload(PanelRun.requested_by))
+        .order_by(PanelRun.id.desc())
+        .limit(limit)
+    )
     return list(session().scalars(query))
 
 

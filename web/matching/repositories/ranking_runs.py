@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm import defer, selectinload
 
 from web.db import session
 from web.models import RankingRun
@@ -14,9 +15,17 @@ def add_run(run: RankingRun) -> None:
 
 
 def get_run(run_id: int) -> RankingRun | None:
-    return session().get(RankingRun, run_id)
+    # The stored documents load when first read: a run's result is megabytes at regional scale,
+    # and the pages that show a run usually find it already parsed in the process.
+    return session().get(RankingRun, run_id, options=[defer(RankingRun.case_json), defer(RankingRun.result_json)])
 
 
 def list_runs(referral_id: int) -> list[RankingRun]:
-    query = select(RankingRun).where(RankingRun.referral_id == referral_id).order_by(RankingRun.id.desc())
+    """The referral's runs, newest first, without their stored documents (loaded only if read)."""
+    query = (
+        select(RankingRun)
+        .where(RankingRun.referral_id == referral_id)
+        .options(defer(RankingRun.case_json), defer(RankingRun.result_json), selectinload(RankingRun.requested_by))
+        .order_by(RankingRun.id.desc())
+    )
     return list(session().scalars(query))

@@ -1,36 +1,54 @@
 """Cases built from the stored records: the live pool, and referrals to rank or allocate.
 
-One place builds the world part of a case (groups, areas, the live placement pool)
-and keeps the prepared world in memory until the stored placements, areas or groups
-change, or the day does. A ranking, a panel's allocation, a relocation re-check and
-the cost-to-others view all judge placements against the same world this way.
+One place builds the world part of a case (groups, areas, the live placement pool),
+validates it and prepares it for the engine, and keeps all of that in memory per
+version of the world (`web.shared.repositories.world_versions`: one row, changed in the
+transaction that changes a placement, resident, area, group or rivalry), per day and per
+use of expired intelligence. A ranking then reads that one row, and validates and builds
+only its referral (`planner.case_json.parse_referrals`, the same checks and messages as
+a whole case). A ranking, a panel's allocation, a relocation re-check and the
+cost-to-others view all judge placements against the same world this way.
+See docs/decisions/0090-world-snapshots-and-versions.md.
 """
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import threading
+import zlib
+from collections import OrderedDict
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
 
 from planner import CaseError, load_policy, parse_case, prepare_world
 from planner.case import Case
+from planner.case_json import parse_referrals
 from planner.policy import Policy
 from planner.world import World
 from web import models
 from web.matching.repositories import placements
-from web.matching.services.case_builder import areas_part, groups_part, placements_part, referral_part
-from web.shared.repositories import intelligence
+from web.matching.services.case_builder import (
+    areas_part,
+    groups_part,
+    lapsed_rivalries,
+    placements_part,
+    referral_part,
+)
+from web.shared.repositories import intelligence, world_versions
 from web.shared.services import audit, sharing
 from web.shared.services.errors import InvalidInput
 
 CASE_FORMAT = "placement-case/1"
 
+# Worlds kept at once: today's, and one other day or policy (a scenario's date, a re-check's).
+_KEPT = 2
+
 _cache_lock = threading.Lock()
-_cache: dict[str, World] = {}
+_cache: OrderedDict[tuple[Any, ...], PreparedWorld] = OrderedDict()
 
 
 class ReferralLike(Protocol):
@@ -56,35 +74,9 @@ class ReferralLike(Protocol):
     def exclusions(self) -> list[models.ReferralExclusion]: ...
 
 
-@dataclass(frozen=True)
-class BuiltCase:
-    """A case as stored (`document`), as parsed, its prepared world, and its warnings."""
-
-    document: dict[str, Any]
-    parsed: Case
-    world: World
-    policy: Policy
-    warnings: list[str]
-    scope: Scope
-
-    @property
-    def text(self) -> str:
-        return json.dumps(self.document, sort_keys=True, separators=(",", ":"))
-
-    @property
-    def sha256(self) -> str:
-        return hashlib.sha256(self.text.encode()).hexdigest()
-
-
-def _world(parsed: Case, key: str, use_expired: bool) -> World:
-    with _cache_lock:
-        world = _cache.get(key)
-        if world is None:
-            as_of = parsed.as_of or date.today()
-            world = prepare_world(parsed.placements, parsed.areas, parsed.groups, as_of, use_expired)
-            _cache.clear()  # one world at a time: the current one
-            _cache[key] = world
-        return world
+def _dumps(value: Any) -> str:
+    # The one canonical form: a stored case's text, its hash and the snapshot's all use it.
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
 
 
 @dataclass(frozen=True)
@@ -96,26 +88,35 @@ class Scope:
     shared: dict[tuple[str, str], tuple[int, ...]]  # (kind, owner) -> agreement ids, other owners only
 
 
+# The kinds of record a case's world holds, as the access policy names them.
+WORLD_KINDS = ("placement", "group", "rivalry", "area")
+
+# What one authority may read: for each kind, the owners whose records it may read and whether
+# records with no owner are readable. Authorities that see the same get the same world.
+Visibility = tuple[tuple[str, frozenset[str], bool], ...]
+
+
+def _visibility(access: sharing.Access) -> Visibility:
+    return tuple(
+        (kind, frozenset(access.readable_owner_codes(kind)), access.may_read(kind, None).allowed)
+        for kind in WORLD_KINDS
+    )
+
+
 def _scoped(
-    authority_code: str,
+    visibility: Visibility,
     pool: list[models.Placement],
     groups: list[models.Group],
     rivalries: list[models.Rivalry],
     areas: list[models.Area],
     keep_placements: Collection[str],
-) -> tuple[list[models.Placement], list[models.Group], list[models.Rivalry], list[models.Area], Scope]:
-    """Only what the authority owns or is shared with it for the purpose (decision 0080)."""
-    access = sharing.for_organisation(authority_code, sharing.READER_ROLE)
-    shared: dict[tuple[str, str], tuple[int, ...]] = {}
-    verdicts: dict[tuple[str, str | None], bool] = {}
+) -> tuple[list[models.Placement], list[models.Group], list[models.Rivalry], list[models.Area]]:
+    """Only what is owned by an owner the authority may read for the purpose (decision 0080)."""
+    seen = {kind: (owners, unowned) for kind, owners, unowned in visibility}
 
     def readable(kind: str, owner: str | None) -> bool:
-        if (kind, owner) not in verdicts:
-            verdict = access.may_read(kind, owner)
-            verdicts[(kind, owner)] = verdict.allowed
-            if verdict.shared and owner is not None:
-                shared[(kind, owner)] = verdict.agreements
-        return verdicts[(kind, owner)]
+        owners, unowned = seen[kind]
+        return unowned if owner is None else owner in owners
 
     # A child's current placement stays in a re-check's pool whoever owns it: the placing
     # authority placed them there, and the question is whether it is still safe.
@@ -126,7 +127,185 @@ def _scoped(
         r for r in rivalries if r.group.code in known and r.rival.code in known and readable("rivalry", r.owner_code)
     ]
     areas = [a for a in areas if readable("area", a.owner_code)]
-    return pool, groups, rivalries, areas, Scope(authority_code, shared)
+    return pool, groups, rivalries, areas
+
+
+def _scope(access: sharing.Access, authority_code: str, owners: dict[str, frozenset[str]]) -> Scope:
+    """The agreements each other owner whose records the world holds was read under (for the audit)."""
+    shared: dict[tuple[str, str], tuple[int, ...]] = {}
+    for kind, codes in owners.items():
+        for owner in codes:
+            verdict = access.may_read(kind, owner)
+            if verdict.shared:
+                shared[(kind, owner)] = verdict.agreements
+    return Scope(authority_code, shared)
+
+
+@dataclass
+class PreparedWorld:
+    """The world part of a case for a day, validated and prepared once, and what a case needs of it."""
+
+    as_of: date
+    parts: dict[str, Any]  # {"groups", "areas", "placements"}, as the case holds them
+    parsed: Case  # the world alone (no referral)
+    world: World
+    live: frozenset[str]
+    group_ids: frozenset[str]  # the groups the authority may use
+    lapsed: list[tuple[frozenset[str], str]]
+    owners: dict[str, frozenset[str]]  # kind -> the owners of the records the world holds
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _prefix: Any = field(default=None, repr=False)
+    _snapshot: tuple[str, bytes] | None = field(default=None, repr=False)
+
+    def case_hasher(self) -> Any:
+        """A sha256 fed with the canonical case text up to (not including) its referral part.
+
+        The canonical text sorts keys: areas, as_of, format, groups, placements, then
+        referral or referrals, so a case's hash is this prefix's, copied, plus its referral
+        part: the 10 MB of a regional world are hashed once, not once per ranking.
+        """
+        with self._lock:
+            if self._prefix is None:
+                prefix = hashlib.sha256()
+                for key, value in (
+                    ("areas", self.parts["areas"]),
+                    ("as_of", self.as_of.isoformat()),
+                    ("format", CASE_FORMAT),
+                    ("groups", self.parts["groups"]),
+                    ("placements", self.parts["placements"]),
+                ):
+                    prefix.update(("{" if key == "areas" else ",").encode())
+                    prefix.update(f"{_dumps(key)}:{_dumps(value)}".encode())
+                self._prefix = prefix
+            return self._prefix.copy()
+
+    def snapshot(self) -> tuple[str, bytes]:
+        """(sha256 of the world parts' canonical JSON, that JSON compressed): what a run names."""
+        with self._lock:
+            if self._snapshot is None:
+                text = _dumps(self.parts).encode()
+                self._snapshot = (hashlib.sha256(text).hexdigest(), zlib.compress(text, 6))
+            return self._snapshot
+
+
+@dataclass(frozen=True)
+class BuiltCase:
+    """A case as stored (`document`), as parsed, its prepared world, and its warnings.
+
+    `case_part` is the case without its world (format, as_of, referral or referrals): what
+    a run stores beside the name of its world's snapshot (`prepared.snapshot()`).
+    """
+
+    case_part: dict[str, Any]
+    parsed: Case
+    world: World
+    policy: Policy
+    warnings: list[str]
+    prepared: PreparedWorld
+    scope: Scope
+
+    @property
+    def document(self) -> dict[str, Any]:
+        return {**self.case_part, **self.prepared.parts}
+
+    @property
+    def text(self) -> str:
+        return _dumps(self.document)
+
+    @property
+    def sha256(self) -> str:
+        # Equal to sha256(self.text), without serialising the world again (see case_hasher).
+        hasher = self.prepared.case_hasher()
+        for key in ("referral", "referrals"):
+            if key in self.case_part:
+                hasher.update(f",{_dumps(key)}:{_dumps(self.case_part[key])}".encode())
+        hasher.update(b"}")
+        return str(hasher.hexdigest())
+
+
+def _prepare(
+    as_of: date,
+    use_expired: bool,
+    extra_placements: list[dict[str, Any]],
+    visibility: Visibility,
+    keep_placements: Collection[str],
+) -> PreparedWorld:
+    """Read, scope, validate and prepare the world part of a case (the dear part, done once per version)."""
+    pool, group_rows, rivalry_rows, area_rows = _scoped(
+        visibility,
+        placements.list_live_placements(),
+        intelligence.list_groups(),
+        intelligence.list_rivalries(),
+        intelligence.list_areas(),
+        keep_placements,
+    )
+    known = {g.code for g in group_rows}
+    group_list, _ = groups_part(group_rows, rivalry_rows, as_of, use_expired, set())
+    parts = {
+        "groups": group_list,
+        "areas": areas_part(area_rows, known),
+        "placements": placements_part(pool) + list(extra_placements),
+    }
+    try:
+        parsed = parse_case({"format": CASE_FORMAT, "as_of": as_of.isoformat(), **parts})
+    except CaseError as error:
+        raise InvalidInput(error.problems) from None
+    world = prepare_world(parsed.placements, parsed.areas, parsed.groups, as_of, use_expired)
+    rows: dict[str, list[Any]] = {"placement": pool, "group": group_rows, "rivalry": rivalry_rows, "area": area_rows}
+    return PreparedWorld(
+        as_of=as_of,
+        parts=parts,
+        parsed=parsed,
+        world=world,
+        live=frozenset(p["id"] for p in parts["placements"]),
+        group_ids=frozenset(known),
+        lapsed=lapsed_rivalries(rivalry_rows, as_of, use_expired),
+        owners={kind: frozenset(r.owner_code for r in found if r.owner_code) for kind, found in rows.items()},
+    )
+
+
+def prepared_world(
+    as_of: date,
+    use_expired: bool,
+    visibility: Visibility,
+    extra_placements: list[dict[str, Any]] | None = None,
+    keep_placements: Collection[str] = (),
+) -> PreparedWorld:
+    """The world on the day as seen with `visibility`: kept per world version unless
+    hypothetical placements are added.
+
+    The key holds what the world depends on beyond the stored records: the day, the use of
+    expired intelligence, what may be read (so authorities that see the same share a world;
+    the version moves when agreements change, and `visibility` is worked out for today) and
+    the placements a re-check keeps whoever owns them.
+    """
+    if extra_placements:
+        # A scenario's world exists only for its request: never kept.
+        return _prepare(as_of, use_expired, extra_placements, visibility, keep_placements)
+    version = world_versions.current()
+    key = (version, as_of, use_expired, visibility, frozenset(keep_placements))
+    if version is not None:
+        with _cache_lock:
+            found = _cache.get(key)
+            if found is not None:
+                _cache.move_to_end(key)
+                return found
+    prepared = _prepare(as_of, use_expired, [], visibility, keep_placements)
+    # Kept only if nothing changed the world while it was read (another transaction's commit).
+    if version is not None and world_versions.current() == version:
+        with _cache_lock:
+            _cache[key] = prepared
+            while len(_cache) > _KEPT:
+                _cache.popitem(last=False)
+        # A regional world is millions of long-lived Python objects (its parsed JSON and Case);
+        # left to the cyclic collector, every full collection walks them all (0.5 s seen in a
+        # ranking's profile). Frozen, the collector skips them; they hold no reference cycles,
+        # so reference counting still frees a world once the cache lets it go. Collected first,
+        # so garbage from reading the records (once per version, beside seconds of reading) is
+        # not frozen with them; what else is alive now is this request's few objects.
+        gc.collect()
+        gc.freeze()
+    return prepared
 
 
 def build_case(
@@ -157,15 +336,9 @@ def build_case(
         if len(authorities) != 1:
             raise ValueError(f"a case is built for one authority's referrals, not {len(authorities)}")
         authority_code = authorities[0]
-    pool, group_rows, rivalry_rows, area_rows, scope = _scoped(
-        authority_code,
-        placements.list_live_placements(),
-        intelligence.list_groups(),
-        intelligence.list_rivalries(),
-        intelligence.list_areas(),
-        keep_placements,
-    )
-    known = {g.code for g in group_rows}
+    access = sharing.for_organisation(authority_code, sharing.READER_ROLE)
+    prepared = prepared_world(as_of, use_expired, _visibility(access), extra_placements, keep_placements)
+    known = prepared.group_ids
     linked = {
         link.group.code
         for r in referrals
@@ -173,33 +346,32 @@ def build_case(
         for link in person.group_links
         if link.group.code in known
     }
-    groups, warnings = groups_part(group_rows, rivalry_rows, as_of, use_expired, linked)
-    world_parts = {
-        "groups": groups,
-        "areas": areas_part(area_rows, known),
-        "placements": placements_part(pool) + list(extra_placements or []),
-    }
-    live = {p["id"] for p in world_parts["placements"]}
+    warnings = [warning for pair, warning in prepared.lapsed if linked & pair]
     parts = []
     for referral in referrals:
-        part, referral_warnings = referral_part(referral, live, as_of, use_expired, known)  # type: ignore[arg-type]
+        part, referral_warnings = referral_part(referral, prepared.live, as_of, use_expired, set(known))  # type: ignore[arg-type]
         if qualify:
             part["id"] = qualified(referral.authority_code, referral.reference)
         parts.append(part)
         warnings.extend(referral_warnings)
-    document: dict[str, Any] = {"format": CASE_FORMAT, "as_of": as_of.isoformat()}
+    case_part: dict[str, Any] = {"format": CASE_FORMAT, "as_of": as_of.isoformat()}
     if batch:
-        document["referrals"] = parts
+        case_part["referrals"] = parts
     else:
-        (document["referral"],) = parts
-    document.update(world_parts)
+        (case_part["referral"],) = parts
     try:
-        parsed = parse_case(document, require="assign" if batch else "rank")
+        parsed = parse_referrals(
+            case_part,
+            prepared.parsed,
+            require="assign" if batch else "rank",
+            group_ids=prepared.group_ids,
+            placement_ids=prepared.live,
+        )
     except CaseError as error:
         raise InvalidInput(error.problems) from None
-    key = hashlib.sha256((json.dumps(world_parts, sort_keys=True) + as_of.isoformat() + str(use_expired)).encode())
-    world = _world(parsed, key.hexdigest(), use_expired)
-    return BuiltCase(document, parsed, world, policy, warnings, scope)
+    return BuiltCase(
+        case_part, parsed, prepared.world, policy, warnings, prepared, _scope(access, authority_code, prepared.owners)
+    )
 
 
 def qualified(authority_code: str, reference: str) -> str:

@@ -7,6 +7,7 @@ stale intelligence is never used (or dropped) silently.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date
 from typing import Any
 
@@ -20,7 +21,7 @@ def _current(review_by: date, as_of: date, use_expired: bool) -> bool:
 
 def referral_part(
     referral: models.Referral,
-    live_codes: set[str],
+    live_codes: Collection[str],
     as_of: date,
     use_expired: bool,
     known_groups: set[str] | None = None,
@@ -114,17 +115,28 @@ def groups_part(
     referral_groups: set[str],
 ) -> tuple[list[dict[str, Any]], list[str]]:
     """Groups with their current rivals, and warnings for lapsed rivalries of the referral's groups."""
-    warnings = []
     rivals: dict[str, list[str]] = {g.code: [] for g in groups}
     for r in rivalries:
         if _current(r.review_by, as_of, use_expired):
             rivals[r.group.code].append(r.rival.code)
-        elif referral_groups & {r.group.code, r.rival.code}:
-            warnings.append(
-                f"The rivalry between the {r.group.label} and {r.rival.label} groups passed its review date "
-                f"({r.review_by.isoformat()}) and was not used; review it."
-            )
+    warnings = [warning for pair, warning in lapsed_rivalries(rivalries, as_of, use_expired) if referral_groups & pair]
     return [{"id": g.code, "label": g.label, "rivals": sorted(rivals[g.code])} for g in groups], warnings
+
+
+def lapsed_rivalries(
+    rivalries: list[models.Rivalry], as_of: date, use_expired: bool
+) -> list[tuple[frozenset[str], str]]:
+    """Each rivalry left out for being past its review date: its two groups, and the warning
+    a referral linked to either of them carries (kept with a prepared world, worded once)."""
+    return [
+        (
+            frozenset((r.group.code, r.rival.code)),
+            f"The rivalry between the {r.group.label} and {r.rival.label} groups passed its review date "
+            f"({r.review_by.isoformat()}) and was not used; review it.",
+        )
+        for r in rivalries
+        if not _current(r.review_by, as_of, use_expired)
+    ]
 
 
 def areas_part(areas: list[models.Area], known_groups: set[str] | None = None) -> list[dict[str, Any]]:

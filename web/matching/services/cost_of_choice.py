@@ -21,6 +21,7 @@ from web.casework.repositories import referrals as referral_repository
 from web.casework.services.referrals import get_for
 from web.matching.repositories import ranking_runs as run_repository
 from web.matching.services.batch_case import audit_shared, build_case
+from web.matching.services.stored_cases import stored_placements
 from web.shared.services import audit
 from web.shared.services.errors import Conflict, NotFound
 
@@ -58,7 +59,7 @@ def cost_of_top_options(user: SignedInUser, reference: str, run_id: int, as_of: 
     if referral.status != "open":
         raise Conflict(f"Referral {reference} is {referral.status}: only an open referral's choice affects the others.")
     result = json.loads(run.result_json)
-    labels = {p["id"]: p["label"] for p in json.loads(run.case_json)["placements"]}
+    labels = {code: p["label"] for code, p in stored_placements(run).items()}
     batch = [referral] + [
         r for r in referral_repository.list_referrals(user.authority_code, "open") if r.reference != reference
     ]

@@ -31,6 +31,7 @@ from web.matching.repositories import decisions as decision_repository
 from web.matching.repositories import ranking_runs as run_repository
 from web.matching.services import care_plan
 from web.matching.services.care_plan import SupportLinkRef
+from web.matching.services.stored_cases import stored_case, stored_placements
 from web.models import Approval, CarePlanVersion, CurrentResident, Decision, RankingRun, Referral
 from web.shared.services import access_policy, audit, sharing
 from web.shared.services.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -97,8 +98,8 @@ def choice(user: SignedInUser, reference: str, run_id: int, placement_code: str)
     option = next((o for o in result["options"] if o["placement_id"] == placement_code), None)
     if option is None:
         raise NotFound(placement_code)
-    case = json.loads(run.case_json)
-    placement = next(p for p in case["placements"] if p["id"] == placement_code)
+    case = stored_case(run)
+    placement = stored_placements(run)[placement_code]
     support = [
         SupportLinkRef(s["id"], s["label"], person["id"])
         for person in case["referral"]["young_people"]

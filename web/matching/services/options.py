@@ -9,11 +9,15 @@ or adding one changes the next run.
 from __future__ import annotations
 
 import json
+import math
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
-from itertools import combinations
-from typing import Any
+from itertools import combinations, islice
+from typing import Any, TypeVar
 
 from planner.authorities import authority_name
 from planner.geometry import buffer_outline, km_to_miles
@@ -26,12 +30,14 @@ from web.matching.repositories import exclusions as exclusion_repository
 from web.matching.repositories import ranking_runs as run_repository
 from web.matching.services import ranking_runs
 from web.matching.services.ranking_runs import RunView
-from web.models import Referral, ReferralExclusion
+from web.matching.services.stored_cases import stored_case, stored_placements
+from web.models import RankingRun, Referral, ReferralExclusion
 from web.shared.repositories import authorities, intelligence
 from web.shared.services import audit
 from web.shared.services.errors import Forbidden, InvalidInput, NotFound
 
 MAX_REASON_LENGTH = 500
+T = TypeVar("T")
 COMPARE_FEWEST, COMPARE_MOST = 2, 3
 
 
@@ -56,14 +62,43 @@ class WorkerExclusion:
 
 
 @dataclass(frozen=True)
+class ExcludedLine:
+    """One placement excluded for a reason, in words."""
+
+    placement_id: str
+    label: str
+    detail: str
+
+
+@dataclass(frozen=True)
 class OptionsPage:
     run: RunView
+    # Every layer small enough to send with the page; the others are fetched for the map's view.
     map_layers: dict[str, list[dict[str, Any]]]
     exclusions: list[WorkerExclusion]
     referral_open: bool
     may_change: bool  # whether this user may exclude options and lift exclusions now
-    # Placement id -> whose intelligence excluded or lowered it ("Salford: high-severity area ...").
+    map_counts: dict[str, int] = field(default_factory=dict)  # every layer's size, sent or not
+    fetched_layers: tuple[str, ...] = ()
+    # The first few placements excluded for each reason; the rest are a page of their own.
+    excluded_preview: dict[str, list[ExcludedLine]] = field(default_factory=dict)
+    # Placement id -> whose intelligence excluded or lowered it ("Salford: high-severity area ..."),
+    # for the placements the page names.
     intelligence: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ExcludedPage:
+    """One page of the placements a run excluded for one reason."""
+
+    run: RunView
+    code: str
+    lines: list[ExcludedLine]
+    page: int
+    pages: int
+    total: int
+    first: int  # the position (from 1) of the page's first line among all of them
+    intelligence: dict[str, list[str]] = field(default_factory=dict)  # as on OptionsPage, for these lines
 
 
 @dataclass(frozen=True)
@@ -90,8 +125,7 @@ def _stored_case(run_id: int) -> dict[str, Any]:
     run = run_repository.get_run(run_id)
     if run is None:
         raise NotFound(str(run_id))
-    case: dict[str, Any] = json.loads(run.case_json)
-    return case
+    return stored_case(run)
 
 
 def _worker_exclusions(referral: Referral) -> list[WorkerExclusion]:
@@ -106,36 +140,224 @@ def _worker_exclusions(referral: Referral) -> list[WorkerExclusion]:
     return found
 
 
+# A layer with more items than this is not sent with the page: the map fetches what is in its
+# view (`map_layer_in_view`). At regional scale the excluded placements and high-severity areas
+# were 5.7 MB of a 6.8 MB page; what a person reads is the options and the reasons' counts.
+INLINE_MAP_ITEMS = 300
+FETCHED_LAYERS = ("excluded", "high_severity_areas")
+MAP_ITEMS_IN_VIEW = 1000  # at most this many of a layer per view: zoom in for the rest
+EXCLUDED_SHOWN = 10  # placements listed under each reason on the options page
+EXCLUDED_PAGE_SIZE = 50
+
+_layers_lock = threading.Lock()
+_layers: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+_LAYERS_KEPT = 4
+
+
+def _kept(key: tuple[Any, ...], make: Callable[[], T]) -> T:
+    """What `make` returns for a run, kept by a key holding (run id, case hash): a run never
+    changes, and its page and its map's requests (one at every pan) read the same layers."""
+    with _layers_lock:
+        if key in _layers:
+            _layers.move_to_end(key)
+            found: T = _layers[key]
+            return found
+    made = make()
+    with _layers_lock:
+        _layers[key] = made
+        while len(_layers) > _LAYERS_KEPT:
+            _layers.popitem(last=False)
+    return made
+
+
+def _page_map(
+    case: dict[str, Any], result: dict[str, Any]
+) -> tuple[dict[str, list[dict[str, Any]]], dict[str, int], tuple[str, ...]]:
+    """(the layers the page sends, every layer's size, the layers left for the map to fetch)."""
+    sizes = large_layer_sizes(case, result)
+    fetched = tuple(k for k in FETCHED_LAYERS if sizes[k] > INLINE_MAP_ITEMS)
+    # Only what the page sends is worked out here; the map's requests work out the rest once.
+    layers = map_layers(case, result, leave_out=fetched)
+    return layers, {k: len(v) for k, v in layers.items()} | {k: sizes[k] for k in fetched}, fetched
+
+
+def _excluded_lines(run: RunView, code: str) -> Iterator[ExcludedLine]:
+    for e in run.result.get("excluded", []):
+        for r in e["reasons"]:
+            if r["code"] == code:
+                placement = run.placements.get(e["placement_id"], {})
+                yield ExcludedLine(e["placement_id"], placement.get("label", e["placement_id"]), r["detail"])
+
+
+def _preview_excluded(run: RunView, preview: dict[str, list[ExcludedLine]]) -> None:
+    """The first EXCLUDED_SHOWN placements under each reason, in one pass over the exclusions."""
+    wanting = {code for code in preview}
+    for e in run.result.get("excluded", []):
+        if not wanting:
+            break  # every reason has its few: the rest are on the reasons' own pages
+        for r in e["reasons"]:
+            lines = preview.get(r["code"])
+            if lines is not None and len(lines) < EXCLUDED_SHOWN:
+                label = run.placements.get(e["placement_id"], {}).get("label", e["placement_id"])
+                lines.append(ExcludedLine(e["placement_id"], label, r["detail"]))
+                if len(lines) == EXCLUDED_SHOWN:
+                    wanting.discard(r["code"])
+
+
 def options_page(user: SignedInUser, reference: str, run_id: int) -> OptionsPage:
     """A stored run (its view audited), what the map draws, and the referral's current exclusions."""
     run = ranking_runs.get_run(user, reference, run_id)
     referral = get_for(user, reference)
-    case = _stored_case(run_id)
+    stored = run_repository.get_run(run_id)
+    assert stored is not None  # get_run found it
+    key = ("page", run_id, stored.case_sha256, INLINE_MAP_ITEMS)
+    layers, sizes, fetched = _kept(key, lambda: _page_map(stored_case(stored), run.result))
+    preview: dict[str, list[ExcludedLine]] = {code: [] for code in run.result["summary"].get("excluded_by_reason", {})}
+    _preview_excluded(run, preview)
     return OptionsPage(
         run,
-        map_layers(case, run.result),
+        layers,
         _worker_exclusions(referral),
         referral.status == "open",
         referral.status == "open" and may_edit(user),
-        intelligence_behind(case, run.result),
+        sizes,
+        fetched,
+        preview,
+        _intelligence_shown(stored, run.result, _shown(run.result, preview)),
     )
+
+
+def _shown(result: dict[str, Any], preview: dict[str, list[ExcludedLine]]) -> set[str]:
+    """The placements the page names: its options and the few listed under each reason."""
+    return {o["placement_id"] for o in result.get("options", [])} | {
+        line.placement_id for lines in preview.values() for line in lines
+    }
+
+
+def excluded_page(user: SignedInUser, reference: str, run_id: int, code: str, page: int) -> ExcludedPage:
+    """Page `page` (from 1) of the placements the run excluded for reason `code` (the view is audited)."""
+    run = ranking_runs.get_run(user, reference, run_id)
+    total = run.result["summary"].get("excluded_by_reason", {}).get(code)
+    if not total:
+        raise NotFound(code)
+    pages = max(1, -(-total // EXCLUDED_PAGE_SIZE))
+    if not 1 <= page <= pages:
+        raise NotFound(str(page))
+    first = (page - 1) * EXCLUDED_PAGE_SIZE
+    lines = list(islice(_excluded_lines(run, code), first, first + EXCLUDED_PAGE_SIZE))
+    stored = run_repository.get_run(run_id)
+    assert stored is not None  # get_run found it
+    shown = {line.placement_id for line in lines}
+    behind = _intelligence_shown(stored, run.result, shown) if code in AREA_RULES else {}
+    return ExcludedPage(run, code, lines, page, pages, total, first + 1, behind)
+
+
+def _in_view(item: dict[str, Any], west: float, south: float, east: float, north: float) -> bool:
+    """Whether the item, with its buffer if it has one, reaches into the view."""
+    km = float(item.get("buffer_km", 0.0))
+    if item.get("buffer_outline"):
+        lons = [lon for line in item["buffer_outline"] for lon, _ in line]
+        lats = [lat for line in item["buffer_outline"] for _, lat in line]
+        return min(lons) <= east and max(lons) >= west and min(lats) <= north and max(lats) >= south
+    lat, lon = float(item["lat"]), float(item["lon"])
+    # Degrees a buffer spans: 111 km a degree of latitude, fewer km a degree of longitude away from the equator.
+    dlat = km / 111.0
+    dlon = km / max(1e-6, 111.0 * math.cos(math.radians(lat)))
+    return lon - dlon <= east and lon + dlon >= west and lat - dlat <= north and lat + dlat >= south
+
+
+def map_layer_in_view(
+    user: SignedInUser, reference: str, run_id: int, layer: str, bbox: tuple[float, float, float, float]
+) -> dict[str, Any]:
+    """The items of one of a run's large map layers that reach into the view (west, south, east, north).
+
+    Not audited on its own: the options page that draws the map audited the view of the run,
+    and the map asks again at every pan and zoom.
+    """
+    if layer not in FETCHED_LAYERS:
+        raise FieldProblems({"layer": f"layer must be one of: {', '.join(FETCHED_LAYERS)}"})
+    west, south, east, north = bbox
+    if not (-180 <= west <= east <= 180 and -90 <= south <= north <= 90):
+        raise FieldProblems({"bbox": "bbox must be west,south,east,north in degrees, west <= east and south <= north"})
+    referral = get_for(user, reference)
+    run = run_repository.get_run(run_id)
+    if run is None or run.referral_id != referral.id:
+        raise NotFound(str(run_id))
+    layers = _kept(
+        ("all", run.id, run.case_sha256), lambda: map_layers(stored_case(run), ranking_runs.stored_result(run))
+    )
+    found = [item for item in layers[layer] if _in_view(item, west, south, east, north)]
+    return {
+        "layer": layer,
+        "in_view": len(found),
+        "items": found[:MAP_ITEMS_IN_VIEW],
+        "truncated": len(found) > MAP_ITEMS_IN_VIEW,
+    }
 
 
 AREA_RULES = ("near_linked_area", "in_high_severity_area")
 
 
-def intelligence_behind(case: dict[str, Any], result: dict[str, Any]) -> dict[str, list[str]]:
-    """For each placement the run excluded or scored down because of an area, whose area it was.
-
-    The engine names an excluding area by its label in the reason, and a scored option's
-    nearest linked area by id; the owner (who recorded it, and so answers for it) comes from
-    the stored area by its code. Areas the stored case did not hold are never named.
-    """
+def _labels(case: dict[str, Any]) -> tuple[dict[str, dict[str, Any]], dict[str, list[str]]]:
     areas = {a["id"]: a for a in case.get("areas", [])}
     by_label: dict[str, list[str]] = {}
     for code, area in areas.items():
         by_label.setdefault(area.get("label", code), []).append(code)
-    owners = intelligence.area_owners(set(areas))
+    return areas, by_label
+
+
+def _area_codes_in(detail: str, by_label: dict[str, list[str]]) -> list[str]:
+    """The areas a reason's words name, read from where the engine puts the label
+    ("from LABEL, an area linked to ..." or "a high-severity area (LABEL), within ...");
+    failing that, every label found in the words (slow at regional scale, so only a fallback)."""
+    for before, after in ((" from ", ", an area linked to "), ("a high-severity area (", "), within ")):
+        if before in detail and after in detail:
+            label = detail.split(after, 1)[0].rsplit(before, 1)[-1]
+            if label in by_label:
+                return list(by_label[label])
+    return [c for label, cs in by_label.items() if f"({label})" in detail or f"from {label}," in detail for c in cs]
+
+
+def _intelligence_shown(
+    run: RankingRun, result: dict[str, Any], placement_ids: Collection[str]
+) -> dict[str, list[str]]:
+    """`intelligence_behind` for the placements a page shows, with the run's areas by label kept per run."""
+    areas, by_label = _kept(("labels", run.id, run.case_sha256), lambda: _labels(stored_case(run)))
+    return intelligence_behind(areas, by_label, result, placement_ids)
+
+
+def intelligence_behind(
+    areas: dict[str, dict[str, Any]],
+    by_label: dict[str, list[str]],
+    result: dict[str, Any],
+    placement_ids: Collection[str] | None = None,
+) -> dict[str, list[str]]:
+    """For each placement the run excluded or scored down because of an area, whose area it was.
+
+    The engine names an excluding area by its label in the reason, and a scored option's
+    nearest linked area by id; the owner (who recorded it, and so answers for it) comes from
+    the stored area by its code. Areas the stored case did not hold are never named. Only
+    the placements in `placement_ids` (all when None): a page names a few of 10,000.
+    """
+    wanted = None if placement_ids is None else set(placement_ids)
+    found_codes: dict[str, list[str]] = {}
+    for excluded in result.get("excluded", []):
+        if wanted is not None and excluded["placement_id"] not in wanted:
+            continue
+        codes: list[str] = []
+        for reason in excluded["reasons"]:
+            if reason["code"] in AREA_RULES:
+                codes += _area_codes_in(reason["detail"], by_label)
+        if codes:
+            found_codes[excluded["placement_id"]] = list(dict.fromkeys(codes))
+    # An option's safety is lowered only by a linked area nearer than the policy's safe distance.
+    safe_km = float(result.get("policy", {}).get("safe_km", 0))
+    for option in result.get("options", []):
+        facts = option.get("facts", {})
+        nearest, km = facts.get("nearest_linked_id"), facts.get("nearest_linked_km")
+        if nearest in areas and km is not None and km < safe_km:
+            found_codes[option["placement_id"]] = [nearest]
+    owners = intelligence.area_owners({c for cs in found_codes.values() for c in cs})
     names = authorities.organisation_names({o for o in owners.values() if o})
 
     def sentence(code: str) -> str:
@@ -144,23 +366,7 @@ def intelligence_behind(case: dict[str, Any], result: dict[str, Any]) -> dict[st
         who = names.get(owner, owner) if owner else "No recorded owner"
         return f"{who}: {area['severity']}-severity area ({area.get('label', code)}), review by {area['review_by']}"
 
-    found: dict[str, list[str]] = {}
-    for excluded in result.get("excluded", []):
-        codes: list[str] = []
-        for reason in excluded["reasons"]:
-            if reason["code"] in AREA_RULES:
-                codes += [c for label, cs in by_label.items() if f"({label})" in reason["detail"] or
-                          f"from {label}," in reason["detail"] for c in cs]  # fmt: skip
-        if codes:
-            found[excluded["placement_id"]] = [sentence(c) for c in dict.fromkeys(codes)]
-    # An option's safety is lowered only by a linked area nearer than the policy's safe distance.
-    safe_km = float(result.get("policy", {}).get("safe_km", 0))
-    for option in result.get("options", []):
-        facts = option.get("facts", {})
-        nearest, km = facts.get("nearest_linked_id"), facts.get("nearest_linked_km")
-        if nearest in areas and km is not None and km < safe_km:
-            found[option["placement_id"]] = [sentence(nearest)]
-    return found
+    return {placement: [sentence(c) for c in codes] for placement, codes in found_codes.items()}
 
 
 # ---------------------------------------------------------------------------
@@ -208,11 +414,14 @@ def _buffer_outline(geometry: str, km: float) -> tuple[tuple[tuple[float, float]
     return tuple(tuple(line) for line in buffer_outline(parts, km))
 
 
-def map_layers(case: dict[str, Any], result: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+def map_layers(
+    case: dict[str, Any], result: dict[str, Any], leave_out: Collection[str] = ()
+) -> dict[str, list[dict[str, Any]]]:
     """What the options map draws, layer by layer, from a stored case and its ranking.
 
     Buffers are the hard buffers the engine applied, as radii from the centre:
-    an area's (or risk location's) own radius plus the policy's buffer.
+    an area's (or risk location's) own radius plus the policy's buffer. Layers named in
+    `leave_out` are not worked out (the page leaves large ones for the map to fetch).
     """
     policy = result["policy"]
     as_of = date.fromisoformat(result.get("as_of") or case["as_of"])
@@ -252,7 +461,7 @@ def map_layers(case: dict[str, Any], result: dict[str, Any]) -> dict[str, list[d
                 r["id"], _point(r, radius_km=buffer - linked_buffer, buffer_km=buffer, buffer_miles=_miles(buffer))
             )
 
-    return {
+    layers = {
         "options": [
             {
                 **_point(placements[o["placement_id"]]),
@@ -262,12 +471,7 @@ def map_layers(case: dict[str, Any], result: dict[str, Any]) -> dict[str, list[d
             }
             for o in result.get("options", [])
         ],
-        "excluded": [
-            {**_point(placements[e["placement_id"]]), "reasons": [r["detail"] for r in e["reasons"]]}
-            for e in result.get("excluded", [])
-        ],
         "linked_areas": [area(a, linked_buffer) for a in areas if linked.intersection(a.get("groups", []))],
-        "high_severity_areas": [area(a, high_buffer) for a in areas if a["severity"] == "high"],
         "risk_locations": list(risk_locations.values()),
         "homes": [
             {"id": p["id"], "label": f"Home of {p['id']}", "lat": p["home"]["lat"], "lon": p["home"]["lon"]}
@@ -275,6 +479,26 @@ def map_layers(case: dict[str, Any], result: dict[str, Any]) -> dict[str, list[d
             if "lat" in p["home"]
         ],
         "support": list(support.values()),
+    }
+    if "excluded" not in leave_out:
+        layers["excluded"] = [
+            {**_point(placements[e["placement_id"]]), "reasons": [r["detail"] for r in e["reasons"]]}
+            for e in result.get("excluded", [])
+        ]
+    if "high_severity_areas" not in leave_out:
+        layers["high_severity_areas"] = [area(a, high_buffer) for a in areas if a["severity"] == "high"]
+    return layers
+
+
+def large_layer_sizes(case: dict[str, Any], result: dict[str, Any]) -> dict[str, int]:
+    """How many items the layers that may be fetched would hold, without working them out."""
+    as_of = date.fromisoformat(result.get("as_of") or case["as_of"])
+    use_expired = bool(result["policy"].get("use_expired_intelligence", False))
+    return {
+        "excluded": len(result.get("excluded", [])),
+        "high_severity_areas": sum(
+            1 for a in case.get("areas", []) if a["severity"] == "high" and _in_force(a, as_of, use_expired)
+        ),
     }
 
 
@@ -353,7 +577,7 @@ def _open_referral_run(
     run = run_repository.get_run(run_id)
     if run is None or run.referral_id != referral.id:
         raise NotFound(str(run_id))
-    labels = {p["id"]: p["label"] for p in json.loads(run.case_json)["placements"]}
+    labels = {code: p["label"] for code, p in stored_placements(run).items()}
     return referral, json.loads(run.result_json), labels
 
 

@@ -39,6 +39,7 @@ from web.matching.repositories import ranking_runs as run_repository
 from web.matching.services import decisions
 from web.matching.services.batch_case import audit_shared, build_case
 from web.matching.services.ranking_runs import run_ranking
+from web.matching.services.stored_cases import store_world, stored_placements
 from web.models import Decision, PanelRun, Referral
 from web.shared.services import audit
 from web.shared.services.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -174,6 +175,7 @@ def run_panel(user: SignedInUser, references: list[str], as_of: date | None = No
         }
         for h in held
     ]
+    case_json, world_sha256 = store_world(built)
     run = PanelRun(
         authority_code=user.authority_code,
         requested_by_id=user.id,
@@ -182,7 +184,9 @@ def run_panel(user: SignedInUser, references: list[str], as_of: date | None = No
         policy_version=result["policy"]["version"],
         referral_refs=[r.reference for r in referrals],
         case_sha256=built.sha256,
-        case_json=built.text,
+        # As a ranking run: the referrals here, the world in a snapshot stored once.
+        case_json=case_json,
+        world_sha256=world_sha256,
         result_json=json.dumps(result, separators=(",", ":")),
         status=assignment.status,
     )
@@ -263,9 +267,8 @@ def get_panel(user: SignedInUser, run_id: int) -> PanelView:
     """A stored panel run of the user's authority, as the page shows it; the view is audited."""
     run = _run_for(user, run_id)
     result = json.loads(run.result_json)
-    case = json.loads(run.case_json)
-    referrals = {r["id"]: r for r in case["referrals"]}
-    placements = {p["id"]: p for p in case["placements"]}
+    referrals = {r["id"]: r for r in json.loads(run.case_json)["referrals"]}
+    placements = stored_placements(run)
     open_now = {
         r.reference for r in referral_repository.list_referrals(user.authority_code, "open") if r.reference in referrals
     }
@@ -429,7 +432,7 @@ def accept_match(user: SignedInUser, run_id: int, reference: str) -> Accepted:
     ranking = run_repository.get_run(ranking_id)
     assert ranking is not None
     fresh = json.loads(ranking.result_json)
-    label = next((p["label"] for p in json.loads(ranking.case_json)["placements"] if p["id"] == code), code)
+    label = stored_placements(ranking).get(code, {}).get("label", code)
     if not any(o["placement_id"] == code for o in fresh["options"]):
         why: list[dict[str, str]] = next((e["reasons"] for e in fresh["excluded"] if e["placement_id"] == code), [])
         words = " ".join(r["detail"] for r in why) or "it is no longer in the pool."

@@ -7,6 +7,8 @@ memory, so a ranking only measures what is particular to its referral.
 from __future__ import annotations
 
 import json
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -20,6 +22,7 @@ from web.accounts.services.accounts import SignedInUser
 from web.casework.services.referrals import get_for
 from web.matching.repositories import ranking_runs as run_repository
 from web.matching.services.batch_case import audit_shared, build_case
+from web.matching.services.stored_cases import store_world, stored_placements
 from web.models import RankingRun, Referral
 from web.shared.services import audit
 from web.shared.services.errors import NotFound
@@ -52,6 +55,8 @@ def rank_referral(
         if wanted is not None and wanted.rank > policy.max_options:
             policy = policy.with_overrides({"max_options": wanted.rank})
     result = rank(built.world, built.parsed.referral, policy).to_dict()
+    # The run keeps its referral and result; its world is a snapshot stored once per version.
+    case_json, world_sha256 = store_world(built)
     run = RankingRun(
         referral_id=referral.id,
         requested_by_id=requested_by_id,
@@ -59,16 +64,51 @@ def rank_referral(
         engine_version=planner.__version__,
         policy_version=result["policy"]["version"],
         case_sha256=built.sha256,
-        case_json=built.text,
+        case_json=case_json,
+        world_sha256=world_sha256,
         result_json=json.dumps(result, separators=(",", ":")),
+        summary=result["summary"],
         warnings=built.warnings,
         feasible=result["summary"]["feasible"],
     )
     run_repository.add_run(run)
+    # The options page reads this run next: it finds the result here rather than parsing
+    # megabytes back (the engine's to_dict is plain JSON types, so it reads back equal).
+    _keep_result((run.id, run.case_sha256), result)
     audit.record(requested_by_id, "rank", "referral", referral.reference)
     audit_shared(built, requested_by_id, "referral", referral.reference)
     db.commit()
     return run.id
+
+
+# Parsed results of the last two runs viewed, by id (a run is never edited): the options page,
+# its drill-down pages and compare read the same run again and again, and a regional run's
+# result is megabytes of JSON. Read them, never change them. Only two: each is some 150,000
+# Python objects, and every full pass of the garbage collector walks all that are kept.
+_RESULTS_KEPT = 2
+_results_lock = threading.Lock()
+_results: OrderedDict[tuple[int, str], dict[str, Any]] = OrderedDict()
+
+
+def stored_result(run: RankingRun) -> dict[str, Any]:
+    # With the case's hash in the key, run 7 of one database is never taken for run 7 of another.
+    key = (run.id, run.case_sha256)
+    with _results_lock:
+        found = _results.get(key)
+        if found is not None:
+            _results.move_to_end(key)
+            return found
+    result: dict[str, Any] = json.loads(run.result_json)
+    _keep_result(key, result)
+    return result
+
+
+def _keep_result(key: tuple[int, str], result: dict[str, Any]) -> None:
+    with _results_lock:
+        _results[key] = result
+        _results.move_to_end(key)
+        while len(_results) > _RESULTS_KEPT:
+            _results.popitem(last=False)
 
 
 @dataclass(frozen=True)
@@ -85,8 +125,21 @@ class RunView:
 
 
 def _view(run: RankingRun, reference: str, full: bool) -> RunView:
-    result = json.loads(run.result_json)
-    placements = {p["id"]: p for p in json.loads(run.case_json)["placements"]} if full else {}
+    if not full and run.summary is not None:
+        # A list of runs reads each run's summary column, never its stored documents.
+        return RunView(
+            run.id,
+            reference,
+            run.requested_by.name,
+            run.requested_at,
+            run.engine_version,
+            run.policy_version,
+            {"summary": run.summary},
+            {},
+            list(run.warnings),
+        )
+    result = stored_result(run)
+    placements = stored_placements(run) if full else {}
     # Only intelligence left out is listed here; the options page says the essential-person
     # warning on its own (options/_essential_warning.html), and the decision form asks about it.
     expired = [w["detail"] for w in result.get("warnings", []) if w["code"] != ESSENTIAL_FURTHER]

@@ -37,6 +37,7 @@ from web.matching.services import decisions
 from web.matching.services.batch_case import audit_shared, build_case, qualified
 from web.matching.services.panel import MAX_REFERRALS, STATUS_WORDS, AlreadyDecided, NoLongerAnOption, runs_as_job
 from web.matching.services.ranking_runs import rank_referral
+from web.matching.services.stored_cases import stored_placements
 from web.models import Referral, RegionalPanelRun
 from web.models import RegionalProposal as SentProposal
 from web.shared.repositories import agreements as agreement_repository
@@ -414,7 +415,7 @@ def take_forward(user: SignedInUser, run_id: int, item: str) -> TakenForward:
     ranking = run_repository.get_run(ranking_id)
     assert ranking is not None
     fresh = json.loads(ranking.result_json)
-    label = next((p["label"] for p in json.loads(ranking.case_json)["placements"] if p["id"] == placement), placement)
+    label = stored_placements(ranking).get(placement, {}).get("label", placement)
     if not any(o["placement_id"] == placement for o in fresh["options"]):
         why: list[dict[str, str]] = next(
             (e["reasons"] for e in fresh["excluded"] if e["placement_id"] == placement), []
@@ -465,7 +466,7 @@ def proposals_for(user: SignedInUser) -> list[ProposalTask]:
             continue
         seen.add(p.referral_id)
         ranking = run_repository.get_run(p.ranking_run_id)
-        labels = {q["id"]: q["label"] for q in json.loads(ranking.case_json)["placements"]} if ranking else {}
+        labels = {code: q["label"] for code, q in stored_placements(ranking).items()} if ranking else {}
         names = access.names([p.run.cooperative_code])
         found.append(
             ProposalTask(
