@@ -131,3 +131,21 @@ def test_the_demo_places_a_child_in_the_force_area_with_its_police_told(app: Fla
     output = app.test_cli_runner().invoke(args=["demo-passwords"]).output
     assert "missing.persons.coordinator@gmp.demo" in output and "(Greater Manchester Police)" in output
     assert "rhi.worker@rhi-gm.demo" in output
+
+
+def test_the_demo_is_greater_manchesters_co_operative_with_an_agreement_in_each_state(app: Flask, seeded: str) -> None:
+    """Ten authorities and the force; Bolton shares intelligence only; Bury's placement finding expired."""
+    from datetime import date
+
+    from web.demo.services import agreements as demo_agreements
+    from web.models import CooperativeMember, SharingAgreement
+
+    with app.app_context():
+        members = {m.member_code for m in db.session().query(CooperativeMember).filter_by(cooperative_code="COOP-GM")}
+        authorities = {m for m in members if m.startswith("E08")}
+        assert len(authorities) == 10 and demo_agreements.POLICE in members
+        signed = db.session().query(SharingAgreement).filter_by(cooperative_code="COOP-GM").all()
+        bolton = {a.purpose for a in signed if a.member_code == demo_agreements.INTELLIGENCE_ONLY}
+        assert bolton == {"intelligence"}
+        (bury,) = [a for a in signed if a.member_code == demo_agreements.EXPIRED and a.purpose == "placement_finding"]
+        assert bury.ends_on is not None and bury.ends_on < date.today()

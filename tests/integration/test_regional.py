@@ -15,7 +15,7 @@ from tests.integration.helpers import post, sign_in
 from web import db
 from web.accounts.services import accounts
 from web.demo.services import world as demo_world
-from web.demo.services.agreements import COOPERATIVE, MEMBERS
+from web.demo.services.agreements import CONSENTING, COOPERATIVE, MEMBERS
 from web.models import Decision, RankingRun, RegionalPanelRun, RegionalProposal, SharingAgreement
 
 PASSWORD = "correct horse battery staple 1"
@@ -172,7 +172,7 @@ def test_the_api_has_the_same_rules(demo: Flask) -> None:
     client = demo.test_client()
     officer, local = bearer(make_token(demo, OFFICER)), bearer(make_token(demo, LOCAL))
     members = client.get("/api/v1/regional-panels/members", headers=officer).get_json()
-    assert {m["code"] for m in members if m["consents"]} == set(MEMBERS)
+    assert {m["code"] for m in members if m["consents"]} == set(CONSENTING)
     referrals = client.get("/api/v1/regional-panels/referrals", headers=officer).get_json()
     assert referrals and all("/" in r["id"] for r in referrals)
     runs = _count(demo, RegionalPanelRun)

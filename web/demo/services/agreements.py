@@ -1,4 +1,4 @@
-"""The demo's co-operative: its five authorities and Greater Manchester Police share under agreements.
+"""The demo's co-operative: Greater Manchester's ten authorities and its police share under agreements.
 
 The demo world was one consortium sharing one pool and one intelligence map. With owners
 and agreements (decision 0080) that becomes a co-operative whose members each signed an
@@ -23,6 +23,16 @@ COOPERATIVE_NAME = "Greater Manchester regional care co-operative"
 POLICE = "E23000005"
 POLICE_NAME = "Greater Manchester Police"
 MEMBERS = ("E08000003", "E08000006", "E08000009", "E08000007", "E08000008")  # the demo's consortium
+# The other five Greater Manchester authorities are members too. They own none of the demo's
+# records (its placements elsewhere are the co-operative's), so what they sign changes no
+# ranking; they show an agreement for each state: Bolton shares intelligence only, and Bury's
+# placement-finding agreement has expired (so Bury does not consent to the regional panel).
+OTHER_MEMBERS = ("E08000001", "E08000002", "E08000004", "E08000005", "E08000010")
+INTELLIGENCE_ONLY = "E08000001"  # Bolton
+EXPIRED = "E08000002"  # Bury: placement finding ended on EXPIRED_ON
+EXPIRED_ON = date(2026, 9, 30)
+# Members that consent to the regional panel (a placement-finding agreement in force).
+CONSENTING = (*MEMBERS, "E08000004", "E08000005", "E08000010")
 STARTS = date(2026, 4, 1)
 REVIEW_BY = date(2027, 3, 31)
 SIGNED_BY = "Director of Children's Services (demo)"
@@ -44,6 +54,9 @@ def seed(today: date, area_authority: Mapping[str, str]) -> dict[str, int]:
         *[(m, ("placement_finding", "intelligence", "sufficiency")) for m in MEMBERS[:-1]],
         (MEMBERS[-1], ("placement_finding", "intelligence")),
         (POLICE, ("intelligence",)),
+        (INTELLIGENCE_ONLY, ("intelligence",)),
+        (EXPIRED, ("placement_finding", "intelligence")),
+        *[(m, ("placement_finding", "intelligence")) for m in OTHER_MEMBERS if m not in (INTELLIGENCE_ONLY, EXPIRED)],
     ]:
         agreements.add_member(CooperativeMember(cooperative_code=COOPERATIVE, member_code=member, joined_on=STARTS))
         for purpose in purposes:
@@ -53,7 +66,7 @@ def seed(today: date, area_authority: Mapping[str, str]) -> dict[str, int]:
                     member_code=member,
                     purpose=purpose,
                     starts_on=STARTS,
-                    ends_on=None,
+                    ends_on=EXPIRED_ON if (member, purpose) == (EXPIRED, "placement_finding") else None,
                     review_by=REVIEW_BY,
                     signed_by=SIGNED_BY if member != POLICE else "Head of Public Protection (demo)",
                     created_at=now,
