@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from flask import Flask
@@ -47,9 +47,11 @@ def _agreement(app: Flask, agreement_id: int) -> SharingAgreement:
 
 def test_the_command_line_adds_lists_and_ends_an_agreement(app: Flask, world: None) -> None:
     runner = app.test_cli_runner()
+    today = date.today()  # the pinned clock: in force whatever day the suite runs on
+    starts, ends, review = today - timedelta(days=365), today + timedelta(days=365), today + timedelta(days=180)
     added = runner.invoke(
-        args=["agreements", "add", "COOP-GM", SALFORD, "intelligence", "--starts", "2026-01-01",
-              "--ends", "2027-12-31", "--review", "2027-06-30", "--signed-by", "A. Officer, Head of Service"]
+        args=["agreements", "add", "COOP-GM", SALFORD, "intelligence", "--starts", starts.isoformat(),
+              "--ends", ends.isoformat(), "--review", review.isoformat(), "--signed-by", "A. Officer, Head of Service"]
     )  # fmt: skip
     assert added.exit_code == 0, added.output
     assert "Salford shares for intelligence in Greater Manchester regional care co-operative [in force]" in added.output
