@@ -24,7 +24,7 @@ HOST_COMMISSIONER = "commissioner@derbyshire.test"
 
 @pytest.fixture(scope="module", autouse=True)
 def world(app: Flask) -> None:
-    build_decision_world(app, ["R-H1", "R-H2", "R-H3"])
+    build_decision_world(app, ["R-H1", "R-H2", "R-H3", "R-H4", "R-H5"])
     with app.app_context():
         accounts.create_user(HOST_SW, "DERBYSHIRE SW", "social_worker", DERBYSHIRE, PASSWORD)
         accounts.create_user(HOST_COMMISSIONER, "DERBYSHIRE COMMISSIONER", "commissioner", DERBYSHIRE, PASSWORD)
@@ -137,10 +137,9 @@ def test_an_in_area_placement_has_no_host_to_notify(app: Flask) -> None:
 
 
 def test_two_acknowledgements_at_once_record_one(app: Flask) -> None:
-    with app.app_context():
-        notification = db.session().query(HostNotification).filter_by(acknowledged_at=None).first()
-        assert notification is not None
-        notification_id = notification.id
+    sw = _as(app, "sw@manchester.test")
+    decision_id, _ = hold_a_place(app, sw, "R-H4", "P-DERBY")
+    notification_id = _notify(app, sw, "R-H4", decision_id)
     clients = [_as(app, HOST_SW), _as(app, HOST_SW)]
     path = f"/host-notifications/{notification_id}"
     tokens = [csrf_token(c, path) for c in clients]
@@ -164,14 +163,14 @@ def test_two_acknowledgements_at_once_record_one(app: Flask) -> None:
 
 
 def test_a_refused_decision_withdraws_the_notification(app: Flask) -> None:
+    sw = _as(app, "sw@manchester.test")
+    decision_id, _ = hold_a_place(app, sw, "R-H5", "P-DERBY")
+    notification_id = _notify(app, sw, "R-H5", decision_id)
     with app.app_context():
-        notification = db.session().query(HostNotification).order_by(HostNotification.id.desc()).first()
-        assert notification is not None
-        decision = db.session().get(Decision, notification.decision_id)
+        decision = db.session().get(Decision, decision_id)
         assert decision is not None
         decision.status = "refused"  # as the approver's refusal sets it
         db.commit()
-        notification_id = notification.id
     host = _as(app, HOST_SW)
     text = host.get(f"/host-notifications/{notification_id}").get_data(as_text=True)
     assert "Withdrawn" in text and "Acknowledge for" not in text

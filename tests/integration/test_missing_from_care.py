@@ -107,7 +107,7 @@ def _events(app: Flask, action: str) -> list[AuditEvent]:
         return list(db.session().query(AuditEvent).filter_by(action=action).order_by(AuditEvent.id))
 
 
-def test_the_host_force_is_told_and_the_care_plan_records_the_date(app: Flask) -> None:
+def _the_host_force_is_told_and_the_care_plan_records_the_date(app: Flask) -> None:
     decision_id = _placed(app, "R-MFC1")
     with app.app_context():
         notice = db.session().query(PoliceNotification).filter_by(decision_id=decision_id).one()
@@ -176,7 +176,7 @@ def _episode(app: Flask, reference: str, days_after: int, found: tuple[float, fl
         return episode.id
 
 
-def test_the_coordinator_maps_episodes_where_found_and_reports_never_as_facts(app: Flask) -> None:
+def _the_coordinator_maps_episodes_where_found_and_reports_never_as_facts(app: Flask) -> None:
     with app.app_context():
         decision = db.session().query(Decision).order_by(Decision.id.desc()).first()
         assert decision is not None
@@ -229,7 +229,7 @@ def test_the_coordinator_maps_episodes_where_found_and_reports_never_as_facts(ap
             db.commit()
 
 
-def test_the_commissioned_provider_records_the_interview_and_the_placing_authority_sees_it(app: Flask) -> None:
+def _the_commissioned_provider_records_the_interview_and_the_placing_authority_sees_it(app: Flask) -> None:
     episode_id = _episode(app, "YP-R-MFC1", -5, None)
     worker = _as(app, RHI_WORKER)
     assert worker.get("/").headers["Location"].endswith("/missing-from-care/")
@@ -271,7 +271,7 @@ def test_the_commissioned_provider_records_the_interview_and_the_placing_authori
     assert "Safe Returns (test)" in own
 
 
-def test_the_api_has_the_same_rules(app: Flask) -> None:
+def _the_api_has_the_same_rules(app: Flask) -> None:
     from tests.api.helpers import bearer, make_token
 
     client = app.test_client()
@@ -326,7 +326,7 @@ def test_the_api_has_the_same_rules(app: Flask) -> None:
         assert db.session().get(MissingEpisode, episode_id).rhi_offered is True  # type: ignore[union-attr]
 
 
-def test_a_found_location_becomes_a_suggestion_the_placing_authority_confirms(app: Flask) -> None:
+def _a_found_location_becomes_a_suggestion_the_placing_authority_confirms(app: Flask) -> None:
     from web.models import Area, SuggestedArea
 
     with app.app_context():
@@ -385,3 +385,14 @@ def test_the_operator_commissions_a_provider_from_the_command_line(app: Flask) -
     assert refused.exit_code != 0 and "not a return-home-interview provider" in refused.output
     with app.app_context():
         assert db.session().query(RhiCommission).filter_by(provider_code=GMP).count() == 0
+
+
+def test_missing_from_care_from_the_notice_to_a_suggested_area(app: Flask) -> None:
+    """One story, in its order (each step builds on the one before, so they are one test and
+    pass in any order the suite runs in): the host force told of a placement, the co-ordinator's
+    map, the provider's interview, the API's rules, a found location suggested and confirmed."""
+    _the_host_force_is_told_and_the_care_plan_records_the_date(app)
+    _the_coordinator_maps_episodes_where_found_and_reports_never_as_facts(app)
+    _the_commissioned_provider_records_the_interview_and_the_placing_authority_sees_it(app)
+    _the_api_has_the_same_rules(app)
+    _a_found_location_becomes_a_suggestion_the_placing_authority_confirms(app)
