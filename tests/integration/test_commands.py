@@ -58,17 +58,43 @@ def test_demo_decisions_wait_for_the_director_and_the_nominated_officer(app: Fla
     """The demo comes with decisions made through the workflow, so approvers have work on their tasks page."""
     assert "2 decisions" in seeded
     with app.app_context():
-        # Beside them, the missing-from-care demo's child placed in the force's area (its own test below).
-        told = {n.decision_id for n in db.session().query(PoliceNotification)}
-        waiting = [d for d in db.session().query(Decision).filter_by(status="awaiting_approval") if d.id not in told]
+        # Decisions placing a child in another authority carry the date the host was told (version 2);
+        # the missing-from-care demo's child placed in the force's area has its own test below.
+        waiting = db.session().query(Decision).filter_by(status="awaiting_approval").all()
         assert {d.approval_level for d in waiting} == {"director", "nominated_officer"}
-        assert all(len(d.versions) == 1 for d in waiting if d.approval_level == "director")
+        told = {n.decision_id for n in db.session().query(HostNotification)}
+        assert all(len(d.versions) == (2 if d.id in told else 1) for d in waiting)
         # The out-of-area decision told its host through the planner: version 2 has the date.
         (outside,) = [d for d in waiting if d.approval_level == "nominated_officer"]
         assert len(outside.versions) == 2 and outside.versions[-1].content["host_authority_notified_on"]
         (notice,) = db.session().query(HostNotification).filter_by(decision_id=outside.id).all()
         assert notice.host_authority_code == outside.placement.authority_code != "E08000003"
         assert notice.acknowledged_at is None
+
+
+def test_the_demo_moves_a_manchester_child_into_salford_and_salfords_tasks_show_it(app: Flask, seeded: str) -> None:
+    """Issue 12's demo: a Manchester child placed in Salford, top of their own ranking, and the
+    notice to the host authority waiting in a Salford user's Tasks to be acknowledged."""
+    from web.demo.services import family_in_salford
+
+    with app.app_context():
+        (referral,) = [r for r in db.session().query(Referral) if family_in_salford.is_story(r)]
+        assert referral.authority_code == "E08000003"
+        (decision,) = db.session().query(Decision).filter_by(referral_id=referral.id).all()
+        assert decision.placement.authority_code == "E08000006"
+        assert decision.status == "awaiting_approval"
+        (notice,) = db.session().query(HostNotification).filter_by(decision_id=decision.id).all()
+        assert notice.host_authority_code == "E08000006" and notice.acknowledged_at is None
+        placement_label = decision.placement.label
+    passwords = dict(
+        re.findall(r"(\S+@\S+)\s+(\S+)\s+\(", app.test_cli_runner().invoke(args=["demo-passwords"]).output)
+    )
+    client = app.test_client()
+    email = "social.worker@salford.demo"
+    assert sign_in(client, email, passwords[email]).status_code == 302
+    tasks = client.get("/tasks/").get_data(as_text=True)
+    assert "Children placed in your area by other authorities (1 to acknowledge)" in tasks
+    assert "Manchester" in tasks and placement_label in tasks
 
 
 def test_demo_data_if_empty_leaves_a_seeded_database_alone(app: Flask, seeded: str) -> None:
@@ -120,7 +146,13 @@ def test_the_demo_places_a_child_in_the_force_area_with_its_police_told(app: Fla
     placed elsewhere in Greater Manchester, GMP told, and a return from a missing episode since."""
     assert "1 children placed elsewhere in Greater Manchester" in seeded
     with app.app_context():
-        (notice,) = db.session().query(PoliceNotification).all()
+        # The child placed in Salford has its police told too; this one went missing since.
+        (notice,) = [
+            n
+            for n in db.session().query(PoliceNotification)
+            for person in n.decision.referral.young_people
+            if any(e.start.date() >= n.decision.start_date for e in person.missing_episodes)
+        ]
         assert notice.force_code == "E23000005" and notice.placing_authority_code == "E08000003"
         decision = notice.decision
         assert decision.versions[-1].content["host_police_notified_on"]

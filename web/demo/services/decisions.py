@@ -18,6 +18,7 @@ from typing import Any
 from web.accounts.repositories import users
 from web.accounts.services.accounts import signed_in
 from web.casework.repositories import referrals as referral_repository
+from web.demo.services import family_in_salford
 from web.demo.services.drawing import SALFORD
 from web.matching.repositories import ranking_runs as run_repository
 from web.matching.services import decisions, host_notifications, ranking_runs
@@ -59,7 +60,9 @@ def seed(today: date | None = None) -> int:
     worker = signed_in(user)
     made = 0
     wanted = list(WANTED)
-    for referral in referral_repository.list_referrals(user.authority_code):
+    # The child whose nan lives in Salford first: their decision is the demo's placement into Salford.
+    found = referral_repository.list_referrals(user.authority_code)
+    for referral in sorted(found, key=lambda r: not family_in_salford.is_story(r)):
         if not wanted:
             break
         if len(referral.young_people) != 1 or referral.needed_by == "today":

@@ -50,7 +50,7 @@ from web import db
 from web.casework.repositories import referrals as referral_repository
 from web.casework.repositories import young_people as young_person_repository
 from web.demo.services import agreements as demo_agreements
-from web.demo.services import intelligence, placements, referrals, residents, users, young_people
+from web.demo.services import family_in_salford, intelligence, placements, referrals, residents, users, young_people
 from web.demo.services import missing_from_care as demo_missing_from_care
 from web.demo.services.builder import Builder
 from web.demo.services.drawing import ANCHOR, MANCHESTER
@@ -107,6 +107,8 @@ def _build(builder: Builder) -> dict[str, int]:
     residents.fill_residents(builder)
     referrals.make_people_to_avoid(builder)
     referrals.make_referrals(builder)
+    # After every draw, so the seeded world is unchanged by it.
+    family_in_salford.add_story(builder)
 
     for item in [g.group for g in builder.groups] + builder.rivalries + builder.areas:
         intelligence_repository.add(item)
