@@ -16,6 +16,8 @@ for demonstrations and manual testing (`flask --app wsgi demo-data --seed 1`):
 * 34 open referrals (sibling groups and emergencies among them; two built so that no
   safe option exists, to show what the engine says then) and a history of placed and
   closed ones (`referrals`);
+* one story built after every draw: a 181st child, from Manchester, whose nan lives in
+  Salford, with the Salford foster carers that suit them (`family_in_salford`);
 * demo accounts, one per role in Manchester plus a placement officer and a social worker
   in Salford, so the denial of another authority's records can be shown (`users`).
 
