@@ -70,8 +70,20 @@ def count_by_status(authority_code: str, urgencies: Collection[str] | None = Non
     return {status: int(count) for status, count in session().execute(query)}
 
 
-def get_referral(authority_code: str, reference: str) -> Referral | None:
-    """The authority's referral with everything the engine needs about its young people loaded."""
+def get_referral(authority_code: str, reference: str, records: bool = True) -> Referral | None:
+    """The authority's referral with everything the engine needs about its young people loaded.
+
+    With `records=False` only the referral and its worker exclusions are loaded (the rest on
+    first touch): what a page that reads a stored run needs to check the referral is the
+    user's, without the seven queries of its young people's records.
+    """
+    if not records:
+        light = (
+            select(Referral)
+            .where(Referral.authority_code == authority_code, Referral.reference == reference)
+            .options(selectinload(Referral.exclusions))
+        )
+        return session().scalars(light).first()
     query = (
         select(Referral)
         .where(Referral.authority_code == authority_code, Referral.reference == reference)

@@ -162,11 +162,15 @@ def list_referrals(user: SignedInUser, filters: ListFilters) -> ReferralList:
     return ReferralList([_row(r, today) for r in found], counts, filters)
 
 
-def get_for(user: SignedInUser, reference: str) -> Referral:
-    """The referral if the user may see it; another authority's is not found (404, not 403)."""
+def get_for(user: SignedInUser, reference: str, records: bool = True) -> Referral:
+    """The referral if the user may see it; another authority's is not found (404, not 403).
+
+    `records=False` when only the referral itself is read (a stored run's pages): its young
+    people's records then load only if touched.
+    """
     require_casework(user)
     # Looked up within the user's authority only: another authority may use the same reference.
-    referral = referral_repository.get_referral(user.authority_code, reference)
+    referral = referral_repository.get_referral(user.authority_code, reference, records)
     if referral is None:
         raise NotFound(reference)
     return referral

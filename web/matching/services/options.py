@@ -207,7 +207,7 @@ def _preview_excluded(run: RunView, preview: dict[str, list[ExcludedLine]]) -> N
 def options_page(user: SignedInUser, reference: str, run_id: int) -> OptionsPage:
     """A stored run (its view audited), what the map draws, and the referral's current exclusions."""
     run = ranking_runs.get_run(user, reference, run_id)
-    referral = get_for(user, reference)
+    referral = get_for(user, reference, records=False)
     stored = run_repository.get_run(run_id)
     assert stored is not None  # get_run found it
     key = ("page", run_id, stored.case_sha256, INLINE_MAP_ITEMS)
@@ -279,7 +279,7 @@ def map_layer_in_view(
     west, south, east, north = bbox
     if not (-180 <= west <= east <= 180 and -90 <= south <= north <= 90):
         raise FieldProblems({"bbox": "bbox must be west,south,east,north in degrees, west <= east and south <= north"})
-    referral = get_for(user, reference)
+    referral = get_for(user, reference, records=False)
     run = run_repository.get_run(run_id)
     if run is None or run.referral_id != referral.id:
         raise NotFound(str(run_id))

@@ -159,7 +159,7 @@ def _view(run: RankingRun, reference: str, full: bool) -> RunView:
 
 def get_run(user: SignedInUser, reference: str, run_id: int) -> RunView:
     """A stored run of the user's own authority's referral, with the view audited."""
-    referral = get_for(user, reference)
+    referral = get_for(user, reference, records=False)
     run = run_repository.get_run(run_id)
     if run is None or run.referral_id != referral.id:
         raise NotFound(str(run_id))
@@ -170,5 +170,5 @@ def get_run(user: SignedInUser, reference: str, run_id: int) -> RunView:
 
 def list_runs(user: SignedInUser, reference: str) -> list[RunView]:
     """The referral's runs, newest first, with their summaries."""
-    referral = get_for(user, reference)
+    referral = get_for(user, reference, records=False)
     return [_view(run, referral.reference, full=False) for run in run_repository.list_runs(referral.id)]

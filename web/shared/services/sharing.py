@@ -85,6 +85,7 @@ class Access:
         candidates = {self.actor.organisation}
         for a in self.agreements:
             candidates |= {a.member, a.cooperative}
+        self.names(candidates)  # one query for every name the verdicts below may word
         return {c for c in candidates if self.may_read(kind, c).allowed}
 
     def audit_shared(self, kind: str, owners: Iterable[str | None], object_type: str, object_ref: str) -> None:
