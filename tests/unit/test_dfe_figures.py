@@ -208,23 +208,33 @@ def test_years_run_from_the_first_start_to_the_last_finished_year() -> None:
 
 def test_the_shipped_england_series_is_what_dfe_published_and_nothing_more() -> None:
     series = england_series(
-        (REFERENCE / "cla_placement_distance.csv").read_text(encoding="utf-8"),
-        (REFERENCE / "cla_placement_distance_locality.csv").read_text(encoding="utf-8"),
-        (REFERENCE / "national_cla_on_31_march_by_placement_distance_and_locality_of_placement.csv").read_text(
-            encoding="utf-8"
-        ),
+        *(
+            (REFERENCE / name).read_text(encoding="utf-8")
+            for name in (
+                "cla_placement_distance.csv",
+                "cla_placement_locality.csv",
+                "national_cla_on_31_march_by_placement_distance_and_locality_of_placement.csv",
+                "national_cla_on_31_march_by_placement_distance_and_placement_locality.csv",
+            )
+        )
     )
-    assert sorted(series) == [2015, 2018, 2019, 2020, 2021, 2022]
+    assert sorted(series) == [2015, 2016, 2018, 2019, 2020, 2021, 2022, 2023, 2024]
     assert (series[2015].children, series[2015].over_20_miles, series[2015].over_20_miles_percent) == (69460, 12820, 18)
     assert "placement location" in series[2015].source
-    # The CLA-in-England 2022 release: DfE's own rounded percentages, and its totals at 31 March.
-    assert [series[y].over_20_miles_percent for y in (2018, 2019, 2020, 2021, 2022)] == [19, 20, 20, 21, 21]
-    assert [series[y].children for y in (2018, 2022)] == [75360, 82170]
-    assert "including adoptions" in series[2022].source
-    # Neither file gives England's whole share outside the boundary: no figure is made up.
-    assert all(e.outside is None and e.outside_percent is None for e in series.values())
-    assert latest(series, "over_20_miles_percent") == series[2022]
-    assert latest(series, "outside_percent") is None
+    # Over 20 miles: the CLA-in-England 2022 release for 2018-2019, its 2024 release (with DfE's
+    # revisions) for 2020-2024: DfE's own rounded percentages, and its totals at 31 March.
+    over = [series[y].over_20_miles_percent for y in (2018, 2019, 2020, 2021, 2022, 2023, 2024)]
+    assert over == [19, 20, 20, 21, 21, 21, 22]
+    assert [series[y].children for y in (2018, 2022, 2023, 2024)] == [75360, 82090, 83760, 83630]
+    assert "reporting year 2022" in series[2019].source and "reporting year 2024" in series[2020].source
+    assert (series[2024].over_20_miles, series[2023].over_20_miles) == (18040, 17650)
+    # 2016's distance is not held (only its "20 miles or less" row is): not available, not filled in.
+    assert series[2016].over_20_miles_percent is None and series[2016].children is None
+    # Outside the boundary: DfE's own percentage from the placement-locality data set, 2015 and 2016 only.
+    assert [(series[y].outside, series[y].outside_percent) for y in (2015, 2016)] == [(27830, 40), (28500, 40)]
+    assert all(series[y].outside_percent is None for y in series if y > 2016)
+    assert latest(series, "over_20_miles_percent") == series[2024]
+    assert latest(series, "outside_percent") == series[2016]
 
 
 def test_a_full_dfe_file_gives_every_year_and_symbols_read_as_missing() -> None:
@@ -235,13 +245,17 @@ def test_a_full_dfe_file_gives_every_year_and_symbols_read_as_missing() -> None:
         for name, n, p in (("Over 20 miles", 100 * y, 21), ("Total", 500 * y, 100))
     )
     distance += "2024,Reporting year,Regional,England,E92000001,Over 20 miles,c,c\n"
-    locality_head = head.replace(",distance,", ",distance_locality,")
-    locality = locality_head + "".join(
-        f"2024,Reporting year,National,England,E92000001,Outside boundary - {part},{n},x\n"
-        for part, n in (
-            ("20 miles or less", 1000),
-            ("Over 20 miles", 2000),
-            ("Distance not known or not recorded", "k"),
+    # DfE's download, byte-order mark and all; its filter column is "Location".
+    locality = (
+        "\ufeff"
+        + head.replace(",distance,", ",Location,")
+        + "".join(
+            f"{y},Reporting year,National,England,E92000001,{name},{n},{p}\n"
+            for y, name, n, p in (
+                (2023, "Outside the LA boundary", 40000, 43),
+                (2023, "Total", 90000, 100),
+                (2024, "Outside the LA boundary", "c", "c"),
+            )
         )
     )
     cla = (
@@ -249,10 +263,23 @@ def test_a_full_dfe_file_gives_every_year_and_symbols_read_as_missing() -> None:
         "percentage\n2024,Reporting year,National,E92000001,England,All new placements,2. over 20 miles,1,99\n"
         "2022,Reporting year,National,E92000001,England,All new placements,2. over 20 miles,900,17\n"
         "2022,Reporting year,National,E92000001,England,Foster placements,2. Over 20 miles,800,15\n"
+        "2021,Reporting year,National,E92000001,England,All new placements,2. over 20 miles,700,16\n"
     )
-    series = england_series(distance, locality, cla)
-    assert sorted(series) == [2022, 2023, 2024]
-    assert series[2022].over_20_miles_percent == 17  # the CLA release's "all" group, not foster care
+    cla_2024 = (
+        "\ufeff"
+        + cla.splitlines()[0]
+        + (
+            "\n2022,Reporting year,National,E92000001,England,All children,2. Over 20 miles,910,18\n"
+            "2022,Reporting year,National,E92000001,England,All children,Total,5000,100\n"
+        )
+    )
+    series = england_series(distance, locality, cla, cla_2024)
+    assert sorted(series) == [2021, 2022, 2023, 2024]
+    assert series[2021].over_20_miles_percent == 16  # the CLA release's "all" group
+    # The 2024 CLA release revises 2022 ("All children" is its label for everyone), not foster care's 15.
+    assert (series[2022].over_20_miles_percent, series[2022].children) == (18, 5000)
+    assert "reporting year 2024" in series[2022].source
     # The placement-location release is the later one: its figure for a year wins.
     assert series[2024].over_20_miles_percent == 21
-    assert series[2024].outside is None  # one part withheld ("k"): not worked out
+    assert (series[2023].outside, series[2023].outside_percent) == (40000, 43)
+    assert series[2024].outside is None and series[2024].outside_percent is None  # withheld ("c"): missing

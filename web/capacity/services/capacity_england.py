@@ -9,23 +9,45 @@ from __future__ import annotations
 from functools import cache
 
 from planner.authorities import REFERENCE_DIR
-from planner.dfe_published import CLA_SOURCE, DISTANCE_SOURCE, LOCALITY_SOURCE, EnglandYear, england_series, latest
+from planner.dfe_published import (
+    CLA_2024_SOURCE,
+    CLA_SOURCE,
+    DISTANCE_SOURCE,
+    PLACEMENT_LOCALITY_SOURCE,
+    PLACEMENT_LOCATION_RELEASE,
+    EnglandYear,
+    england_series,
+    latest,
+)
 
 DFE_DIR = REFERENCE_DIR / "dfe"
 DISTANCE_FILE = DFE_DIR / "cla_placement_distance.csv"
-LOCALITY_FILE = DFE_DIR / "cla_placement_distance_locality.csv"
+PLACEMENT_LOCALITY_FILE = DFE_DIR / "cla_placement_locality.csv"
 CLA_FILE = DFE_DIR / "national_cla_on_31_march_by_placement_distance_and_locality_of_placement.csv"
-_ADDRESSES = {source: address for source, address in (DISTANCE_SOURCE, LOCALITY_SOURCE, CLA_SOURCE)}
+CLA_2024_FILE = DFE_DIR / "national_cla_on_31_march_by_placement_distance_and_placement_locality.csv"
+# Which DfE file (name, address) each figure of a year came from, by the release the year names:
+# the placement-location release's two figures are in two different data sets.
+_FAR_SOURCES = {
+    PLACEMENT_LOCATION_RELEASE: DISTANCE_SOURCE,
+    CLA_SOURCE[0]: CLA_SOURCE,
+    CLA_2024_SOURCE[0]: CLA_2024_SOURCE,
+}
+_OUTSIDE_SOURCES = {PLACEMENT_LOCATION_RELEASE: PLACEMENT_LOCALITY_SOURCE}
 NOT_AVAILABLE = "x"
 
 
 @cache
 def england() -> dict[int, EnglandYear]:
     """England's figures by year (read once: the files change only with a release of the product)."""
-    distance, locality, cla = (
-        path.read_text(encoding="utf-8") if path.exists() else "" for path in (DISTANCE_FILE, LOCALITY_FILE, CLA_FILE)
+    distance, locality, cla, cla_2024 = (
+        path.read_text(encoding="utf-8") if path.exists() else ""
+        for path in (DISTANCE_FILE, PLACEMENT_LOCALITY_FILE, CLA_FILE, CLA_2024_FILE)
     )
-    return england_series(distance, locality, cla)
+    return england_series(distance, locality, cla, cla_2024)
+
+
+def _named(sources: dict[str, tuple[str, str]], release: str) -> tuple[str, str]:
+    return sources.get(release, (release, ""))
 
 
 def percent(value: int | None) -> str:
@@ -37,7 +59,7 @@ def latest_far() -> tuple[str, str]:
     found = latest(england(), "over_20_miles_percent")
     if found is None:
         return NOT_AVAILABLE, "not available"
-    return percent(found.over_20_miles_percent), f"31 March {found.year}; {found.source}"
+    return percent(found.over_20_miles_percent), f"31 March {found.year}; {_named(_FAR_SOURCES, found.source)[0]}"
 
 
 def latest_outside() -> tuple[str, str]:
@@ -45,7 +67,7 @@ def latest_outside() -> tuple[str, str]:
     found = latest(england(), "outside_percent")
     if found is None:
         return NOT_AVAILABLE, "not available in the DfE files the product holds"
-    return percent(found.outside_percent), f"31 March {found.year}; {found.source}"
+    return percent(found.outside_percent), f"31 March {found.year}; {_named(_OUTSIDE_SOURCES, found.source)[0]}"
 
 
 def _years(years: list[int]) -> str:
@@ -61,25 +83,23 @@ def _years(years: list[int]) -> str:
 
 def source_notes() -> tuple[str, ...]:
     """Where England's figures come from, year by year, and what the product does not hold."""
-    by_source: dict[str, list[int]] = {}
-    outside: list[int] = []
+    far: dict[tuple[str, str], list[int]] = {}
+    outside: dict[tuple[str, str], list[int]] = {}
     for year, found in england().items():
         if found.over_20_miles_percent is not None:
-            by_source.setdefault(found.source, []).append(year)
+            far.setdefault(_named(_FAR_SOURCES, found.source), []).append(year)
         if found.outside_percent is not None:
-            outside.append(year)
-    far = "; ".join(
-        f"{_years(years)} from {source} ({_ADDRESSES.get(source, '')})" for source, years in by_source.items()
-    )
+            outside.setdefault(_named(_OUTSIDE_SOURCES, found.source), []).append(year)
+
+    def listed(by_source: dict[tuple[str, str], list[int]]) -> str:
+        return "; ".join(f"{_years(years)} from {name} ({address})" for (name, address), years in by_source.items())
+
     return (
-        f"England, over 20 miles (DfE: looked after at 31 March, short breaks excluded): {far or 'none held'}.",
-        "England, outside the boundary: "
-        + (
-            f"{_years(outside)}, worked out from DfE's counts rounded to 10 ({LOCALITY_SOURCE[0]})."
-            if outside
-            else "no year held (DfE's full figure is not in the files the product holds)."
-        ),
-        f"{NOT_AVAILABLE}: England's figure for that year is not in the DfE files the product holds.",
+        f"England, over 20 miles (DfE: looked after at 31 March, short breaks excluded): {listed(far) or 'none held'}.",
+        "England, outside the boundary (DfE's own percentage of every child looked after at 31 March): "
+        + (f"{listed(outside)}." if outside else "no year held."),
+        f"{NOT_AVAILABLE}: England's figure for that year is not in the DfE files the product holds "
+        "(never worked out from DfE's counts).",
     )
 
 
