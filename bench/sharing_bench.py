@@ -56,17 +56,17 @@ def main() -> None:
 
             def load() -> tuple[list[object], ...]:
                 return (
-                    list(placements.list_live_placements()),
+                    list(placements.list_live_placement_records()),
                     list(intelligence.list_groups()),
                     list(intelligence.list_rivalries()),
-                    list(intelligence.list_areas()),
+                    list(intelligence.list_area_records()),
                 )
 
             pool, groups, rivalries, areas = (
-                placements.list_live_placements(),
+                placements.list_live_placement_records(),
                 intelligence.list_groups(),
                 intelligence.list_rivalries(),
-                intelligence.list_areas(),
+                intelligence.list_area_records(),
             )
             batch_case.build_case([referral], referral.created_at.date(), batch=False)  # warm the world cache
             rows = [

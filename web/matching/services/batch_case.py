@@ -26,11 +26,12 @@ from typing import Any, Protocol
 
 from planner import CaseError, load_policy, parse_case, prepare_world
 from planner.case import Case
-from planner.case_json import parse_referrals
+from planner.case_json import WorldMemo, parse_referrals, parse_world
 from planner.policy import Policy
 from planner.world import World
 from web import models
 from web.matching.repositories import placements
+from web.matching.repositories.placements import PlacementRecord
 from web.matching.services.case_builder import (
     areas_part,
     groups_part,
@@ -39,6 +40,7 @@ from web.matching.services.case_builder import (
     referral_part,
 )
 from web.shared.repositories import intelligence, world_versions
+from web.shared.repositories.intelligence import AreaRecord
 from web.shared.services import audit, sharing
 from web.shared.services.errors import InvalidInput
 
@@ -48,6 +50,9 @@ CASE_FORMAT = "placement-case/1"
 _KEPT = 2
 
 _cache_lock = threading.Lock()
+# The last stored world's records, validated and built (a scenario's hypothetical ones never enter).
+_memo_lock = threading.Lock()
+_memo = WorldMemo()
 _cache: OrderedDict[tuple[Any, ...], PreparedWorld] = OrderedDict()
 
 
@@ -105,12 +110,12 @@ def _visibility(access: sharing.Access) -> Visibility:
 
 def _scoped(
     visibility: Visibility,
-    pool: list[models.Placement],
+    pool: list[PlacementRecord],
     groups: list[models.Group],
     rivalries: list[models.Rivalry],
-    areas: list[models.Area],
+    areas: list[AreaRecord],
     keep_placements: Collection[str],
-) -> tuple[list[models.Placement], list[models.Group], list[models.Rivalry], list[models.Area]]:
+) -> tuple[list[PlacementRecord], list[models.Group], list[models.Rivalry], list[AreaRecord]]:
     """Only what is owned by an owner the authority may read for the purpose (decision 0080)."""
     seen = {kind: (owners, unowned) for kind, owners, unowned in visibility}
 
@@ -233,10 +238,10 @@ def _prepare(
     """Read, scope, validate and prepare the world part of a case (the dear part, done once per version)."""
     pool, group_rows, rivalry_rows, area_rows = _scoped(
         visibility,
-        placements.list_live_placements(),
+        placements.list_live_placement_records(),
         intelligence.list_groups(),
         intelligence.list_rivalries(),
-        intelligence.list_areas(),
+        intelligence.list_area_records(),
         keep_placements,
     )
     known = {g.code for g in group_rows}
@@ -247,7 +252,12 @@ def _prepare(
         "placements": placements_part(pool) + list(extra_placements),
     }
     try:
-        parsed = parse_case({"format": CASE_FORMAT, "as_of": as_of.isoformat(), **parts})
+        if extra_placements:
+            parsed = parse_case({"format": CASE_FORMAT, "as_of": as_of.isoformat(), **parts})
+        else:
+            # The records unchanged since the last world read are not validated again (parse_world).
+            with _memo_lock:
+                parsed = parse_world(parts, as_of, _memo)
     except CaseError as error:
         raise InvalidInput(error.problems) from None
     world = prepare_world(parsed.placements, parsed.areas, parsed.groups, as_of, use_expired)
@@ -290,7 +300,15 @@ def prepared_world(
             if found is not None:
                 _cache.move_to_end(key)
                 return found
-    prepared = _prepare(as_of, use_expired, [], visibility, keep_placements)
+    # Reading a regional world makes millions of objects that live on: the cyclic collector,
+    # left on, walked them again and again while they were made (a third of the time seen).
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        prepared = _prepare(as_of, use_expired, [], visibility, keep_placements)
+    finally:
+        if enabled:
+            gc.enable()
     # Kept only if nothing changed the world while it was read (another transaction's commit).
     if version is not None and world_versions.current() == version:
         with _cache_lock:

@@ -7,11 +7,13 @@ stale intelligence is never used (or dropped) silently.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import date
 from typing import Any
 
 from web import models
+from web.matching.repositories.placements import PlacementRecord
+from web.shared.repositories.intelligence import AreaRecord
 from web.shared.services.people import SEX_WORDS, age_on
 
 
@@ -139,7 +141,7 @@ def lapsed_rivalries(
     ]
 
 
-def areas_part(areas: list[models.Area], known_groups: set[str] | None = None) -> list[dict[str, Any]]:
+def areas_part(areas: Sequence[AreaRecord], known_groups: set[str] | None = None) -> list[dict[str, Any]]:
     """Areas with their review date (the engine itself leaves out expired ones and warns).
 
     With `known_groups`, an area's link to a group the authority may not use is left out:
@@ -165,7 +167,7 @@ def areas_part(areas: list[models.Area], known_groups: set[str] | None = None) -
     return out
 
 
-def placements_part(placements: list[models.Placement]) -> list[dict[str, Any]]:
+def placements_part(placements: Sequence[PlacementRecord]) -> list[dict[str, Any]]:
     out = []
     for p in placements:
         item: dict[str, Any] = {
