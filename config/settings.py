@@ -18,6 +18,7 @@
 | JOB_SILENT_SECONDS | a running job whose worker has said nothing this long has stopped: it is failed | 600 |
 | IMPORT_JOB_BYTES | an import whose files together are larger than this (bytes) runs as a job | 500000 |
 | DISCLOSURE_MAX_NOISE | capacity review: the most a count of children is adjusted either way | 2 |
+| IMPORT_REPORT_DAYS | an import's row-by-row report (it names CHILD ids) is deleted this many days after the import | 30 |
 """
 
 from __future__ import annotations
@@ -80,6 +81,8 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "JOB_SILENT_SECONDS": _positive_int("JOB_SILENT_SECONDS", 600),
         # Larger uploads import as a job, inside the 10 s a request may take (docs/decisions/0072).
         "IMPORT_JOB_BYTES": _positive_int("IMPORT_JOB_BYTES", 500_000),
+        # Import reports name children's ids (SSDA903 CHILD): kept only while someone may act on them.
+        "IMPORT_REPORT_DAYS": _positive_int("IMPORT_REPORT_DAYS", 30),
         # The embedded queue's file (default instance/jobs.sqlite3): the web server and its worker share it.
         "JOBS_SQLITE_PATH": os.environ.get("JOBS_SQLITE_PATH", ""),
     }

@@ -38,7 +38,7 @@ PEOPLE = {
     "YP-ADULT": (MANCHESTER, 19),
     "YP-S2": (SALFORD, 13),
 }
-SPARE = ("YP-Q1", "YP-Q2", "YP-Q3", "YP-Q4", "YP-Q5", "YP-Q6")
+SPARE = ("YP-Q1", "YP-Q2", "YP-Q3", "YP-Q4", "YP-Q5", "YP-Q6", "YP-Q7")
 THREADED = ("YP-R1", "YP-R2", "YP-R3", "YP-R4", "YP-R5")
 
 
@@ -689,13 +689,37 @@ def test_a_taken_reference_is_retried(app: Flask, monkeypatch: pytest.MonkeyPatc
     with app.app_context():
         # Its own referral first, so the test does not rely on what earlier tests made.
         referral_service.create(user, ReferralForm(young_people=["YP-Q5"], needed_by="later"))
-        highest = referrals.highest_generated_number()
+        highest = referrals.highest_generated_number(user.authority_code)
     assert highest >= 1
     answers = iter([highest - 1, highest])  # the first answer is stale: R-{highest} is taken
-    monkeypatch.setattr(referrals, "highest_generated_number", lambda: next(answers))
+    monkeypatch.setattr(referrals, "highest_generated_number", lambda _authority: next(answers))
     with app.app_context():
         reference = referral_service.create(user, ReferralForm(young_people=["YP-Q1"], needed_by="later"))
     assert reference == f"R-{highest + 1:04d}"
+
+
+def test_each_authority_numbers_its_own_references(app: Flask) -> None:
+    """Another authority's many referrals do not move the next number given here (nor reveal how many)."""
+    user = _user(app, "po@manchester.test")
+    with app.app_context():
+        own = referrals.highest_generated_number(user.authority_code)
+        elsewhere = Referral(
+            reference=f"R-{own + 500:04d}",
+            authority_code="E08000006",
+            status="open",
+            needed_by="later",
+            settings={},
+            required_specialisms=[],
+            preferred_specialisms=[],
+            solo=False,
+            notes="",
+            created_at=datetime(2026, 11, 1, 9, 0),
+        )
+        db.session().add(elsewhere)
+        db.commit()
+        assert referrals.highest_generated_number("E08000006") == own + 500
+        reference = referral_service.create(user, ReferralForm(young_people=["YP-Q7"], needed_by="later"))
+    assert reference == f"R-{own + 1:04d}"
 
 
 def test_concurrent_creates_get_different_references(app: Flask) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -100,6 +101,24 @@ def test_a_refused_return_still_has_its_report(app: Flask) -> None:
     page = answer.get_data(as_text=True)
     rows = list(csv.reader(io.StringIO(admin.get(_report_link(page)).get_data(as_text=True))))
     assert any(r[5] == "refused" and r[3] == "DECOM" for r in rows[1:])
+
+
+def test_reports_older_than_the_retention_period_go_when_a_new_one_is_made(app: Flask) -> None:
+    """Reports name children's ids: one made more than IMPORT_REPORT_DAYS ago is deleted, and its link is gone."""
+    admin = _as(app, "admin@essex-903.test")
+    old_link = _report_link(_upload(admin, HEADER.encode(), EPISODES.encode(), dry_run=True))
+    old_id = int(old_link.rsplit("/", 1)[1].removesuffix(".csv"))
+    with app.app_context():
+        report = db.session().get(ImportReport, old_id)
+        assert report is not None
+        report.created_at = report.created_at - timedelta(days=app.config["IMPORT_REPORT_DAYS"] + 1)
+        db.commit()
+    assert admin.get(old_link).status_code == 200  # kept until the next report is made
+    new_link = _report_link(_upload(admin, HEADER.encode(), EPISODES.encode(), dry_run=True))
+    assert admin.get(old_link).status_code == 404
+    assert admin.get(new_link).status_code == 200
+    with app.app_context():
+        assert db.session().get(ImportReport, old_id) is None
 
 
 @pytest.mark.skipif(not SHARED.exists(), reason=f"{SHARED} is not on this machine")

@@ -105,9 +105,15 @@ def add_referral(referral: Referral) -> None:
     session().add(referral)
 
 
-def highest_generated_number() -> int:
-    """The largest N among references of the form R-N (0 when there are none)."""
-    references = session().scalars(select(Referral.reference).where(Referral.reference.like("R-%")))
+def highest_generated_number(authority_code: str) -> int:
+    """The largest N among the authority's references of the form R-N (0 when there are none).
+
+    References are unique within an authority (migration 0019), so each numbers its own: one
+    authority's count of referrals is not told to another by the next number it is given.
+    """
+    references = session().scalars(
+        select(Referral.reference).where(Referral.authority_code == authority_code, Referral.reference.like("R-%"))
+    )
     numbers = [int(m.group(1)) for r in references if (m := _GENERATED_REFERENCE.fullmatch(r))]
     return max(numbers, default=0)
 

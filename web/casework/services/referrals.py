@@ -238,7 +238,7 @@ def create(user: SignedInUser, form: ReferralForm) -> str:
     for _attempt in range(_REFERENCE_ATTEMPTS):
         options = choices(user)
         values = clean(form, options.people.keys(), options.refused)
-        reference = f"R-{referral_repository.highest_generated_number() + 1:04d}"
+        reference = f"R-{referral_repository.highest_generated_number(user.authority_code) + 1:04d}"
         referral = Referral(
             reference=reference,
             authority_code=user.authority_code,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import Table, delete, func, insert, select, update
@@ -176,3 +177,9 @@ def add_report(report: ImportReport) -> None:
 
 def get_report(report_id: int) -> ImportReport | None:
     return session().get(ImportReport, report_id)
+
+
+def delete_reports_made_before(cutoff: datetime) -> int:
+    """Delete every import report made before `cutoff`; returns how many."""
+    result = session().execute(delete(ImportReport).where(ImportReport.created_at < cutoff))
+    return int(getattr(result, "rowcount", 0) or 0)

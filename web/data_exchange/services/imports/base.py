@@ -22,9 +22,10 @@ import mmap
 import zlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol, cast
 
+from flask import current_app
 from sqlalchemy.exc import SQLAlchemyError
 
 from planner.nearby import Shape
@@ -176,6 +177,8 @@ REPORT_COLUMNS = ("table", "row", "CHILD", "field", "rule", "severity", "message
 REFUSED = "refused"
 # Flag rows a page shows before pointing at the report for the rest.
 FLAGS_SHOWN = 100
+# Days an import's report is kept (IMPORT_REPORT_DAYS): it names children's ids (SSDA903 CHILD).
+REPORT_DAYS = 30
 
 
 @dataclass
@@ -572,6 +575,9 @@ def _store_flags(
         content=zlib.compress(text.getvalue().encode("utf-8")),
     )
     repository.add_report(report)
+    # Reports name children's ids: those older than the retention period go as a new one comes.
+    days = int(current_app.config.get("IMPORT_REPORT_DAYS", REPORT_DAYS))
+    repository.delete_reports_made_before(report.created_at - timedelta(days=days))
     db.commit()
     shown = [[t, int(r), f, rule, m] for t, r, _child, f, rule, _severity, m in flag_rows[:FLAGS_SHOWN]]
     outcome.flags = Flags(heading, summary, shown, len(flag_rows), report.id)
