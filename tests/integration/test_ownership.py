@@ -47,6 +47,7 @@ def world(app: Flask) -> None:
             ("commissioner@manchester.own", "commissioner", MANCHESTER),
             ("po@salford.own", "placement_officer", SALFORD),
             ("sw@salford.own", "social_worker", SALFORD),
+            ("admin@salford.own", "admin", SALFORD),
         ]:
             accounts.create_user(email, email.split("@")[0].upper(), role, la, PASSWORD)
         for code, owner, lat, lon in [(P_MAN, MANCHESTER, 53.46, -2.20), (P_SAL, SALFORD, 53.50, -2.30)]:
@@ -150,6 +151,21 @@ def test_an_intelligence_agreement_in_force_brings_salfords_area_and_names_it(ap
     with app.app_context():
         events = db.session().scalars(select(AuditEvent).where(AuditEvent.action == "shared_read")).all()
         assert any(e.detail == f"areas of {SALFORD} under agreement {salford_id},{manchester_id}" for e in events)
+
+
+def test_the_owner_sees_in_its_own_audit_log_who_read_its_records_and_under_which_agreements(
+    app: Flask, no_agreements: None
+) -> None:
+    """Salford's administrator sees Manchester's read of Salford's areas, with the agreements, but not
+    which of Manchester's referrals it was for (that is Manchester's business)."""
+    salford_id, manchester_id = _both(app, "intelligence")
+    _ranked(app)
+    admin = _client(app, "admin@salford.own")
+    log = admin.get("/admin/audit?action=read_under_agreement").get_data(as_text=True)
+    assert f"areas of {SALFORD} read by {MANCHESTER} for referral" in log
+    assert f"{salford_id},{manchester_id}" in log and "R-OWN-1" not in log
+    # Manchester's own log keeps its shared_read, naming its referral; Salford's does not show it.
+    assert "R-OWN-1" not in admin.get("/admin/audit?action=shared_read").get_data(as_text=True)
 
 
 def test_one_side_signing_shares_nothing(app: Flask, no_agreements: None) -> None:

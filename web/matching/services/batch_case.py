@@ -398,13 +398,7 @@ def qualified(authority_code: str, reference: str) -> str:
 
 
 def audit_shared(built: BuiltCase, user_id: int | None, object_type: str, object_ref: str) -> None:
-    """One `shared_read` event per other owner whose records the case used, naming the agreements."""
+    """One `shared_read` event per other owner whose records the case used, naming the agreements,
+    and its mirror in that owner's audit log (`audit.record_shared_read`)."""
     for (kind, owner), ids in sorted(built.scope.shared.items()):
-        audit.record(
-            user_id,
-            "shared_read",
-            object_type,
-            object_ref,
-            f"{kind}s of {owner} under agreement {','.join(str(i) for i in ids)}",
-            built.scope.authority_code,
-        )
+        audit.record_shared_read(user_id, built.scope.authority_code, owner, kind, ids, object_type, object_ref)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from flask import has_request_context, request
@@ -35,4 +36,31 @@ def record(
             detail=detail,
             authority_code=authority_code if user_id is None else None,
         )
+    )
+
+
+def record_shared_read(
+    user_id: int | None,
+    reader: str,
+    owner: str,
+    kind: str,
+    agreements: Iterable[int],
+    object_type: str,
+    object_ref: str,
+) -> None:
+    """A read of another owner's records under agreements, in both parties' audit logs.
+
+    The reader's `shared_read` names the owner and the agreements; the owner's administrators
+    see `read_under_agreement`, naming the reader and the agreements but not the reader's
+    record (a referral's reference is the reader's own business). The caller commits.
+    """
+    ids = ",".join(str(i) for i in agreements)
+    record(user_id, "shared_read", object_type, object_ref, f"{kind}s of {owner} under agreement {ids}", reader)
+    record(
+        None,
+        "read_under_agreement",
+        "agreement",
+        ids[:60],
+        f"{kind}s of {owner} read by {reader} for {object_type.replace('_', ' ')}"[:200],
+        owner,
     )

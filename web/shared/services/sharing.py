@@ -94,14 +94,8 @@ class Access:
         for owner in sorted({o for o in owners if o}):
             verdict = self.may_read(kind, owner)
             if verdict.shared:
-                ids = ",".join(str(i) for i in verdict.agreements)
-                audit.record(
-                    self.user_id,
-                    "shared_read",
-                    object_type,
-                    object_ref,
-                    f"{kind}s of {owner} under agreement {ids}",
-                    self.actor.organisation,
+                audit.record_shared_read(
+                    self.user_id, self.actor.organisation, owner, kind, verdict.agreements, object_type, object_ref
                 )
 
 
