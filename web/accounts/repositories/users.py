@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import joinedload
 
 from web.db import session
 from web.models import User
 
 
 def get_user(user_id: int) -> User | None:
-    return session().get(User, user_id)
+    # With its authority and organisation in the same query: every signed-in request reads them.
+    return session().get(User, user_id, options=[joinedload(User.authority), joinedload(User.organisation)])
 
 
 def find_user_by_email(email: str) -> User | None:
