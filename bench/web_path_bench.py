@@ -16,6 +16,8 @@ Then, signed in as Manchester's placement officer, it times over `--repeats`:
   request after the world changed pays for preparing it);
 - the options page: GET /referrals/<ref>/rankings/<id>, once after each "find options" (the
   run's first view, as a person sees it) and then `--repeats` times for the last run;
+- one page of the exclusions drill-down: GET /referrals/<ref>/rankings/<id>/excluded/<code>?page=2
+  for the reason that excluded most placements, `--repeats` times for the last run;
 - the referral page: GET /referrals/<ref> (it lists the referral's runs, which grow with
   every repeat above).
 It prints p50 and p95 in milliseconds, the pages' sizes, and the bytes one stored run
@@ -213,6 +215,12 @@ def measure(app: Flask, repeats: int, profile: bool) -> None:
     run_path = last.headers["Location"]
     run_id = int(run_path.rstrip("/").rsplit("/", 1)[1])
     page_times, page = _timed(lambda: client.get(run_path), repeats, 200)
+    # One page of the reason that excluded most placements: its sentences are worded as it is read.
+    with app.app_context():
+        counts = db.session().get(RankingRun, run_id).summary.get("excluded_by_reason", {})  # type: ignore[union-attr]
+    code = max(counts, key=lambda c: (counts[c], c))
+    drill_path = f"{run_path}/excluded/{code}?page=2"
+    drill_times, drill = _timed(lambda: client.get(drill_path), repeats, 200)
     referral_times, referral_page = _timed(lambda: client.get(f"/referrals/{referral}"), repeats, 200)
     row_bytes, snapshot_bytes = _run_bytes(app, run_id)
     print(f"find options, first request after start: {cold:8.1f} ms")
@@ -220,6 +228,7 @@ def measure(app: Flask, repeats: int, profile: bool) -> None:
         ("find options (POST, 302)", find_times, len(last.get_data())),
         ("options page, first view", first_view_times, len(page.get_data())),
         ("options page, again (GET)", page_times, len(page.get_data())),
+        (f"excluded page 2 ({code[:12]})", drill_times, len(drill.get_data())),
         ("referral page (GET)", referral_times, len(referral_page.get_data())),
     ):
         print(f"{label:30} p50 {_p(times, 0.5):8.1f} ms  p95 {_p(times, 0.95):8.1f} ms  {size:>11,} bytes")

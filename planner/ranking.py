@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,6 +23,8 @@ from planner.score_words import component_words
 from planner.world import World
 
 RANKING_FORMAT = "placement-ranking/1"
+# The `excluded` member of a ranking kept without words (`Ranking.to_dict(words=False)`).
+REASON_MASKS_FORM = "reason-masks/1"
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,45 @@ class Exclusions:
             return ()
         return tuple(e for con in CONSTRAINTS if self._fails[con.code][i] for e in con.explain_many(self._context, [i]))
 
+    def masks(self) -> dict[str, BoolArray]:
+        """Each code that excludes at least one placement, in table order, with its mask over the
+        world's placements in the case's order (read them, never change them)."""
+        return {code: mask for code in REASON_CODES if (mask := self._fails[code]).any()}
+
+    def codes(self) -> dict[str, Any]:
+        """The exclusions as codes and bits, no words: see `reason_masks`.
+
+        A regional ranking excludes some 10,000 placements with 44,000 sentences (4 MB of
+        JSON); as one bit per placement and code it is a few kilobytes, and the sentences can
+        be worded again from the same case whenever someone reads them.
+        """
+        world = self._context.world
+        return {
+            "form": REASON_MASKS_FORM,
+            "placements": len(world),
+            "masks": {
+                code: base64.b64encode(np.packbits(mask).tobytes()).decode("ascii")
+                for code, mask in self.masks().items()
+            },
+        }
+
+
+def reason_masks(codes: dict[str, Any]) -> dict[str, BoolArray]:
+    """The masks of `Exclusions.codes()`: for each code, which of the case's placements (in the
+    case's order) it excludes. Raises ValueError on anything else."""
+    if not isinstance(codes, dict) or codes.get("form") != REASON_MASKS_FORM:
+        raise ValueError(f"not a {REASON_MASKS_FORM} document")
+    n = int(codes["placements"])
+    masks: dict[str, BoolArray] = {}
+    for code, packed in codes["masks"].items():
+        if code not in REASON_CODES:
+            raise ValueError(f"unknown reason code {code!r}")
+        bits = np.unpackbits(np.frombuffer(base64.b64decode(packed, validate=True), dtype=np.uint8))
+        if len(bits) != -(-n // 8) * 8:
+            raise ValueError(f"the mask of {code} is not {n} placements long")
+        masks[code] = bits[:n].astype(bool)
+    return masks
+
 
 @dataclass(frozen=True)
 class Warning:
@@ -115,8 +157,12 @@ class Ranking:
         """Every excluded placement with its reasons, worded when first read."""
         return self.exclusions.records()
 
-    def to_dict(self) -> dict[str, Any]:
-        """The `placement-ranking/1` document, key order fixed."""
+    def to_dict(self, words: bool = True) -> dict[str, Any]:
+        """The `placement-ranking/1` document, key order fixed.
+
+        With `words=False`, `excluded` is `Exclusions.codes()` (codes as bit masks, no
+        sentences) instead of the worded list: what a stored run keeps, not a public document.
+        """
         return {
             "format": RANKING_FORMAT,
             "referral_id": self.referral_id,
@@ -135,10 +181,7 @@ class Ranking:
                 }
                 for o in self.options
             ],
-            "excluded": [
-                {"placement_id": e.placement_id, "reasons": [{"code": r.code, "detail": r.detail} for r in e.reasons]}
-                for e in self.excluded
-            ],
+            "excluded": self.worded_excluded() if words else self.exclusions.codes(),
             "summary": {
                 "placements": self.placements,
                 "feasible": self.feasible,
@@ -148,6 +191,13 @@ class Ranking:
             "warnings": [w.to_dict() for w in self.warnings],
             "robustness": self.robustness,
         }
+
+    def worded_excluded(self) -> list[dict[str, Any]]:
+        """The document's `excluded` member: every excluded placement by id, with its reasons worded."""
+        return [
+            {"placement_id": e.placement_id, "reasons": [{"code": r.code, "detail": r.detail} for r in e.reasons]}
+            for e in self.excluded
+        ]
 
 
 def rank(world: World, referral: Referral, policy: Policy) -> Ranking:
