@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import gc
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -77,6 +77,21 @@ class Exclusions:
         if i is None:
             return ()
         return tuple(e for con in CONSTRAINTS if self._fails[con.code][i] for e in con.explain_many(self._context, [i]))
+
+    def of_many(self, placement_ids: Iterable[str]) -> dict[str, tuple[Exclusion, ...]]:
+        """`of` for several placements, each rule worded for all of them at once (a page's
+        fifty, not one at a time); only the placements excluded, in the order given."""
+        index_of = self._context.world.index_of
+        wanted = [(p, index_of[p]) for p in dict.fromkeys(placement_ids) if p in index_of]
+        found: dict[str, list[Exclusion]] = {p: [] for p, _ in wanted}
+        for con in CONSTRAINTS:
+            mask = self._fails[con.code]
+            hit = [(p, i) for p, i in wanted if mask[i]]
+            if hit:
+                worded = con.explain_many(self._context, [i for _, i in hit])
+                for (p, _), exclusion in zip(hit, worded, strict=True):
+                    found[p].append(exclusion)
+        return {p: tuple(found[p]) for p, _ in wanted if found[p]}
 
     def masks(self) -> dict[str, BoolArray]:
         """Each code that excludes at least one placement, in table order, with its mask over the

@@ -51,15 +51,12 @@ def demo(app: Flask) -> Iterator[tuple[Flask, str]]:
     yield app, reference
 
 
-def _forget(ranking: bool = True, world: bool = False) -> None:
+def _forget(world: bool = False) -> None:
     """What another process would not have: the ranking a run was made from, and the prepared world."""
     ranking_runs._results.clear()
-    run_exclusions._codes.clear()
     options._layers.clear()
-    if ranking:
-        run_exclusions._rankings.clear()
+    run_exclusions.forget()
     if world:
-        run_exclusions._worlds.clear()
         batch_case._cache.clear()
 
 
@@ -143,8 +140,8 @@ def test_drill_down_and_api_say_what_the_engine_says(demo: tuple[Flask, str], ke
     """Every sentence on every drill-down page, and the API's whole document, equal the engine's worded
     `to_dict()`: with the ranking still kept, rebuilt on the cached world, or rebuilt from the snapshot."""
     app, reference = demo
+    run_exclusions.forget()
     client, run_id = _ranked(app, reference)
-    run_exclusions._worlds.clear()
     if kept != "ranking":
         _forget(world=kept == "snapshot only")
     expected = _engine_document(app, run_id)

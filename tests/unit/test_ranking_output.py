@@ -160,3 +160,12 @@ def test_reason_masks_refuse_what_they_did_not_write():
     ):
         with pytest.raises(ValueError):
             reason_masks(broken)
+
+
+def test_wording_several_placements_at_once_says_what_one_at_a_time_says():
+    """`Exclusions.of_many` gives each excluded placement the same sentences as `of`, in the order asked."""
+    exclusions = _sample_ranking_object().exclusions
+    asked = ["P-6", "P-3", "P-1", "P-5", "no-such-placement", "P-1"]
+    found = exclusions.of_many(asked)
+    assert list(found) == ["P-6", "P-1", "P-5"]  # P-3 is an option, the unknown id is nobody
+    assert found == {p: exclusions.of(p) for p in found}

@@ -17,7 +17,7 @@ import gc
 import json
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
 
@@ -62,6 +62,9 @@ class RunCodes:
     by_code: dict[str, list[str]]
     # Only for runs stored worded: each excluded placement's stored reasons.
     worded: dict[str, Reasons] | None
+    # For runs stored as codes: the reasons worded so far, by placement (a run never changes,
+    # and its options page and drill-down pages are read again and again).
+    said: dict[str, Reasons] = field(default_factory=dict)
 
 
 _lock = threading.Lock()
@@ -92,6 +95,15 @@ def _found(cache: OrderedDict[Any, Any], key: Any) -> Any:
         return found
 
 
+def forget() -> None:
+    """Drop every run's codes, words and ranking kept in this process (what another process,
+    reading a run it did not make, starts without: for tests and benches)."""
+    with _lock:
+        _codes.clear()
+        _rankings.clear()
+        _worlds.clear()
+
+
 def keep_ranking(run: RunRecord, ranking: Ranking) -> None:
     """Keep the ranking a run was just made from: its pages are read next, and need not rank again."""
     _kept(_rankings, (run.id, run.case_sha256), ranking, _RANKINGS_KEPT)
@@ -112,12 +124,14 @@ def run_codes(run: RunRecord, result: dict[str, Any]) -> RunCodes:
                 by_code.setdefault(r["code"], []).append(e["placement_id"])
     else:
         worded = None
-        ids = np.array(list(stored_placements(run)), dtype=object)
-        masks = reason_masks(result["excluded"])
-        for code, mask in masks.items():
+        ids = list(stored_placements(run))
+        # The case's placements in id order, sorted once: each code's list is then a selection.
+        order = np.array(sorted(range(len(ids)), key=ids.__getitem__), dtype=np.int64)
+        in_id_order = np.array(ids, dtype=object)[order]
+        for code, mask in reason_masks(result["excluded"]).items():
             if len(mask) != len(ids):
                 raise StoredRunMismatch(f"run {run.id}: its {code} mask does not cover its case's placements")
-            by_code[code] = sorted(ids[mask].tolist())
+            by_code[code] = in_id_order[mask[order]].tolist()
     made = RunCodes(by_code, worded)
     _kept(_codes, key, made, _CODES_KEPT)
     return made
@@ -133,13 +147,11 @@ def worded(run: RunRecord, result: dict[str, Any], placement_ids: list[str]) -> 
     codes = run_codes(run, result)
     if codes.worded is not None:
         return {p: codes.worded[p] for p in placement_ids if p in codes.worded}
-    ranking = _ranking(run, result)
-    out: dict[str, Reasons] = {}
-    for p in placement_ids:
-        reasons = [{"code": r.code, "detail": r.detail} for r in ranking.exclusions.of(p)]
-        if reasons:
-            out[p] = reasons
-    return out
+    unsaid = [p for p in placement_ids if p not in codes.said]
+    if unsaid:
+        found = _ranking(run, result).exclusions.of_many(unsaid)
+        codes.said.update({p: [{"code": r.code, "detail": r.detail} for r in rs] for p, rs in found.items()})
+    return {p: codes.said[p] for p in placement_ids if p in codes.said}
 
 
 def worded_excluded(run: RunRecord, result: dict[str, Any]) -> list[dict[str, Any]]:
