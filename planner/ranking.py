@@ -98,21 +98,30 @@ class Exclusions:
         world's placements in the case's order (read them, never change them)."""
         return {code: mask for code in REASON_CODES if (mask := self._fails[code]).any()}
 
-    def codes(self) -> dict[str, Any]:
-        """The exclusions as codes and bits, no words: see `reason_masks`.
+    def codes(self, worded_per_code: int = 0) -> dict[str, Any]:
+        """The exclusions as codes and bits (see `reason_masks`), and the first
+        `worded_per_code` placements under each code (by id) with their reasons worded.
 
         A regional ranking excludes some 10,000 placements with 44,000 sentences (4 MB of
         JSON); as one bit per placement and code it is a few kilobytes, and the sentences can
-        be worded again from the same case whenever someone reads them.
+        be worded again from the same case whenever someone reads them. The few worded here
+        are what a summary by reason shows, so showing it needs no ranking again.
         """
         world = self._context.world
+        masks = self.masks()
+        order = np.array(world.id_order, dtype=np.int64)
+        first = {world.placements[i].id for mask in masks.values() for i in order[mask[order]][:worded_per_code]}
+        worded = self.of_many(world.placements[i].id for i in world.id_order if world.placements[i].id in first)
         return {
             "form": REASON_MASKS_FORM,
             "placements": len(world),
             "masks": {
-                code: base64.b64encode(np.packbits(mask).tobytes()).decode("ascii")
-                for code, mask in self.masks().items()
+                code: base64.b64encode(np.packbits(mask).tobytes()).decode("ascii") for code, mask in masks.items()
             },
+            "worded": [
+                {"placement_id": p, "reasons": [{"code": r.code, "detail": r.detail} for r in reasons]}
+                for p, reasons in worded.items()
+            ],
         }
 
 
@@ -172,11 +181,12 @@ class Ranking:
         """Every excluded placement with its reasons, worded when first read."""
         return self.exclusions.records()
 
-    def to_dict(self, words: bool = True) -> dict[str, Any]:
+    def to_dict(self, words: bool = True, worded_per_code: int = 0) -> dict[str, Any]:
         """The `placement-ranking/1` document, key order fixed.
 
-        With `words=False`, `excluded` is `Exclusions.codes()` (codes as bit masks, no
-        sentences) instead of the worded list: what a stored run keeps, not a public document.
+        With `words=False`, `excluded` is `Exclusions.codes(worded_per_code)` (codes as bit
+        masks, and only the first few placements under each code worded) instead of the worded
+        list: what a stored run keeps, not a public document.
         """
         return {
             "format": RANKING_FORMAT,
@@ -196,7 +206,7 @@ class Ranking:
                 }
                 for o in self.options
             ],
-            "excluded": self.worded_excluded() if words else self.exclusions.codes(),
+            "excluded": self.worded_excluded() if words else self.exclusions.codes(worded_per_code),
             "summary": {
                 "placements": self.placements,
                 "feasible": self.feasible,

@@ -121,17 +121,20 @@ def _stored(app: Flask, run_id: int) -> dict[str, Any]:
 
 
 def test_the_run_stores_codes_not_sentences(demo: tuple[Flask, str]) -> None:
-    """The stored `excluded` is the reason masks: no sentence is stored, the rest is the engine's document."""
+    """The stored `excluded` is the reason masks and the few the options page shows under each reason,
+    worded; the rest is the engine's document."""
     app, reference = demo
     _, run_id = _ranked(app, reference)
     stored, worded = _stored(app, run_id), _engine_document(app, run_id)
     assert stored["excluded"]["form"] == REASON_MASKS_FORM
     assert list(stored["excluded"]["masks"]) == list(worded["summary"]["excluded_by_reason"])
     assert {k: v for k, v in stored.items() if k != "excluded"} == {k: v for k, v in worded.items() if k != "excluded"}
+    firsts = {p for lines in _lines_by_code(worded).values() for p, _ in lines[: run_exclusions.WORDED_PER_CODE]}
+    assert stored["excluded"]["worded"] == [e for e in worded["excluded"] if e["placement_id"] in firsts]
+    assert len(firsts) < len(worded["excluded"])
     with app.app_context():
         row = db.session().get(RankingRun, run_id)
         assert row is not None
-        assert '"detail"' not in row.result_json.split('"excluded"', 1)[1].split('"summary"', 1)[0]
         assert len(row.result_json) * 3 < len(json.dumps(worded, separators=(",", ":")))
 
 
@@ -154,12 +157,18 @@ def test_drill_down_and_api_say_what_the_engine_says(demo: tuple[Flask, str], ke
     assert bool(run_exclusions._worlds) == (kept == "snapshot only")
 
 
-def test_the_options_page_lists_the_first_few_under_each_reason_in_the_engines_words(demo: tuple[Flask, str]) -> None:
-    """The preview under each reason is the engine's first sentences for it, in placement order."""
+def test_the_options_page_lists_the_first_few_under_each_reason_in_the_engines_words(
+    demo: tuple[Flask, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The preview under each reason is the engine's first sentences for it, in placement order,
+    read from the run's record: the page ranks nothing again (with the map's excluded layer
+    fetched for its view, as at regional scale)."""
     app, reference = demo
+    monkeypatch.setattr(options, "INLINE_MAP_ITEMS", 0)
     client, run_id = _ranked(app, reference)
-    _forget()
+    _forget(world=True)
     page = client.get(f"/referrals/{reference}/rankings/{run_id}").get_data(as_text=True)
+    assert not run_exclusions._rankings and not run_exclusions._worlds
     for code, lines in _lines_by_code(_engine_document(app, run_id)).items():
         section = page.split(f'id="excluded-{code}"', 1)[1].split("</details>", 1)[0]
         shown = [(pid, html.unescape(detail)) for pid, detail in LINE.findall(section)]

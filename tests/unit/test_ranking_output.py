@@ -138,6 +138,7 @@ def test_without_words_the_exclusions_are_codes_that_read_back():
     worded, bare = ranking.to_dict(), ranking.to_dict(words=False)
     assert {k: v for k, v in bare.items() if k != "excluded"} == {k: v for k, v in worded.items() if k != "excluded"}
     assert bare["excluded"]["form"] == REASON_MASKS_FORM
+    assert bare["excluded"]["worded"] == []
     assert "detail" not in json.dumps(bare["excluded"])
     ids = [p["id"] for p in json.loads(SAMPLE.read_text(encoding="utf-8"))["placements"]]
     masks = reason_masks(bare["excluded"])
@@ -169,3 +170,15 @@ def test_wording_several_placements_at_once_says_what_one_at_a_time_says():
     found = exclusions.of_many(asked)
     assert list(found) == ["P-6", "P-1", "P-5"]  # P-3 is an option, the unknown id is nobody
     assert found == {p: exclusions.of(p) for p in found}
+
+
+def test_without_words_the_first_few_under_each_code_are_worded():
+    """`worded_per_code=1` words the first placement by id under each code, all its reasons, in id order."""
+    ranking = _sample_ranking_object()
+    worded = ranking.to_dict()["excluded"]
+    firsts = {
+        code: next(e["placement_id"] for e in worded if code in [r["code"] for r in e["reasons"]])
+        for code in ranking.excluded_by_reason
+    }
+    kept = ranking.to_dict(words=False, worded_per_code=1)["excluded"]["worded"]
+    assert kept == [e for e in worded if e["placement_id"] in set(firsts.values())]

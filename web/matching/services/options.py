@@ -146,7 +146,8 @@ def _worker_exclusions(referral: Referral) -> list[WorkerExclusion]:
 INLINE_MAP_ITEMS = 300
 FETCHED_LAYERS = ("excluded", "high_severity_areas")
 MAP_ITEMS_IN_VIEW = 1000  # at most this many of a layer per view: zoom in for the rest
-EXCLUDED_SHOWN = 10  # placements listed under each reason on the options page
+# Placements listed under each reason on the options page: those the run stored worded.
+EXCLUDED_SHOWN = run_exclusions.WORDED_PER_CODE
 EXCLUDED_PAGE_SIZE = 50
 
 _layers_lock = threading.Lock()

@@ -58,7 +58,7 @@ def rank_referral(
     ranking = rank(built.world, built.parsed.referral, policy)
     # The run keeps its referral and result, its exclusions as codes (worded when read,
     # `run_exclusions`); its world is a snapshot stored once per version.
-    result = ranking.to_dict(words=False)
+    result = ranking.to_dict(words=False, worded_per_code=run_exclusions.WORDED_PER_CODE)
     case_json, world_sha256 = store_world(built)
     run = RankingRun(
         referral_id=referral.id,

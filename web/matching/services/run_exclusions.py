@@ -8,7 +8,9 @@ gets them from the run's exact case (its referral part and its world's snapshot,
 0090) ranked again: the engine is deterministic, so the same case and policy give the same
 sentences, and the rebuilt codes are checked against the stored ones before any is shown.
 
-Runs stored before this keep their worded `excluded` list, and are read as they are.
+The first few placements under each reason are stored worded too (`WORDED_PER_CODE`): the
+options page shows those, and so never ranks again. Runs stored before this keep their worded
+`excluded` list, and are read as they are.
 """
 
 from __future__ import annotations
@@ -33,6 +35,10 @@ from web.matching.services.batch_case import CASE_FORMAT, prepared_for_snapshot
 from web.matching.services.stored_cases import stored_case, stored_placements, world_parts
 
 Reasons = list[dict[str, str]]  # [{"code", "detail"}], as in the public document
+
+# Placements under each reason stored worded with the run: the options page's few under each
+# reason (`options.EXCLUDED_SHOWN`), so the page never needs the run ranked again.
+WORDED_PER_CODE = 10
 
 
 class StoredRunMismatch(RuntimeError):
@@ -116,6 +122,7 @@ def run_codes(run: RunRecord, result: dict[str, Any]) -> RunCodes:
     if found is not None:
         return found
     by_code: dict[str, list[str]] = {}
+    said: dict[str, Reasons] = {}
     if is_worded(result):
         worded: dict[str, Reasons] | None = {}
         for e in result.get("excluded", []):
@@ -124,6 +131,7 @@ def run_codes(run: RunRecord, result: dict[str, Any]) -> RunCodes:
                 by_code.setdefault(r["code"], []).append(e["placement_id"])
     else:
         worded = None
+        said = {e["placement_id"]: e["reasons"] for e in result["excluded"].get("worded", [])}
         ids = list(stored_placements(run))
         # The case's placements in id order, sorted once: each code's list is then a selection.
         order = np.array(sorted(range(len(ids)), key=ids.__getitem__), dtype=np.int64)
@@ -132,7 +140,7 @@ def run_codes(run: RunRecord, result: dict[str, Any]) -> RunCodes:
             if len(mask) != len(ids):
                 raise StoredRunMismatch(f"run {run.id}: its {code} mask does not cover its case's placements")
             by_code[code] = in_id_order[mask[order]].tolist()
-    made = RunCodes(by_code, worded)
+    made = RunCodes(by_code, worded, said)
     _kept(_codes, key, made, _CODES_KEPT)
     return made
 
