@@ -16,6 +16,10 @@ Then, signed in as Manchester's placement officer, it times over `--repeats`:
   request after the world changed pays for preparing it);
 - the options page: GET /referrals/<ref>/rankings/<id>, once after each "find options" (the
   run's first view, as a person sees it) and then `--repeats` times for the last run;
+- one page of the exclusions drill-down: GET /referrals/<ref>/rankings/<id>/excluded/<code>?page=2
+  for the reason that excluded most placements, `--repeats` times for the last run;
+- the same drill-down's page 3 and the API's run document (GET /api/v1/referrals/<ref>/ranking-runs/<id>)
+  as another process first reads them: every run's kept result and ranking forgotten first;
 - the referral page: GET /referrals/<ref> (it lists the referral's runs, which grow with
   every repeat above).
 It prints p50 and p95 in milliseconds, the pages' sizes, and the bytes one stored run
@@ -53,10 +57,18 @@ from werkzeug.test import TestResponse
 
 from bench.capacity_bench import _multiply
 from web import create_app, db, migrate
-from web.accounts.services import accounts
+from web.accounts.repositories import users
+from web.accounts.services import accounts, api_tokens
+from web.accounts.services.accounts import SignedInUser
 from web.casework.repositories import referrals as referral_repository
 from web.demo.services import decisions as demo_decisions
 from web.demo.services import world as demo_world
+from web.matching.services import ranking_runs
+
+try:
+    from web.matching.services import run_exclusions
+except ImportError:  # a commit before decision 0091, for a "before" figure
+    run_exclusions = None  # type: ignore[assignment]
 from web.models import Area, AreaGroup, Group, Placement, RankingRun
 from web.shared.services import reference_data
 
@@ -176,6 +188,23 @@ def _run_bytes(app: Flask, run_id: int) -> tuple[int, int]:
         return sum(size(v) for v in values.values()), snapshot
 
 
+def _forgotten(call: Callable[[], TestResponse]) -> TestResponse:
+    """`call` with nothing kept for any run in this process: its first reading in another worker."""
+    ranking_runs._results.clear()
+    if run_exclusions is not None:
+        run_exclusions.forget()
+    return call()
+
+
+def _token(app: Flask) -> str:
+    with app.test_request_context():
+        user = users.find_user_by_email(OFFICER)
+        assert user is not None
+        who = SignedInUser(user.id, user.name, user.email, user.role, user.authority_code, user.authority.name)
+        _, token = api_tokens.create(who, "bench")
+    return token
+
+
 def _profile(call: Callable[[], TestResponse], label: str) -> None:
     profiler = cProfile.Profile()
     profiler.enable()
@@ -224,6 +253,20 @@ def measure(app: Flask, repeats: int, profile: bool) -> None:
     run_path = last.headers["Location"]
     run_id = int(run_path.rstrip("/").rsplit("/", 1)[1])
     page_times, page = _timed(lambda: client.get(run_path), repeats, 200)
+    # One page of the reason that excluded most placements: its sentences are worded as it is read.
+    with app.app_context():
+        counts = db.session().get(RankingRun, run_id).summary.get("excluded_by_reason", {})  # type: ignore[union-attr]
+    code = max(counts, key=lambda c: (counts[c], c))
+    drill_path = f"{run_path}/excluded/{code}?page=2"
+    drill_times, drill = _timed(lambda: client.get(drill_path), repeats, 200)
+    # The same page as another process first reads it: nothing kept for the run, today's world
+    # prepared (the run's sentences come from its case ranked again, decision 0091).
+    fresh_times, fresh = _timed(
+        lambda: _forgotten(lambda: client.get(f"{run_path}/excluded/{code}?page=3")), repeats, 200
+    )
+    api_path = f"/api/v1/referrals/{referral}/ranking-runs/{run_id}"
+    headers = {"Authorization": f"Bearer {_token(app)}"}
+    api_times, document = _timed(lambda: _forgotten(lambda: client.get(api_path, headers=headers)), repeats, 200)
     referral_times, referral_page = _timed(lambda: client.get(f"/referrals/{referral}"), repeats, 200)
     row_bytes, snapshot_bytes = _run_bytes(app, run_id)
     print(f"find options, first request after start: {cold:8.1f} ms")
@@ -231,6 +274,9 @@ def measure(app: Flask, repeats: int, profile: bool) -> None:
         ("find options (POST, 302)", find_times, len(last.get_data())),
         ("options page, first view", first_view_times, len(page.get_data())),
         ("options page, again (GET)", page_times, len(page.get_data())),
+        (f"excluded page 2 ({code[:12]})", drill_times, len(drill.get_data())),
+        ("excluded page 3, first reading", fresh_times, len(fresh.get_data())),
+        ("API run document, first reading", api_times, len(document.get_data())),
         ("referral page (GET)", referral_times, len(referral_page.get_data())),
     ):
         print(f"{label:30} p50 {_p(times, 0.5):8.1f} ms  p95 {_p(times, 0.95):8.1f} ms  {size:>11,} bytes")

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import gc
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -22,6 +23,8 @@ from planner.score_words import component_words
 from planner.world import World
 
 RANKING_FORMAT = "placement-ranking/1"
+# The `excluded` member of a ranking kept without words (`Ranking.to_dict(words=False)`).
+REASON_MASKS_FORM = "reason-masks/1"
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,69 @@ class Exclusions:
             return ()
         return tuple(e for con in CONSTRAINTS if self._fails[con.code][i] for e in con.explain_many(self._context, [i]))
 
+    def of_many(self, placement_ids: Iterable[str]) -> dict[str, tuple[Exclusion, ...]]:
+        """`of` for several placements, each rule worded for all of them at once (a page's
+        fifty, not one at a time); only the placements excluded, in the order given."""
+        index_of = self._context.world.index_of
+        wanted = [(p, index_of[p]) for p in dict.fromkeys(placement_ids) if p in index_of]
+        found: dict[str, list[Exclusion]] = {p: [] for p, _ in wanted}
+        for con in CONSTRAINTS:
+            mask = self._fails[con.code]
+            hit = [(p, i) for p, i in wanted if mask[i]]
+            if hit:
+                worded = con.explain_many(self._context, [i for _, i in hit])
+                for (p, _), exclusion in zip(hit, worded, strict=True):
+                    found[p].append(exclusion)
+        return {p: tuple(found[p]) for p, _ in wanted if found[p]}
+
+    def masks(self) -> dict[str, BoolArray]:
+        """Each code that excludes at least one placement, in table order, with its mask over the
+        world's placements in the case's order (read them, never change them)."""
+        return {code: mask for code in REASON_CODES if (mask := self._fails[code]).any()}
+
+    def codes(self, worded_per_code: int = 0) -> dict[str, Any]:
+        """The exclusions as codes and bits (see `reason_masks`), and the first
+        `worded_per_code` placements under each code (by id) with their reasons worded.
+
+        A regional ranking excludes some 10,000 placements with 44,000 sentences (4 MB of
+        JSON); as one bit per placement and code it is a few kilobytes, and the sentences can
+        be worded again from the same case whenever someone reads them. The few worded here
+        are what a summary by reason shows, so showing it needs no ranking again.
+        """
+        world = self._context.world
+        masks = self.masks()
+        order = np.array(world.id_order, dtype=np.int64)
+        first = {world.placements[i].id for mask in masks.values() for i in order[mask[order]][:worded_per_code]}
+        worded = self.of_many(world.placements[i].id for i in world.id_order if world.placements[i].id in first)
+        return {
+            "form": REASON_MASKS_FORM,
+            "placements": len(world),
+            "masks": {
+                code: base64.b64encode(np.packbits(mask).tobytes()).decode("ascii") for code, mask in masks.items()
+            },
+            "worded": [
+                {"placement_id": p, "reasons": [{"code": r.code, "detail": r.detail} for r in reasons]}
+                for p, reasons in worded.items()
+            ],
+        }
+
+
+def reason_masks(codes: dict[str, Any]) -> dict[str, BoolArray]:
+    """The masks of `Exclusions.codes()`: for each code, which of the case's placements (in the
+    case's order) it excludes. Raises ValueError on anything else."""
+    if not isinstance(codes, dict) or codes.get("form") != REASON_MASKS_FORM:
+        raise ValueError(f"not a {REASON_MASKS_FORM} document")
+    n = int(codes["placements"])
+    masks: dict[str, BoolArray] = {}
+    for code, packed in codes["masks"].items():
+        if code not in REASON_CODES:
+            raise ValueError(f"unknown reason code {code!r}")
+        bits = np.unpackbits(np.frombuffer(base64.b64decode(packed, validate=True), dtype=np.uint8))
+        if len(bits) != -(-n // 8) * 8:
+            raise ValueError(f"the mask of {code} is not {n} placements long")
+        masks[code] = bits[:n].astype(bool)
+    return masks
+
 
 @dataclass(frozen=True)
 class Warning:
@@ -115,8 +181,13 @@ class Ranking:
         """Every excluded placement with its reasons, worded when first read."""
         return self.exclusions.records()
 
-    def to_dict(self) -> dict[str, Any]:
-        """The `placement-ranking/1` document, key order fixed."""
+    def to_dict(self, words: bool = True, worded_per_code: int = 0) -> dict[str, Any]:
+        """The `placement-ranking/1` document, key order fixed.
+
+        With `words=False`, `excluded` is `Exclusions.codes(worded_per_code)` (codes as bit
+        masks, and only the first few placements under each code worded) instead of the worded
+        list: what a stored run keeps, not a public document.
+        """
         return {
             "format": RANKING_FORMAT,
             "referral_id": self.referral_id,
@@ -135,10 +206,7 @@ class Ranking:
                 }
                 for o in self.options
             ],
-            "excluded": [
-                {"placement_id": e.placement_id, "reasons": [{"code": r.code, "detail": r.detail} for r in e.reasons]}
-                for e in self.excluded
-            ],
+            "excluded": self.worded_excluded() if words else self.exclusions.codes(worded_per_code),
             "summary": {
                 "placements": self.placements,
                 "feasible": self.feasible,
@@ -148,6 +216,13 @@ class Ranking:
             "warnings": [w.to_dict() for w in self.warnings],
             "robustness": self.robustness,
         }
+
+    def worded_excluded(self) -> list[dict[str, Any]]:
+        """The document's `excluded` member: every excluded placement by id, with its reasons worded."""
+        return [
+            {"placement_id": e.placement_id, "reasons": [{"code": r.code, "detail": r.detail} for r in e.reasons]}
+            for e in self.excluded
+        ]
 
 
 def rank(world: World, referral: Referral, policy: Policy) -> Ranking:

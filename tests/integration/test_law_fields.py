@@ -22,6 +22,7 @@ from tests.integration.helpers import csrf_token, sign_in
 from web import db
 from web.casework.services.referral_form import FormInvalid, ReferralForm, clean
 from web.matching.repositories import placements
+from web.matching.services import run_exclusions
 from web.models import Decision, Placement, RankingRun, Referral
 
 
@@ -68,7 +69,7 @@ def _stored_run(app: Flask, run_id: int) -> tuple[dict[str, Any], dict[str, Any]
     with app.app_context():
         run = db.session().get(RankingRun, run_id)
         assert run is not None
-        return json.loads(run.case_json), json.loads(run.result_json)
+        return json.loads(run.case_json), run_exclusions.worded_result(run, json.loads(run.result_json))
 
 
 def _referral(app: Flask, reference: str) -> Referral:

@@ -16,6 +16,7 @@ from tests.integration.builders import DERBYSHIRE, FUTURE, MANCHESTER, NOW, PASS
 from tests.integration.helpers import csrf_token, post, sign_in
 from web import db
 from web.accounts.services import accounts
+from web.matching.services import run_exclusions
 from web.matching.services.decisions import DECIDE_ROLES
 from web.models import Area, AuditEvent, Group, Placement, RankingRun, ReferralExclusion, RiskLocation, YoungPerson
 
@@ -112,7 +113,8 @@ def _stored_result(app: Flask, run_path: str) -> dict:
     with app.app_context():
         run = db.session().get(RankingRun, run_id)
         assert run is not None
-        return json.loads(run.result_json)
+        # As the API gives it: the run stores its exclusions as codes and words them when read.
+        return run_exclusions.worded_result(run, json.loads(run.result_json))
 
 
 def _audit(app: Flask, action: str) -> list[AuditEvent]:

@@ -26,6 +26,7 @@ from web import db
 from web.accounts.services import accounts, agreements
 from web.casework.repositories import referrals, young_people
 from web.matching.repositories import placements
+from web.matching.services import run_exclusions
 from web.matching.services.stored_cases import stored_case
 from web.models import Area, AuditEvent, Decision, Group, Placement, RankingRun, Referral, SharingAgreement
 from web.shared.repositories import intelligence
@@ -112,7 +113,7 @@ def _ranked(app: Flask, email: str = "sw@manchester.own") -> tuple[dict[str, lis
     with app.app_context():
         run = db.session().get(RankingRun, run_id)
         assert run is not None
-        result, case = json.loads(run.result_json), stored_case(run)
+        result, case = run_exclusions.worded_result(run, json.loads(run.result_json)), stored_case(run)
     excluded = {e["placement_id"]: [r["code"] for r in e["reasons"]] for e in result["excluded"]}
     return excluded, {o["placement_id"] for o in result["options"]}, {a["id"] for a in case["areas"]}, page
 

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from tests.integration.builders import FUTURE, NOW, build_world
 from tests.integration.helpers import post, sign_in
 from web import db
+from web.matching.services import run_exclusions
 from web.matching.services.stored_cases import stored_case
 from web.models import Area, RankingRun
 
@@ -62,7 +63,7 @@ def _rank(client: FlaskClient) -> tuple[str, dict, dict]:
     run_id = int(path.rstrip("/").rsplit("/", 1)[1])
     run = db.session().get(RankingRun, run_id)
     assert run is not None
-    return path, json.loads(run.result_json), stored_case(run)
+    return path, run_exclusions.worded_result(run, json.loads(run.result_json)), stored_case(run)
 
 
 def _reasons(result: dict, placement_id: str) -> list[dict]:

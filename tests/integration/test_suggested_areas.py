@@ -31,7 +31,7 @@ from web import db
 from web.accounts.services import accounts
 from web.accounts.services.accounts import SignedInUser
 from web.data_exchange.services.imports import run_import
-from web.matching.services import ranking_runs
+from web.matching.services import ranking_runs, run_exclusions
 from web.models import Area, AuditEvent, ImportRun, RankingRun, SuggestedArea, User
 
 HEADER = (
@@ -181,7 +181,7 @@ def _excluded_reasons(app: Flask, placement: str) -> set[str]:
         run_id = ranking_runs.run_ranking(user, "R-T1")
         run = db.session().get(RankingRun, run_id)
         assert run is not None
-        result = json.loads(run.result_json)
+        result = run_exclusions.worded_result(run, json.loads(run.result_json))
     for excluded in result["excluded"]:
         if excluded["placement_id"] == placement:
             return {reason["code"] for reason in excluded["reasons"]}

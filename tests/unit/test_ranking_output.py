@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 import planner
+from planner.ranking import REASON_MASKS_FORM, reason_masks
 from tests.unit.conftest import area, case, codes, option, option_ids, placement, rank, referral, young_person
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "samples" / "rank-case.json"
@@ -119,3 +122,63 @@ def test_ranking_echoes_the_day_it_judged_intelligence_by():
 
     sample = json.loads((Path(__file__).resolve().parents[2] / "data" / "samples" / "rank-case.json").read_text())
     assert planner.rank_case(sample)["as_of"] == sample["as_of"]
+
+
+def _sample_ranking_object() -> planner.Ranking:
+    parsed = planner.parse_case(json.loads(SAMPLE.read_text(encoding="utf-8")), require="rank")
+    assert parsed.referral is not None
+    policy = planner.effective_policy(parsed)
+    return planner.rank(planner.world_for(parsed, policy), parsed.referral, policy)
+
+
+def test_without_words_the_exclusions_are_codes_that_read_back():
+    """`to_dict(words=False)` keeps each code's placements as bits over the case's placements, no
+    sentences; read back, they give every excluded placement's codes of the worded document."""
+    ranking = _sample_ranking_object()
+    worded, bare = ranking.to_dict(), ranking.to_dict(words=False)
+    assert {k: v for k, v in bare.items() if k != "excluded"} == {k: v for k, v in worded.items() if k != "excluded"}
+    assert bare["excluded"]["form"] == REASON_MASKS_FORM
+    assert bare["excluded"]["worded"] == []
+    assert "detail" not in json.dumps(bare["excluded"])
+    ids = [p["id"] for p in json.loads(SAMPLE.read_text(encoding="utf-8"))["placements"]]
+    masks = reason_masks(bare["excluded"])
+    assert list(masks) == list(worded["summary"]["excluded_by_reason"])  # table order, only codes that exclude
+    from_bits: dict[str, list[str]] = {}
+    for code, mask in masks.items():
+        for i in mask.nonzero()[0]:
+            from_bits.setdefault(ids[i], []).append(code)
+    assert from_bits == {e["placement_id"]: [r["code"] for r in e["reasons"]] for e in worded["excluded"]}
+
+
+def test_reason_masks_refuse_what_they_did_not_write():
+    """Another form, an unknown code or a mask of the wrong length is a ValueError."""
+    bare = _sample_ranking_object().to_dict(words=False)["excluded"]
+    code = next(iter(bare["masks"]))
+    for broken in (
+        {**bare, "form": "reason-masks/0"},
+        {**bare, "masks": {"no_such_rule": bare["masks"][code]}},
+        {**bare, "placements": bare["placements"] + 8},
+    ):
+        with pytest.raises(ValueError):
+            reason_masks(broken)
+
+
+def test_wording_several_placements_at_once_says_what_one_at_a_time_says():
+    """`Exclusions.of_many` gives each excluded placement the same sentences as `of`, in the order asked."""
+    exclusions = _sample_ranking_object().exclusions
+    asked = ["P-6", "P-3", "P-1", "P-5", "no-such-placement", "P-1"]
+    found = exclusions.of_many(asked)
+    assert list(found) == ["P-6", "P-1", "P-5"]  # P-3 is an option, the unknown id is nobody
+    assert found == {p: exclusions.of(p) for p in found}
+
+
+def test_without_words_the_first_few_under_each_code_are_worded():
+    """`worded_per_code=1` words the first placement by id under each code, all its reasons, in id order."""
+    ranking = _sample_ranking_object()
+    worded = ranking.to_dict()["excluded"]
+    firsts = {
+        code: next(e["placement_id"] for e in worded if code in [r["code"] for r in e["reasons"]])
+        for code in ranking.excluded_by_reason
+    }
+    kept = ranking.to_dict(words=False, worded_per_code=1)["excluded"]["worded"]
+    assert kept == [e for e in worded if e["placement_id"] in set(firsts.values())]

@@ -108,10 +108,10 @@ def get_ranking_run(reference: str, run_id: int) -> ResponseReturnValue:
 
     The stored `placement-ranking/1` document exactly as the engine returned it:
     options with scores, components, facts and reasons; exclusions with reasons;
-    summary; warnings. The view is audited.
+    summary; warnings. A run stores its exclusions as codes; their sentences are worded
+    again from the run's exact case (decision 0091). The view is audited.
     """
-    view = ranking_runs.get_run(current_api_user(), reference, run_id)
-    return jsonify(view.result)
+    return jsonify(ranking_runs.run_document(current_api_user(), reference, run_id))
 
 
 @blueprint.route("/<reference>/ranking-runs/<int(max=2147483647):run_id>/why-above")

@@ -161,6 +161,7 @@ class PreparedWorld:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _prefix: Any = field(default=None, repr=False)
     _snapshot: tuple[str, bytes] | None = field(default=None, repr=False)
+    _sha256: str | None = field(default=None, repr=False)
 
     def case_hasher(self) -> Any:
         """A sha256 fed with the canonical case text up to (not including) its referral part.
@@ -189,8 +190,16 @@ class PreparedWorld:
         with self._lock:
             if self._snapshot is None:
                 text = _dumps(self.parts).encode()
-                self._snapshot = (hashlib.sha256(text).hexdigest(), zlib.compress(text, 6))
+                self._sha256 = hashlib.sha256(text).hexdigest()
+                self._snapshot = (self._sha256, zlib.compress(text, 6))
             return self._snapshot
+
+    def snapshot_sha256(self) -> str:
+        """The snapshot's sha256 alone: a reader matching a run to this world needs no compressing."""
+        with self._lock:
+            if self._sha256 is None:
+                self._sha256 = hashlib.sha256(_dumps(self.parts).encode()).hexdigest()
+            return self._sha256
 
 
 @dataclass(frozen=True)
@@ -255,9 +264,7 @@ def _prepare(
         if extra_placements:
             parsed = parse_case({"format": CASE_FORMAT, "as_of": as_of.isoformat(), **parts})
         else:
-            # The records unchanged since the last world read are not validated again (parse_world).
-            with _memo_lock:
-                parsed = parse_world(parts, as_of, _memo)
+            parsed = parse_world_parts(parts, as_of)
     except CaseError as error:
         raise InvalidInput(error.problems) from None
     world = prepare_world(parsed.placements, parsed.areas, parsed.groups, as_of, use_expired)
@@ -324,6 +331,22 @@ def prepared_world(
         gc.collect()
         gc.freeze()
     return prepared
+
+
+def parse_world_parts(parts: dict[str, Any], as_of: date) -> Case:
+    """A stored world's parts (groups, areas, placements) parsed as `parse_case` would, the
+    records unchanged since the last world read taken as they were built (`parse_world`):
+    today's world after a change, or an older run's snapshot, shares most of its records."""
+    with _memo_lock:
+        return parse_world(parts, as_of, _memo)
+
+
+def prepared_for_snapshot(sha256: str, as_of: date, use_expired: bool) -> PreparedWorld | None:
+    """A kept prepared world whose snapshot is `sha256`, for the day and use of expired
+    intelligence (a stored run's world, when it is still the world of today's rankings)."""
+    with _cache_lock:
+        candidates = [p for key, p in reversed(_cache.items()) if key[1] == as_of and key[2] == use_expired]
+    return next((p for p in candidates if p.snapshot_sha256() == sha256), None)
 
 
 def build_case(

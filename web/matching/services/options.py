@@ -12,11 +12,11 @@ import json
 import math
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
-from itertools import combinations, islice
+from itertools import combinations
 from typing import Any, TypeVar
 
 from planner.authorities import authority_name
@@ -28,7 +28,7 @@ from web.accounts.services.accounts import SignedInUser
 from web.casework.services.referrals import get_for, may_edit
 from web.matching.repositories import exclusions as exclusion_repository
 from web.matching.repositories import ranking_runs as run_repository
-from web.matching.services import ranking_runs
+from web.matching.services import ranking_runs, run_exclusions
 from web.matching.services.ranking_runs import RunView
 from web.matching.services.stored_cases import stored_case, stored_placements
 from web.models import RankingRun, Referral, ReferralExclusion
@@ -146,7 +146,8 @@ def _worker_exclusions(referral: Referral) -> list[WorkerExclusion]:
 INLINE_MAP_ITEMS = 300
 FETCHED_LAYERS = ("excluded", "high_severity_areas")
 MAP_ITEMS_IN_VIEW = 1000  # at most this many of a layer per view: zoom in for the rest
-EXCLUDED_SHOWN = 10  # placements listed under each reason on the options page
+# Placements listed under each reason on the options page: those the run stored worded.
+EXCLUDED_SHOWN = run_exclusions.WORDED_PER_CODE
 EXCLUDED_PAGE_SIZE = 50
 
 _layers_lock = threading.Lock()
@@ -171,37 +172,50 @@ def _kept(key: tuple[Any, ...], make: Callable[[], T]) -> T:
 
 
 def _page_map(
-    case: dict[str, Any], result: dict[str, Any]
+    stored: RankingRun, case: dict[str, Any], result: dict[str, Any]
 ) -> tuple[dict[str, list[dict[str, Any]]], dict[str, int], tuple[str, ...]]:
     """(the layers the page sends, every layer's size, the layers left for the map to fetch)."""
     sizes = large_layer_sizes(case, result)
     fetched = tuple(k for k in FETCHED_LAYERS if sizes[k] > INLINE_MAP_ITEMS)
+    if "excluded" not in fetched:
+        # The page draws every excluded placement with its reasons: few enough to word here.
+        result = run_exclusions.worded_result(stored, result)
     # Only what the page sends is worked out here; the map's requests work out the rest once.
     layers = map_layers(case, result, leave_out=fetched)
     return layers, {k: len(v) for k, v in layers.items()} | {k: sizes[k] for k in fetched}, fetched
 
 
-def _excluded_lines(run: RunView, code: str) -> Iterator[ExcludedLine]:
-    for e in run.result.get("excluded", []):
-        for r in e["reasons"]:
-            if r["code"] == code:
-                placement = run.placements.get(e["placement_id"], {})
-                yield ExcludedLine(e["placement_id"], placement.get("label", e["placement_id"]), r["detail"])
+def _excluded_lines(
+    stored: RankingRun, run: RunView, code: str, placement_ids: list[str]
+) -> tuple[list[ExcludedLine], dict[str, list[dict[str, str]]]]:
+    """The lines of `placement_ids` (excluded for `code`) in their order, and their reasons worded."""
+    reasons = run_exclusions.worded(stored, run.result, placement_ids)
+    lines = []
+    for placement_id in placement_ids:
+        label = run.placements.get(placement_id, {}).get("label", placement_id)
+        lines += [
+            ExcludedLine(placement_id, label, r["detail"]) for r in reasons.get(placement_id, []) if r["code"] == code
+        ]
+    return lines, reasons
 
 
-def _preview_excluded(run: RunView, preview: dict[str, list[ExcludedLine]]) -> None:
-    """The first EXCLUDED_SHOWN placements under each reason, in one pass over the exclusions."""
-    wanting = {code for code in preview}
-    for e in run.result.get("excluded", []):
-        if not wanting:
-            break  # every reason has its few: the rest are on the reasons' own pages
-        for r in e["reasons"]:
-            lines = preview.get(r["code"])
-            if lines is not None and len(lines) < EXCLUDED_SHOWN:
-                label = run.placements.get(e["placement_id"], {}).get("label", e["placement_id"])
-                lines.append(ExcludedLine(e["placement_id"], label, r["detail"]))
-                if len(lines) == EXCLUDED_SHOWN:
-                    wanting.discard(r["code"])
+def _preview_excluded(
+    stored: RankingRun, run: RunView, codes: Collection[str]
+) -> tuple[dict[str, list[ExcludedLine]], dict[str, list[dict[str, str]]]]:
+    """The first EXCLUDED_SHOWN placements under each reason, read from the codes and worded
+    together (only these few of a regional run's thousands); and their reasons worded."""
+    firsts = {code: run_exclusions.excluded_ids(stored, run.result, code)[:EXCLUDED_SHOWN] for code in codes}
+    shown = list(dict.fromkeys(p for ids in firsts.values() for p in ids))
+    reasons = run_exclusions.worded(stored, run.result, shown)
+    preview = {}
+    for code, ids in firsts.items():
+        preview[code] = [
+            ExcludedLine(p, run.placements.get(p, {}).get("label", p), r["detail"])
+            for p in ids
+            for r in reasons.get(p, [])
+            if r["code"] == code
+        ]
+    return preview, reasons
 
 
 def options_page(user: SignedInUser, reference: str, run_id: int) -> OptionsPage:
@@ -211,9 +225,8 @@ def options_page(user: SignedInUser, reference: str, run_id: int) -> OptionsPage
     stored = run_repository.get_run(run_id)
     assert stored is not None  # get_run found it
     key = ("page", run_id, stored.case_sha256, INLINE_MAP_ITEMS)
-    layers, sizes, fetched = _kept(key, lambda: _page_map(stored_case(stored), run.result))
-    preview: dict[str, list[ExcludedLine]] = {code: [] for code in run.result["summary"].get("excluded_by_reason", {})}
-    _preview_excluded(run, preview)
+    layers, sizes, fetched = _kept(key, lambda: _page_map(stored, stored_case(stored), run.result))
+    preview, reasons = _preview_excluded(stored, run, run.result["summary"].get("excluded_by_reason", {}))
     return OptionsPage(
         run,
         layers,
@@ -223,7 +236,7 @@ def options_page(user: SignedInUser, reference: str, run_id: int) -> OptionsPage
         sizes,
         fetched,
         preview,
-        _intelligence_shown(stored, run.result, _shown(run.result, preview)),
+        _intelligence_shown(stored, run.result, reasons, _shown(run.result, preview)),
     )
 
 
@@ -244,11 +257,13 @@ def excluded_page(user: SignedInUser, reference: str, run_id: int, code: str, pa
     if not 1 <= page <= pages:
         raise NotFound(str(page))
     first = (page - 1) * EXCLUDED_PAGE_SIZE
-    lines = list(islice(_excluded_lines(run, code), first, first + EXCLUDED_PAGE_SIZE))
     stored = run_repository.get_run(run_id)
     assert stored is not None  # get_run found it
+    # The page's placements come from the stored codes; only they are worded.
+    ids = run_exclusions.excluded_ids(stored, run.result, code)[first : first + EXCLUDED_PAGE_SIZE]
+    lines, reasons = _excluded_lines(stored, run, code, ids)
     shown = {line.placement_id for line in lines}
-    behind = _intelligence_shown(stored, run.result, shown) if code in AREA_RULES else {}
+    behind = _intelligence_shown(stored, run.result, reasons, shown) if code in AREA_RULES else {}
     return ExcludedPage(run, code, lines, page, pages, total, first + 1, behind)
 
 
@@ -284,7 +299,8 @@ def map_layer_in_view(
     if run is None or run.referral_id != referral.id:
         raise NotFound(str(run_id))
     layers = _kept(
-        ("all", run.id, run.case_sha256), lambda: map_layers(stored_case(run), ranking_runs.stored_result(run))
+        ("all", run.id, run.case_sha256),
+        lambda: map_layers(stored_case(run), run_exclusions.worded_result(run, ranking_runs.stored_result(run))),
     )
     found = [item for item in layers[layer] if _in_view(item, west, south, east, north)]
     return {
@@ -319,17 +335,21 @@ def _area_codes_in(detail: str, by_label: dict[str, list[str]]) -> list[str]:
 
 
 def _intelligence_shown(
-    run: RankingRun, result: dict[str, Any], placement_ids: Collection[str]
+    run: RankingRun,
+    result: dict[str, Any],
+    reasons: dict[str, list[dict[str, str]]],
+    placement_ids: Collection[str],
 ) -> dict[str, list[str]]:
     """`intelligence_behind` for the placements a page shows, with the run's areas by label kept per run."""
     areas, by_label = _kept(("labels", run.id, run.case_sha256), lambda: _labels(stored_case(run)))
-    return intelligence_behind(areas, by_label, result, placement_ids)
+    return intelligence_behind(areas, by_label, result, reasons, placement_ids)
 
 
 def intelligence_behind(
     areas: dict[str, dict[str, Any]],
     by_label: dict[str, list[str]],
     result: dict[str, Any],
+    reasons: dict[str, list[dict[str, str]]],
     placement_ids: Collection[str] | None = None,
 ) -> dict[str, list[str]]:
     """For each placement the run excluded or scored down because of an area, whose area it was.
@@ -338,18 +358,19 @@ def intelligence_behind(
     nearest linked area by id; the owner (who recorded it, and so answers for it) comes from
     the stored area by its code. Areas the stored case did not hold are never named. Only
     the placements in `placement_ids` (all when None): a page names a few of 10,000.
+    `reasons` are the worded reasons of the excluded placements to look at, by placement.
     """
     wanted = None if placement_ids is None else set(placement_ids)
     found_codes: dict[str, list[str]] = {}
-    for excluded in result.get("excluded", []):
-        if wanted is not None and excluded["placement_id"] not in wanted:
+    for placement_id, worded in reasons.items():
+        if wanted is not None and placement_id not in wanted:
             continue
         codes: list[str] = []
-        for reason in excluded["reasons"]:
+        for reason in worded:
             if reason["code"] in AREA_RULES:
                 codes += _area_codes_in(reason["detail"], by_label)
         if codes:
-            found_codes[excluded["placement_id"]] = list(dict.fromkeys(codes))
+            found_codes[placement_id] = list(dict.fromkeys(codes))
     # An option's safety is lowered only by a linked area nearer than the policy's safe distance.
     safe_km = float(result.get("policy", {}).get("safe_km", 0))
     for option in result.get("options", []):
@@ -494,8 +515,10 @@ def large_layer_sizes(case: dict[str, Any], result: dict[str, Any]) -> dict[str,
     """How many items the layers that may be fetched would hold, without working them out."""
     as_of = date.fromisoformat(result.get("as_of") or case["as_of"])
     use_expired = bool(result["policy"].get("use_expired_intelligence", False))
+    summary = result["summary"]
     return {
-        "excluded": len(result.get("excluded", [])),
+        # Every placement not feasible was excluded: counted without reading the exclusions.
+        "excluded": summary["placements"] - summary["feasible"],
         "high_severity_areas": sum(
             1 for a in case.get("areas", []) if a["severity"] == "high" and _in_force(a, as_of, use_expired)
         ),

@@ -38,7 +38,7 @@ from web.matching.repositories import placements as placement_repository
 from web.matching.repositories import ranking_runs as run_repository
 from web.matching.services import decisions
 from web.matching.services.batch_case import audit_shared, build_case
-from web.matching.services.ranking_runs import run_ranking
+from web.matching.services.ranking_runs import exclusion_reasons, run_ranking
 from web.matching.services.stored_cases import store_world, stored_placements
 from web.models import Decision, PanelRun, Referral
 from web.shared.services import audit
@@ -434,7 +434,7 @@ def accept_match(user: SignedInUser, run_id: int, reference: str) -> Accepted:
     fresh = json.loads(ranking.result_json)
     label = stored_placements(ranking).get(code, {}).get("label", code)
     if not any(o["placement_id"] == code for o in fresh["options"]):
-        why: list[dict[str, str]] = next((e["reasons"] for e in fresh["excluded"] if e["placement_id"] == code), [])
+        why = exclusion_reasons(ranking, code)
         words = " ".join(r["detail"] for r in why) or "it is no longer in the pool."
         raise NoLongerAnOption(
             f"{label} is no longer an option for {reference}: {words} These are its options now.", ranking_id

@@ -21,6 +21,7 @@ from web import db
 from web.accounts.services.accounts import SignedInUser
 from web.casework.services.referrals import get_for
 from web.matching.repositories import ranking_runs as run_repository
+from web.matching.services import run_exclusions
 from web.matching.services.batch_case import audit_shared, build_case
 from web.matching.services.stored_cases import store_world, stored_placements
 from web.models import RankingRun, Referral
@@ -54,8 +55,10 @@ def rank_referral(
         wanted = option_for(built.world, built.parsed.referral, policy, include)
         if wanted is not None and wanted.rank > policy.max_options:
             policy = policy.with_overrides({"max_options": wanted.rank})
-    result = rank(built.world, built.parsed.referral, policy).to_dict()
-    # The run keeps its referral and result; its world is a snapshot stored once per version.
+    ranking = rank(built.world, built.parsed.referral, policy)
+    # The run keeps its referral and result, its exclusions as codes (worded when read,
+    # `run_exclusions`); its world is a snapshot stored once per version.
+    result = ranking.to_dict(words=False, worded_per_code=run_exclusions.WORDED_PER_CODE)
     case_json, world_sha256 = store_world(built)
     run = RankingRun(
         referral_id=referral.id,
@@ -75,6 +78,7 @@ def rank_referral(
     # The options page reads this run next: it finds the result here rather than parsing
     # megabytes back (the engine's to_dict is plain JSON types, so it reads back equal).
     _keep_result((run.id, run.case_sha256), result)
+    run_exclusions.keep_ranking(run, ranking)
     audit.record(requested_by_id, "rank", "referral", referral.reference)
     audit_shared(built, requested_by_id, "referral", referral.reference)
     db.commit()
@@ -82,9 +86,10 @@ def rank_referral(
 
 
 # Parsed results of the last two runs viewed, by id (a run is never edited): the options page,
-# its drill-down pages and compare read the same run again and again, and a regional run's
-# result is megabytes of JSON. Read them, never change them. Only two: each is some 150,000
-# Python objects, and every full pass of the garbage collector walks all that are kept.
+# its drill-down pages and compare read the same run again and again, and a run stored before
+# decision 0091 holds megabytes of worded exclusions. Read them, never change them. Only two:
+# such a result is some 150,000 Python objects, and every full pass of the garbage collector
+# walks all that are kept.
 _RESULTS_KEPT = 2
 _results_lock = threading.Lock()
 _results: OrderedDict[tuple[int, str], dict[str, Any]] = OrderedDict()
@@ -166,6 +171,20 @@ def get_run(user: SignedInUser, reference: str, run_id: int) -> RunView:
     audit.record(user.id, "view", "ranking_run", f"{referral.reference}/{run.id}")
     db.commit()
     return _view(run, referral.reference, full=True)
+
+
+def run_document(user: SignedInUser, reference: str, run_id: int) -> dict[str, Any]:
+    """A stored run's `placement-ranking/1` document as the engine returned it, its exclusions
+    worded (`run_exclusions`); the view is audited as `get_run`'s."""
+    view = get_run(user, reference, run_id)
+    run = run_repository.get_run(run_id)
+    assert run is not None  # get_run found it
+    return run_exclusions.worded_result(run, view.result)
+
+
+def exclusion_reasons(run: RankingRun, placement_id: str) -> list[dict[str, str]]:
+    """Why the run excluded one placement, worded ({"code", "detail"} each; empty if it did not)."""
+    return run_exclusions.worded(run, stored_result(run), [placement_id]).get(placement_id, [])
 
 
 def list_runs(user: SignedInUser, reference: str) -> list[RunView]:

@@ -36,7 +36,7 @@ from web.matching.repositories import ranking_runs as run_repository
 from web.matching.services import decisions
 from web.matching.services.batch_case import audit_shared, build_case, qualified
 from web.matching.services.panel import MAX_REFERRALS, STATUS_WORDS, AlreadyDecided, NoLongerAnOption, runs_as_job
-from web.matching.services.ranking_runs import rank_referral
+from web.matching.services.ranking_runs import exclusion_reasons, rank_referral
 from web.matching.services.stored_cases import stored_placements
 from web.models import Referral, RegionalPanelRun
 from web.models import RegionalProposal as SentProposal
@@ -417,9 +417,7 @@ def take_forward(user: SignedInUser, run_id: int, item: str) -> TakenForward:
     fresh = json.loads(ranking.result_json)
     label = stored_placements(ranking).get(placement, {}).get("label", placement)
     if not any(o["placement_id"] == placement for o in fresh["options"]):
-        why: list[dict[str, str]] = next(
-            (e["reasons"] for e in fresh["excluded"] if e["placement_id"] == placement), []
-        )
+        why = exclusion_reasons(ranking, placement)
         words = " ".join(r["detail"] for r in why) or "it is not in the authority's pool."
         raise NoLongerAnOption(f"{label} is not an option for {item} by its authority's ranking: {words}", ranking_id)
     panel_repository.add_regional_proposal(
