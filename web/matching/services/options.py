@@ -220,10 +220,7 @@ def _preview_excluded(
 
 def options_page(user: SignedInUser, reference: str, run_id: int) -> OptionsPage:
     """A stored run (its view audited), what the map draws, and the referral's current exclusions."""
-    run = ranking_runs.get_run(user, reference, run_id)
-    referral = get_for(user, reference, records=False)
-    stored = run_repository.get_run(run_id)
-    assert stored is not None  # get_run found it
+    run, referral, stored = ranking_runs.viewed_run(user, reference, run_id)
     key = ("page", run_id, stored.case_sha256, INLINE_MAP_ITEMS)
     layers, sizes, fetched = _kept(key, lambda: _page_map(stored, stored_case(stored), run.result))
     preview, reasons = _preview_excluded(stored, run, run.result["summary"].get("excluded_by_reason", {}))

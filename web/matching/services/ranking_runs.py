@@ -164,13 +164,19 @@ def _view(run: RankingRun, reference: str, full: bool) -> RunView:
 
 def get_run(user: SignedInUser, reference: str, run_id: int) -> RunView:
     """A stored run of the user's own authority's referral, with the view audited."""
+    return viewed_run(user, reference, run_id)[0]
+
+
+def viewed_run(user: SignedInUser, reference: str, run_id: int) -> tuple[RunView, Referral, RankingRun]:
+    """`get_run`, with the referral and the stored run it read: a page that shows more of
+    them (the options page) uses these rather than reading them again."""
     referral = get_for(user, reference, records=False)
     run = run_repository.get_run(run_id)
     if run is None or run.referral_id != referral.id:
         raise NotFound(str(run_id))
     audit.record(user.id, "view", "ranking_run", f"{referral.reference}/{run.id}")
     db.commit()
-    return _view(run, referral.reference, full=True)
+    return _view(run, referral.reference, full=True), referral, run
 
 
 def run_document(user: SignedInUser, reference: str, run_id: int) -> dict[str, Any]:
