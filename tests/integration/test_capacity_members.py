@@ -144,8 +144,12 @@ def test_each_members_figures_are_the_ones_its_own_commissioners_see(demo: Flask
             assert next(r for r in placed if r[:2] == [name, row[0]])[2:] == row[1:]
             compared += 1
     assert compared > 40
-    # The sharing members together: a row of its own in every stacked table.
-    assert any(r[0] == "All sharing members" for r in settings) and trends[0][-1] == "All sharing members"
+    # The sharing members together only as the total of a table by member, never member by group,
+    # setting or month (each of those would be a new cell to difference: decision 0083).
+    assert next(r for r in location if r[0] == "All")[1] not in ("", None)
+    assert trends[0][1:] == [names[c] for c in sorted(SHARING, key=lambda c: names[c])]
+    assert {r[0] for r in settings[1:] if len(r) > 2} == {names[c] for c in SHARING}
+    assert {r[0] for r in waiting[1:] if len(r) > 2} == {names[c] for c in SHARING}
 
 
 def test_page_csv_excel_and_api_give_the_same_figures_and_downloads_are_audited(demo: Flask) -> None:

@@ -57,7 +57,6 @@ from web.shared.services.people import age_on
 
 ROLES = ("cooperative_commissioner",)
 KIND = "sufficiency_figures"
-ALL_MEMBERS = "All sharing members"
 # The views by member, in the order of the sub-navigation, with the words it shows.
 VIEWS = {
     "gap": "Demand against supply",
@@ -67,8 +66,8 @@ VIEWS = {
 }
 MEMBER_NOTE = (
     "Each member's figures are the ones its own commissioners see on the capacity review filtered to "
-    "their authority; the rows for all sharing members together are figures of their own, adjusted "
-    "separately, so the members' rows need not add up to them."
+    "their authority; a total over the sharing members is a figure of its own, adjusted separately, so "
+    "the members' rows need not add up to it."
 )
 
 
@@ -207,12 +206,13 @@ def _location(user: SignedInUser, f: Filters, found: _Sharing, today: date) -> d
         *notes(),
     )
     # Every setting for every member, even with nobody in it: a row left out would say "none".
-    blocks = [(found.names.get(c, c), by_member[c]) for c in found.shown]
-    blocks.append((ALL_MEMBERS, [p for c in found.shown for p in by_member[c]]))
+    # No block for the sharing members together: each row here is the member's own cell, so the
+    # table publishes nothing its members' commissioners do not already see (decision 0083).
     setting_rows: list[tuple[str, ...]] = []
-    for label, placed in blocks:
-        groups = [[p for p in placed if p.setting == s] for s in SETTINGS]
+    for code in found.shown:
+        groups = [[p for p in by_member[code] if p.setting == s] for s in SETTINGS]
         member_rows, member_total, _ = location_rows([SETTING_WORDS[s] for s in SETTINGS], groups, dz)
+        label = found.names.get(code, code)
         setting_rows += [(label, *r) for r in member_rows]
         setting_rows.append((label, *member_total))
     return {
@@ -272,14 +272,13 @@ def _trend_tables(
     monthly_rows = []
     for month in months:
         cells = [by_month.get((c, month)) or Split((3, 3)) for c in found.shown]
-        together = combined(cells, (3, 3))
-        monthly_rows.append((month_words(month), *(dz.text(c.total) for c in cells), dz.text(together.total)))
+        monthly_rows.append((month_words(month), *(dz.text(c.total) for c in cells)))
     monthly = table(
         f"trends_members_{source}_monthly",
         f"{title}: placements started by month and member",
-        ("Month", *labels, ALL_MEMBERS),
+        ("Month", *labels),
         monthly_rows,
-        totals=("All months", *(dz.text(by_member[c].total) for c in found.shown), dz.text(everyone.total)),
+        totals=("All months", *(dz.text(by_member[c].total) for c in found.shown)),
         notes=(*extra_notes, MEMBER_NOTE, *notes()),
     )
     return {summary.key: summary, monthly.key: monthly}
@@ -391,8 +390,9 @@ def _equality(user: SignedInUser, f: Filters, found: _Sharing, today: date) -> d
     for key, label, groups in DIMENSIONS:
         rows: list[tuple[str, ...]] = []
         placed_rows: list[tuple[str, ...]] = []
-        blocks = [(found.names.get(c, c), [c]) for c in found.shown] + [(ALL_MEMBERS, list(found.shown))]
-        for block, codes in blocks:
+        # Member by member only: a block for the sharing members together would be a new cell for
+        # every group under every filter, and those cells are what differencing feeds on (decision 0083).
+        for block, codes in [(found.names.get(c, c), [c]) for c in found.shown]:
             splits = [Split((2,)) for _ in groups]
             for w in waiting:
                 if w.member in codes:
