@@ -181,6 +181,11 @@ def test_page_csv_excel_and_api_give_the_same_figures_and_downloads_are_audited(
         values = [["" if v is None else str(v) for v in row] for row in sheet.iter_rows(min_row=2, values_only=True)]
         assert values[0] == list(found[keys[0]]["headings"])
         assert [r[: len(values[1])] for r in values[1:2]] == [list(found[keys[0]]["rows"][0])]
+    # The demand-against-supply table downloads too, the same as the API's.
+    gap = api.get(f"/api/v1/capacity/members/gap?{query}", headers=token).get_json()["tables"][0]
+    from_page = _csv(client, f"/capacity/members/download/gap/gap.csv?{query}")
+    assert from_page[: 1 + len(gap["rows"])] == [gap["headings"], *gap["rows"]]
+    assert "/capacity/members/download/gap/gap.csv?" in client.get(f"/capacity/members/?{query}").get_data(as_text=True)
     exports = audit_events(demo, "export", "capacity_members_table")
     assert {e.object_ref for e in exports} >= {f"{COOPERATIVE}/location/location_members.csv".rsplit(".", 1)[0]}
     assert {e.detail for e in exports} == {"csv", "xlsx"}
