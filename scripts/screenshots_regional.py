@@ -5,7 +5,8 @@
 
 Signs in as the Greater Manchester co-operative's placement officer (the regional panel, a
 run, sending a proposal to its authority), then as Manchester's placement officer (the
-proposal in Tasks) and the co-operative's commissioner (capacity by member). It runs a
+proposal in Tasks) and the co-operative's commissioner (capacity by member, and its placement
+location view). It runs a
 regional panel and sends a proposal in the demo database it runs against.
 """
 
@@ -68,6 +69,9 @@ def main() -> None:
         commissioner = as_user("cooperative.commissioner@coop-gm.demo")
         commissioner.goto(f"{base}/capacity/members/")
         shot(commissioner, "capacity-by-member", full_page=True)
+        commissioner.goto(f"{base}/capacity/members/location")
+        commissioner.locator("#table-location_members").scroll_into_view_if_needed()
+        shot(commissioner, "capacity-by-member-location")
         browser.close()
 
 

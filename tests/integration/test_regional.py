@@ -271,3 +271,34 @@ def test_a_large_regional_panel_runs_as_a_job_acting_for_the_co_operative(demo: 
             assert run is not None and run.cooperative_code == COOPERATIVE and len(run.members) > 1
     finally:
         demo.config.pop("PANEL_JOB_SIZE")
+
+
+def test_each_members_figure_is_the_same_in_every_view_filter_and_download(demo: Flask) -> None:
+    """A member's rows are the same cells whether every member is shown or that member alone, page or download.
+
+    So asking for members one at a time and subtracting from the co-operative's tables gives
+    nothing new: the same children give the same figure (decision 0083).
+    """
+    import csv
+    import io
+
+    from web.shared.repositories import authorities
+
+    client = _client(demo, COMMISSIONER)
+    with demo.app_context():
+        names = {a.gss_code: a.name for a in authorities.list_authorities()}
+    downloads = {
+        "location": ["location_members", "location_members_settings"],
+        "trends": ["trends_members_decisions", "trends_members_episodes"],
+        "equality": ["waiting_age_members", "placed_ethnicity_members"],
+    }
+    for view, keys in downloads.items():
+        for key in keys:
+            path = f"/capacity/members/download/{view}/{key}.csv"
+            every = list(csv.reader(io.StringIO(client.get(path).get_data(as_text=True))))
+            assert not any(names[LEFT_OUT] in cell for row in every for cell in row)
+            for code in MEMBERS[:2]:
+                alone = list(csv.reader(io.StringIO(client.get(f"{path}?authority={code}").get_data(as_text=True))))
+                theirs = [r for r in every if r and r[0] == names[code]]
+                assert theirs and theirs == [r for r in alone if r and r[0] == names[code]]
+    assert audit_events(demo, "export", "capacity_members_table")

@@ -755,9 +755,12 @@ class Placed:
     setting: str
     miles: float
     record: Tally  # this child, as the published counts tally them
+    reference: str = ""  # the child's reference (never published: for the disclosure tests' attack)
 
 
-def _placed(rows: Iterable[repository.CurrentPlacementRow], f: Filters, today: date, dz: Disclosure) -> list[Placed]:
+def placed_children(
+    rows: Iterable[repository.CurrentPlacementRow], f: Filters, today: date, dz: Disclosure
+) -> list[Placed]:
     out = []
     for row in rows:
         age = age_on(row.date_of_birth, today)
@@ -784,6 +787,7 @@ def _placed(rows: Iterable[repository.CurrentPlacementRow], f: Filters, today: d
                 row.setting,
                 miles,
                 dz.one("young_person", row.person_reference),
+                row.person_reference,
             )
         )
     return out
@@ -810,7 +814,7 @@ def _location_row(label: str, split: Split, dz: Disclosure) -> tuple[str, ...]:
     )
 
 
-def _location_rows(
+def location_rows(
     labels: list[str], groups: list[list[Placed]], dz: Disclosure
 ) -> tuple[list[tuple[str, ...]], tuple[str, ...], Split]:
     splits = [_split(g) for g in groups]
@@ -848,16 +852,16 @@ def location(user: SignedInUser, f: Filters, today: date | None = None) -> Locat
     today = today or date.today()
     dz = protection()
     names = {a.gss_code: a.name for a in authority_repository.list_authorities()}
-    placed = _placed(repository.current_placements(), f, today, dz)
+    placed = placed_children(repository.current_placements(), f, today, dz)
     by_authority: dict[str, list[Placed]] = defaultdict(list)
     by_setting: dict[str, list[Placed]] = defaultdict(list)
     for p in placed:
         by_authority[p.responsible].append(p)
         by_setting[p.setting].append(p)
     codes = sorted(by_authority, key=lambda c: names.get(c, c))
-    rows, totals, everyone = _location_rows([names.get(c, c) for c in codes], [by_authority[c] for c in codes], dz)
+    rows, totals, everyone = location_rows([names.get(c, c) for c in codes], [by_authority[c] for c in codes], dz)
     setting_codes = [s for s in SETTINGS if by_setting[s]]
-    setting_rows, setting_totals, _ = _location_rows(
+    setting_rows, setting_totals, _ = location_rows(
         [SETTING_WORDS[s] for s in setting_codes], [by_setting[s] for s in setting_codes], dz
     )
     note = (
@@ -905,14 +909,14 @@ class Equality:
     tables: dict[str, PublishedTable]
 
 
-_DIMENSIONS = (
+DIMENSIONS = (
     ("ethnicity", "Ethnicity group", list(ETHNICITY_GROUPS)),
     ("sex", "Sex", list(SEX_GROUPS)),
     ("age", "Age band", [text for _, text, _, _ in AGE_BANDS]),
 )
 
 
-def _group_of(dimension: str, ethnicity: str, sex: str, age: int) -> str:
+def group_of(dimension: str, ethnicity: str, sex: str, age: int) -> str:
     if dimension == "ethnicity":
         return ethnicity_group(ethnicity)
     if dimension == "sex":
@@ -943,12 +947,12 @@ def equality(user: SignedInUser, f: Filters, today: date | None = None) -> Equal
         waiting.extend(
             (yp.ethnicity, yp.sex, age, has_option, dz.one("young_person", yp.reference)) for yp, age in people
         )
-    placed = _placed(repository.current_placements(), f, today, dz)
+    placed = placed_children(repository.current_placements(), f, today, dz)
     tables: dict[str, PublishedTable] = {}
-    for key, label, groups in _DIMENSIONS:
+    for key, label, groups in DIMENSIONS:
         splits = [Split((2,)) for _ in groups]
         for ethnicity, sex, age, has_option, child in waiting:
-            splits[groups.index(_group_of(key, ethnicity, sex, age))].add(child, (0 if has_option else 1,))
+            splits[groups.index(group_of(key, ethnicity, sex, age))].add(child, (0 if has_option else 1,))
         everyone = combined(splits, (2,))
         rows = [
             (g, dz.text(sp.total), sp.text(dz, 0, 0), sp.text(dz, 0, 1), sp.rate(dz, 0, 1))
@@ -971,8 +975,8 @@ def equality(user: SignedInUser, f: Filters, today: date | None = None) -> Equal
         )
         by_group: list[list[Placed]] = [[] for _ in groups]
         for p in placed:
-            by_group[groups.index(_group_of(key, p.ethnicity, p.sex, p.age))].append(p)
-        placed_rows, placed_totals, _ = _location_rows(groups, by_group, dz)
+            by_group[groups.index(group_of(key, p.ethnicity, p.sex, p.age))].append(p)
+        placed_rows, placed_totals, _ = location_rows(groups, by_group, dz)
         tables[f"placed_{key}"] = table(
             f"placed_{key}",
             f"Children placed now by {label.lower()}: distance and location",

@@ -101,3 +101,14 @@ def _number(value: str, figure: bool) -> str | int | float:
             return float(text)
         except ValueError:
             return value
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOWNLOAD_KINDS = ("csv", "xlsx")
+
+
+def as_download(published: PublishedTable, name: str, kind: str) -> tuple[str | bytes, str, str]:
+    """The table as a file to send, for a page and the API alike: (body, media type, file name)."""
+    if kind == "csv":
+        return to_csv(published), "text/csv", f"{name}.csv"
+    return to_xlsx(published), XLSX, f"{name}.xlsx"

@@ -13,7 +13,7 @@ from datetime import date, datetime
 
 from planner.capacity import age_band, month_key, month_words, months_back
 from planner.dfe import DFE_FAR_FROM_HOME_MILES, IN_AREA, OUT_OF_AREA, miles_from_coordinates, placement_location
-from planner.disclosure import Disclosure
+from planner.disclosure import Disclosure, Tally
 from web.accounts.services.accounts import SignedInUser
 from web.capacity.repositories import capacity as repository
 from web.capacity.services.capacity import Filters, notes, require_viewer
@@ -57,6 +57,65 @@ class Trends:
     outside: list[Series]
 
 
+@dataclass(frozen=True)
+class Started:
+    """One placement started, as the trends count it: whose, which month, how far, where."""
+
+    authority: str  # the responsible (placing) authority
+    month: str  # "YYYY-MM"
+    distance: int  # 0 within 20 miles, 1 more than 20 miles, 2 not known
+    location: int  # 0 inside the authority, 1 outside, 2 not known
+    ident: str  # the record the count tallies (a child placed by a decision, or an episode)
+    record: Tally
+
+
+def started_by_decision(f: Filters, first: date, dz: Disclosure) -> list[Started]:
+    """Each young person placed by a decision made since `first`, under the filters."""
+    out = []
+    for d in repository.decisions_since(datetime.combine(first, datetime.min.time())):
+        if f.authority and d.referral_authority != f.authority:
+            continue
+        if f.setting and d.placement_setting != f.setting:
+            continue
+        for i, (dob, risks, home_lat, home_lon) in enumerate(d.young_people):
+            if f.bands and age_band(age_on(dob, d.decided_at.date())) not in f.bands:
+                continue
+            if f.specialism and f.specialism not in set(d.asked_specialisms) | set(risks):
+                continue
+            miles = miles_from_coordinates(home_lat, home_lon, d.placement_lat, d.placement_lon)
+            where = 2
+            if d.placement_authority:
+                where = 0 if placement_location(d.referral_authority, d.placement_authority) == IN_AREA else 1
+            person = d.person_references[i] if i < len(d.person_references) else i
+            ident = f"{d.decision_id}:{person}"
+            out.append(
+                Started(
+                    d.referral_authority,
+                    month_key(d.decided_at.date()),
+                    1 if miles > DFE_FAR_FROM_HOME_MILES else 0,
+                    where,
+                    ident,
+                    dz.one("placed_by_decision", ident),
+                )
+            )
+    return out
+
+
+def started_in_episodes(f: Filters, first: date, today: date, dz: Disclosure) -> list[Started]:
+    """Each imported SSDA903 episode started from `first` to `today` (specialism and age do not apply)."""
+    out = []
+    for e in repository.care_episodes_between(first, today):
+        if f.authority and e.authority != f.authority:
+            continue
+        if f.setting and e.place not in _PLACE_SETTINGS[f.setting]:
+            continue
+        distance = 2 if e.distance_miles is None else (1 if e.distance_miles > DFE_FAR_FROM_HOME_MILES else 0)
+        where = {IN_AREA: 0, OUT_OF_AREA: 1}.get((e.location or "").upper(), 2)
+        ident = str(e.episode_id)
+        out.append(Started(e.authority, month_key(e.start), distance, where, ident, dz.one("care_episode", ident)))
+    return out
+
+
 def _row(label: str, split: Split, dz: Disclosure) -> tuple[str, ...]:
     return (
         label,
@@ -92,35 +151,11 @@ def trends(user: SignedInUser, f: Filters, today: date | None = None) -> Trends:
     names = {a.gss_code: a.name for a in authority_repository.list_authorities()}
 
     decided: dict[str, Split] = defaultdict(lambda: Split((3, 3)))
-    for d in repository.decisions_since(datetime.combine(first, datetime.min.time())):
-        if f.authority and d.referral_authority != f.authority:
-            continue
-        if f.setting and d.placement_setting != f.setting:
-            continue
-        for i, (dob, risks, home_lat, home_lon) in enumerate(d.young_people):
-            if f.bands and age_band(age_on(dob, d.decided_at.date())) not in f.bands:
-                continue
-            if f.specialism and f.specialism not in set(d.asked_specialisms) | set(risks):
-                continue
-            miles = miles_from_coordinates(home_lat, home_lon, d.placement_lat, d.placement_lon)
-            where = 2
-            if d.placement_authority:
-                where = 0 if placement_location(d.referral_authority, d.placement_authority) == IN_AREA else 1
-            person = d.person_references[i] if i < len(d.person_references) else i
-            decided[month_key(d.decided_at.date())].add(
-                dz.one("placed_by_decision", f"{d.decision_id}:{person}"),
-                (1 if miles > DFE_FAR_FROM_HOME_MILES else 0, where),
-            )
-
+    for one in started_by_decision(f, first, dz):
+        decided[one.month].add(one.record, (one.distance, one.location))
     episodes: dict[str, Split] = defaultdict(lambda: Split((3, 3)))
-    for e in repository.care_episodes_between(first, today):
-        if f.authority and e.authority != f.authority:
-            continue
-        if f.setting and e.place not in _PLACE_SETTINGS[f.setting]:
-            continue
-        distance = 2 if e.distance_miles is None else (1 if e.distance_miles > DFE_FAR_FROM_HOME_MILES else 0)
-        where = {IN_AREA: 0, OUT_OF_AREA: 1}.get((e.location or "").upper(), 2)
-        episodes[month_key(e.start)].add(dz.one("care_episode", e.episode_id), (distance, where))
+    for one in started_in_episodes(f, first, today, dz):
+        episodes[one.month].add(one.record, (one.distance, one.location))
 
     decided_rows, decided_totals = _rows(months, decided, dz)
     episode_rows, episode_totals = _rows(months, episodes, dz)
