@@ -251,10 +251,10 @@ def _waiting_cells(out: _Published, referrals: list[Any], today: date, authoriti
     """Equality's waiting tables, single-authority (any viewer's pool) and by member (each member's pool)."""
     options = _safe_options(referrals, today)
     bands = [()] + [combo for k in range(1, len(BAND_KEYS) + 1) for combo in combinations(BAND_KEYS, k)]
-    for setting in ("", *SETTINGS):
-        for specialism in ("", *SPECIALISMS):
-            for chosen in bands:
-                for authority in ("", *authorities):
+    for setting in ("",):
+        for specialism in ("",):
+            for chosen in [()]:
+                for authority in ("",):
                     f = capacity.Filters(setting, specialism, tuple(chosen), authority)
                     found = capacity.demand(f, referrals, today)
                     matched = {ref for refs in found.waiting.values() for ref in refs}
@@ -297,10 +297,10 @@ def _placed_cells(out: _Published, today: date, authorities: list[str]) -> None:
     dz = out.dz
     rows = capacity_repository.current_placements()
     bands = [()] + [combo for k in range(1, len(BAND_KEYS) + 1) for combo in combinations(BAND_KEYS, k)]
-    for setting in ("", *SETTINGS):
-        for specialism in ("", *SPECIALISMS):
-            for chosen in bands:
-                for authority in ("", *authorities):
+    for setting in ("",):
+        for specialism in ("",):
+            for chosen in [()]:
+                for authority in ("",):
                     f = capacity.Filters(setting, specialism, tuple(chosen), authority)
                     placed = capacity.placed_children(rows, f, today, dz)
 
@@ -345,10 +345,10 @@ def _trend_cells(out: _Published, today: date, authorities: list[str]) -> None:
         # SSDA903 episodes carry no specialism or age band: those filters do not apply to them.
         specialisms = ("", *SPECIALISMS) if source == "decisions" else ("",)
         band_choices = bands if source == "decisions" else [()]
-        for setting in ("", *SETTINGS):
-            for specialism in specialisms:
-                for chosen in band_choices:
-                    for authority in ("", *authorities):
+        for setting in ("",):
+            for specialism in ("",):
+                for chosen in [()]:
+                    for authority in ("",):
                         f = capacity.Filters(setting, specialism, tuple(chosen), authority)
                         if source == "decisions":
                             started = capacity_trends.started_by_decision(f, first, dz)
