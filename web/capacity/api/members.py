@@ -133,6 +133,7 @@ def member_view(query: dict[str, Any], view: str) -> Any:
 @blueprint.errors(403, 404, 422)
 @blueprint.response(
     200,
+    {"type": "string", "format": "binary"},  # a file: documented so, not a JSON schema
     content_type="text/csv",
     description="The table as CSV (kind csv) or an Excel workbook (kind xlsx), exactly as its page shows it.",
 )

@@ -45,7 +45,8 @@ def _render(template: str, **context: Any) -> Page:
     """A page behind the filter form; bad filters answer 400 with the problems named."""
     submitted = _args(request.args)
     try:
-        filters = service.parse_filters(submitted)
+        # A view published unfiltered (decision 0083) shows and links with no filters.
+        filters = service.view_filters(str(context.get("page", "")), service.parse_filters(submitted))
     except InvalidInput as error:
         return (
             render_template(

@@ -58,6 +58,7 @@ def index() -> ResponseReturnValue:
 
 def _view(name: str) -> ResponseReturnValue:
     filters, errors, status = _filters()
+    filters = service.view_filters(name, filters)  # location, trends and equality: unfiltered (decision 0083)
     found = capacity_members.member_tables(current_user, name, filters)
     page = render_template(
         f"capacity/members_{name}.html",

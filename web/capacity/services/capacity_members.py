@@ -46,6 +46,7 @@ from web.capacity.services.capacity import (
     location_rows,
     notes,
     placed_children,
+    view_filters,
 )
 from web.capacity.services.capacity_figures import Split, combined, protection
 from web.capacity.services.capacity_tables import PublishedTable, table
@@ -153,6 +154,7 @@ def member_tables(user: SignedInUser, view: str, f: Filters, today: date | None 
     """One view by member, every figure protected as on the capacity review; audited per member."""
     if view not in VIEWS:
         raise InvalidInput([f"There is no view by member called {view}"], {"view": "Unknown view"})
+    f = view_filters(view, f)
     found = _sharing(user, f, today)
     tables: dict[str, PublishedTable] = {}
     if found.shown:

@@ -16,7 +16,7 @@ from planner.dfe import DFE_FAR_FROM_HOME_MILES, IN_AREA, OUT_OF_AREA, miles_fro
 from planner.disclosure import Disclosure, Tally
 from web.accounts.services.accounts import SignedInUser
 from web.capacity.repositories import capacity as repository
-from web.capacity.services.capacity import Filters, notes, require_viewer
+from web.capacity.services.capacity import Filters, notes, require_viewer, view_filters
 from web.capacity.services.capacity_figures import Split, combined, protection
 from web.capacity.services.capacity_tables import PublishedTable, table
 from web.shared.repositories import authorities as authority_repository
@@ -144,6 +144,7 @@ def _value(text: str) -> float | None:
 def trends(user: SignedInUser, f: Filters, today: date | None = None) -> Trends:
     """The last `f.months` months (at least 6) of placements started, from both sources."""
     require_viewer(user)
+    f = view_filters("trends", f)
     today = today or date.today()
     dz = protection()
     months = months_back(today, max(6, f.months))
