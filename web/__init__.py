@@ -179,6 +179,7 @@ def _register_errors(app: Flask) -> None:
 
     @app.context_processor
     def navigation() -> dict[str, Any]:
+        from web.accounts.services.accounts import CASEWORK_ROLES
         from web.data_exchange.services.imports import may_import as imports_allowed
 
         if not current_user.is_authenticated:
@@ -192,7 +193,9 @@ def _register_errors(app: Flask) -> None:
         if current_user.role in ("missing_persons_coordinator", "rhi_worker"):
             # A force's co-ordinator or a provider's worker: their one page (decision 0085), no casework.
             items.append(("missing_from_care.index", "Missing from care"))
-        elif current_user.role != "commissioner":
+        elif current_user.role in CASEWORK_ROLES:
+            # Casework pages only for the roles they admit: a commissioner or a co-operative's
+            # people would meet 403 behind every one of these links.
             items += [
                 ("tasks.tasks", "Tasks"),
                 ("referrals.list_referrals", "Referrals"),

@@ -278,3 +278,16 @@ def test_an_expired_sufficiency_agreement_stops_the_sharing_at_once(demo: Flask)
             assert row is not None
             row.ends_on = saved
             db.commit()
+
+
+def test_the_co_operative_commissioners_menu_offers_only_what_they_may_open(demo: Flask) -> None:
+    """No link to casework pages that would answer 403 (Tasks, Referrals, Young people, Panel, Relocation)."""
+    client = _client(demo, COMMISSIONER)
+    page = client.get("/capacity/members/location").get_data(as_text=True)
+    link = 'class="govuk-service-navigation__link" href="{}"'
+    assert link.format("/capacity/members/") in page
+    for path in ("/tasks/", "/referrals/", "/young-people/", "/panel/", "/relocation/"):
+        assert link.format(path) not in page, path
+        assert client.get(path).status_code == 403, path
+    # The note where the filters would be points to the view that takes them, which they may open.
+    assert 'href="/capacity/members/"' in page.split('id="not-filtered"')[1].split("</div>")[0]
