@@ -18,7 +18,7 @@
 | JOB_SILENT_SECONDS | a running job whose worker has said nothing this long has stopped: it is failed | 600 |
 | IMPORT_JOB_BYTES | an import whose files together are larger than this (bytes) runs as a job | 500000 |
 | DISCLOSURE_MAX_NOISE | capacity review: the most a count of children is adjusted either way | 2 |
-| IMPORT_REPORT_DAYS | an import's row-by-row report (it names CHILD ids) is deleted this many days after the import | 30 |
+| IMPORT_REPORT_DAYS | days an import's row-by-row report (it names CHILD ids) is kept after the import | 30 |
 """
 
 from __future__ import annotations
