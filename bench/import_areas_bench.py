@@ -53,7 +53,8 @@ def _areas_file(path: Path, count: int, seed: int) -> None:
             out.writerow([
                 f"BENCH-IA{i:06d}", f"Imported area {i}",
                 rng.choice(["gang_territory", "county_lines_destination", "exploitation_hotspot"]),
-                round(rng.uniform(50.6, 54.8), 5), round(rng.uniform(-3.4, 0.6), 5), round(rng.uniform(0.1, 1.0), 2),
+                # Written as a person's file would be: never 1e-05 for a longitude near 0.
+                f"{rng.uniform(50.6, 54.8):.5f}", f"{rng.uniform(-3.4, 0.6):.5f}", f"{rng.uniform(0.1, 1.0):.2f}",
                 rng.choices(["high", "medium", "low"], [1, 2, 2])[0], "", "Bench partnership briefing", "medium",
                 review_by,
             ])  # fmt: skip
@@ -127,6 +128,8 @@ def one_factor(server_url: str, factor: int, areas: int, repeats: int, rank: boo
         if done.returncode != 0 or not lines:
             raise SystemExit(f"the import failed: {done.stdout[-2000:]} {done.stderr[-2000:]}")
         figures = json.loads(lines[-1])
+        if figures["exit_code"] != 0:
+            raise SystemExit(f"the import refused the file: {figures['output']}")
         figures |= {
             "factor": factor,
             "placements": placements,

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import math
 
-from planner.nearby import Shape, edge_km, near, polygon_parts, reach_km
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from planner.nearby import Shape, edge_km, edge_km_each, near, polygon_parts, reach_km
 from planner.policy import load_policy
 
 # Manchester city centre, and points due north of it (1 degree of latitude is about 111.2 km).
@@ -45,3 +48,22 @@ def test_the_reach_is_the_largest_hard_buffer_of_the_policy() -> None:
     """20 km around linked areas beats 1 km around high-severity ones."""
     policy = load_policy()
     assert reach_km(policy) == max(policy.min_km_from_linked_areas, policy.min_km_from_high_severity_areas)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    point=st.tuples(st.floats(49.5, 58.5), st.floats(-6.0, 1.8)),
+    circles=st.lists(
+        st.tuples(st.floats(49.5, 58.5), st.floats(-6.0, 1.8), st.floats(0.0, 5.0)), min_size=0, max_size=30
+    ),
+)
+def test_edge_km_each_is_edge_km_of_each_shape_alone(
+    point: tuple[float, float], circles: list[tuple[float, float, float]]
+) -> None:
+    """The re-check measures thousands of areas at once; each figure must be exactly the engine's."""
+    square = [[[-2.30, 53.40], [-2.20, 53.40], [-2.20, 53.50], [-2.30, 53.50], [-2.30, 53.40]]]
+    shapes = [Shape(lat, lon, radius) for lat, lon, radius in circles] + [Shape(53.45, -2.25, 0.5, [square])]
+    lat, lon = point
+    each = edge_km_each(shapes, lat, lon)
+    alone = [float(edge_km([s], [lat], [lon])[0]) for s in shapes]
+    assert each.tolist() == alone

@@ -31,7 +31,7 @@ from planner.case import SETTINGS
 from planner.case import Area as CaseArea
 from planner.case import Referral as CaseReferral
 from planner.measures import measure
-from planner.nearby import Shape, edge_km, near, polygon_parts, reach_km
+from planner.nearby import Shape, edge_km, edge_km_each, near, polygon_parts, reach_km
 from web import db
 from web.accounts.services.accounts import CASEWORK_ROLES, SignedInUser
 from web.casework.repositories import young_people as young_people_repository
@@ -133,9 +133,11 @@ def area_fingerprint(area: CaseArea) -> str:
     return hashlib.sha256(json.dumps(content, default=list).encode()).hexdigest()[:16]
 
 
-def _edge_from(area: CaseArea, placement: Placement) -> float:
-    shape = Shape(area.lat, area.lon, area.radius_km, area.polygon)
-    return float(edge_km([shape], [placement.lat], [placement.lon])[0])
+def _within(areas: Sequence[CaseArea], placement: Placement, km: float) -> list[CaseArea]:
+    """The areas whose edge is less than `km` from the placement, measured as the engine does."""
+    shapes = [Shape(a.lat, a.lon, a.radius_km, a.polygon) for a in areas]
+    edges = edge_km_each(shapes, placement.lat, placement.lon)
+    return [a for a, edge in zip(areas, edges.tolist(), strict=True) if edge < km]
 
 
 def _intelligence(
@@ -149,15 +151,13 @@ def _intelligence(
     if "near_linked_area" in codes:
         measured = measure(built.world, question)
         groups = sorted(measured.linked_groups)
-        for area in measured.linked_areas:
-            if _edge_from(area, placement) < policy.min_km_from_linked_areas:
-                areas[area.id] = area_fingerprint(area)
-                rules.setdefault("near_linked_area", []).append(area.id)
+        for area in _within(measured.linked_areas, placement, policy.min_km_from_linked_areas):
+            areas[area.id] = area_fingerprint(area)
+            rules.setdefault("near_linked_area", []).append(area.id)
     if "in_high_severity_area" in codes:
-        for area in built.world.high.areas:
-            if _edge_from(area, placement) < policy.min_km_from_high_severity_areas:
-                areas[area.id] = area_fingerprint(area)
-                rules.setdefault("in_high_severity_area", []).append(area.id)
+        for area in _within(built.world.high.areas, placement, policy.min_km_from_high_severity_areas):
+            areas[area.id] = area_fingerprint(area)
+            rules.setdefault("in_high_severity_area", []).append(area.id)
     risks: dict[str, str] = {}
     if "near_risk_location" in codes:
         for place in person.risk_locations:
