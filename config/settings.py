@@ -18,6 +18,7 @@
 | JOB_SILENT_SECONDS | a running job whose worker has said nothing this long has stopped: it is failed | 600 |
 | IMPORT_JOB_BYTES | an import whose files together are larger than this (bytes) runs as a job | 500000 |
 | DISCLOSURE_MAX_NOISE | capacity review: the most a count of children is adjusted either way | 2 |
+| SQLITE_REQUEST_WAIT_SECONDS | SQLite: seconds a request waits for the write lock, then answers 503 | 8 |
 | IMPORT_REPORT_DAYS | days an import's row-by-row report (it names CHILD ids) is kept after the import | 30 |
 """
 
@@ -81,6 +82,8 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "JOB_SILENT_SECONDS": _positive_int("JOB_SILENT_SECONDS", 600),
         # Larger uploads import as a job, inside the 10 s a request may take (docs/decisions/0072).
         "IMPORT_JOB_BYTES": _positive_int("IMPORT_JOB_BYTES", 500_000),
+        # SQLite: a request waits this long for the one write lock, then answers 503 (decision 0072).
+        "SQLITE_REQUEST_WAIT_SECONDS": _positive_int("SQLITE_REQUEST_WAIT_SECONDS", 8),
         # Import reports name children's ids (SSDA903 CHILD): kept only while someone may act on them.
         "IMPORT_REPORT_DAYS": _positive_int("IMPORT_REPORT_DAYS", 30),
         # The embedded queue's file (default instance/jobs.sqlite3): the web server and its worker share it.

@@ -8,10 +8,11 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, render_template, request, url_for
-from flask_login import LoginManager, current_user
+from flask import Flask, Response, g, render_template, request, url_for
+from flask_login import AnonymousUserMixin, LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from sqlalchemy.exc import OperationalError
 
 from config.settings import from_environment
 from web import db, request_guard
@@ -176,6 +177,24 @@ def _register_errors(app: Flask) -> None:
     @app.errorhandler(500)
     def server_error(_error: Exception) -> tuple[str, int]:
         return page("errors/500.html", 500)
+
+    @app.errorhandler(OperationalError)
+    def database_error(error: OperationalError) -> Any:
+        if not db.is_busy(error):
+            raise error
+        # SQLite's write lock is held by a large import (decision 0072): say so, quickly.
+        db.rollback()
+        # The page must not ask the database who is signed in (that is what was refused): it
+        # is drawn as for nobody signed in. Flask-Login keeps the request's user in g._login_user.
+        g._login_user = AnonymousUserMixin()
+        if request.path.startswith("/api/"):
+            from web.shared.api.common import error_body
+
+            body: Any = error_body(503, "The database is busy writing a large import; nothing was written. "
+                                        "Try again in a minute.")  # fmt: skip
+        else:
+            body = render_template("errors/busy.html")
+        return body, 503, {"Retry-After": "30"}
 
     @app.context_processor
     def navigation() -> dict[str, Any]:

@@ -15,9 +15,9 @@ import logging
 import traceback
 from typing import Any
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_request_context
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 _EXTENSION = "planner_db"
@@ -72,8 +72,27 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None
 
 
+# How long a transaction waits for SQLite's one write lock: a web request briefly (a large
+# import's job holds the lock from its first row to its commit, decision 0072, and a request
+# must answer inside gunicorn's 10 s: it answers 503 "busy, try again" instead), the command
+# line and jobs patiently.
+REQUEST_WAIT_SECONDS = 8.0
+PATIENT_WAIT_SECONDS = 30.0
+
+
 def _sqlite_begin_immediate(connection: Any) -> None:
+    if has_request_context():
+        wait = float(current_app.config.get("SQLITE_REQUEST_WAIT_SECONDS", REQUEST_WAIT_SECONDS))
+    else:
+        wait = PATIENT_WAIT_SECONDS
+    connection.exec_driver_sql(f"PRAGMA busy_timeout={int(wait * 1000)}")
     connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def is_busy(error: BaseException) -> bool:
+    """Whether `error` is SQLite's "database is locked": another transaction held the write lock
+    longer than this one would wait. Nothing was written; trying again later is the answer."""
+    return isinstance(error, OperationalError) and "database is locked" in str(getattr(error, "orig", error))
 
 
 def engine(app: Flask | None = None) -> Engine:
