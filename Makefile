@@ -94,6 +94,7 @@ bench: $(VENV)/.dev .venv-load/bin/python
 	$(BIN)/python bench/sign_in_timing_bench.py
 	$(BIN)/python bench/web_path_bench.py
 	$(BIN)/python bench/load_bench.py
+	$(BIN)/python bench/import_areas_bench.py
 
 assets:
 	scripts/build-assets.sh
