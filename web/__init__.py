@@ -12,7 +12,6 @@ from flask import Flask, Response, g, render_template, request, url_for
 from flask_login import AnonymousUserMixin, LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
-from sqlalchemy.exc import OperationalError
 
 from config.settings import from_environment
 from web import db, request_guard
@@ -178,8 +177,8 @@ def _register_errors(app: Flask) -> None:
     def server_error(_error: Exception) -> tuple[str, int]:
         return page("errors/500.html", 500)
 
-    @app.errorhandler(OperationalError)
-    def database_error(error: OperationalError) -> Any:
+    @app.errorhandler(db.MaybeBusy)
+    def database_error(error: Exception) -> Any:
         if not db.is_busy(error):
             raise error
         # SQLite's write lock is held by a large import (decision 0072): say so, quickly.

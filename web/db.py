@@ -89,6 +89,11 @@ def _sqlite_begin_immediate(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+# The errors among which `is_busy` finds SQLite's "database is locked" (the app's handler catches
+# these and answers 503 for that one, web/__init__.py; nothing outside this module imports SQLAlchemy's).
+MaybeBusy = OperationalError
+
+
 def is_busy(error: BaseException) -> bool:
     """Whether `error` is SQLite's "database is locked": another transaction held the write lock
     longer than this one would wait. Nothing was written; trying again later is the answer."""
