@@ -261,14 +261,14 @@ def _trend_tables(
             by_member[s.authority].add(s.record, (s.distance, s.location))
             by_month[(s.authority, s.month)].add(s.record, (s.distance, s.location))
     labels = [found.names.get(c, c) for c in found.shown]
-    rows = [_trend_row(label, by_member[c], dz) for label, c in zip(labels, found.shown, strict=True)]
+    rows = [capacity_trends.trend_row(label, by_member[c], dz) for label, c in zip(labels, found.shown, strict=True)]
     everyone = combined(by_member.values(), (3, 3))
     summary = table(
         f"trends_members_{source}",
         f"{title}, by member (last {len(months)} months)",
         ("Member", *capacity_trends.HEADINGS[1:]),
         rows,
-        totals=_trend_row("All", everyone, dz),
+        totals=capacity_trends.trend_row("All", everyone, dz),
         notes=(*extra_notes, MEMBER_NOTE, *notes()),
     )
     monthly_rows = []
@@ -284,17 +284,6 @@ def _trend_tables(
         notes=(*extra_notes, MEMBER_NOTE, *notes()),
     )
     return {summary.key: summary, monthly.key: monthly}
-
-
-def _trend_row(label: str, split: Split, dz: Disclosure) -> tuple[str, ...]:
-    return (
-        label,
-        dz.text(split.total),
-        split.text(dz, 0, 1),
-        split.rate(dz, 0, 1),
-        split.text(dz, 1, 1),
-        split.rate(dz, 1, 1),
-    )
 
 
 def _trends(user: SignedInUser, f: Filters, found: _Sharing, today: date) -> dict[str, PublishedTable]:

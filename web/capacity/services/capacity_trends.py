@@ -116,7 +116,8 @@ def started_in_episodes(f: Filters, first: date, today: date, dz: Disclosure) ->
     return out
 
 
-def _row(label: str, split: Split, dz: Disclosure) -> tuple[str, ...]:
+def trend_row(label: str, split: Split, dz: Disclosure) -> tuple[str, ...]:
+    """A trends row: placements started, more than 20 miles (count and rate), outside (count and rate)."""
     return (
         label,
         dz.text(split.total),
@@ -129,8 +130,8 @@ def _row(label: str, split: Split, dz: Disclosure) -> tuple[str, ...]:
 
 def _rows(months: list[str], counts: dict[str, Split], dz: Disclosure) -> tuple[list[tuple[str, ...]], tuple[str, ...]]:
     splits = [counts.get(m) or Split((3, 3)) for m in months]
-    rows = [_row(month_words(m), split, dz) for m, split in zip(months, splits, strict=True)]
-    return rows, _row("All", combined(splits, (3, 3)), dz)
+    rows = [trend_row(month_words(m), split, dz) for m, split in zip(months, splits, strict=True)]
+    return rows, trend_row("All", combined(splits, (3, 3)), dz)
 
 
 def _value(text: str) -> float | None:
